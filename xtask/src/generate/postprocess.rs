@@ -1,0 +1,171 @@
+//! Rewrites of progenitor's output that no generation setting offers, applied to the parsed
+//! module before formatting:
+//!
+//! * open enums: every string enum gets an `Unknown(String)` variant that catches (and
+//!   re-serialises) values this version does not know, so that a new `tokenActivationStatus`
+//!   or `billing_source` does not fail a whole response;
+//! * `schemars::JsonSchema` is derived on every type behind the `schemars` feature.
+
+use quote::quote;
+use syn::visit_mut::VisitMut;
+use syn::{parse_quote, Arm, Attribute, Item, ItemEnum, ItemImpl, Pat};
+
+pub(crate) fn apply(mut file: syn::File) -> syn::File {
+    for item in &mut file.items {
+        if let Item::Mod(module) = item {
+            if module.ident == "types" {
+                if let Some((_, items)) = &mut module.content {
+                    rewrite_types(items);
+                }
+            }
+        }
+    }
+    file
+}
+
+fn rewrite_types(items: &mut [Item]) {
+    let open: Vec<String> = items
+        .iter_mut()
+        .filter_map(|item| match item {
+            Item::Enum(e) if is_string_enum(e) => {
+                open_enum(e);
+                Some(e.ident.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    for item in items.iter_mut() {
+        match item {
+            Item::Struct(s) => s.attrs.push(schemars_attr()),
+            Item::Enum(e) => e.attrs.push(schemars_attr()),
+            Item::Impl(imp) => {
+                let ty = &imp.self_ty;
+                let name = quote!(#ty).to_string();
+                if open.contains(&name) {
+                    open_impl(imp);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn schemars_attr() -> Attribute {
+    parse_quote!(#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))])
+}
+
+/// An enum whose variants are all unit variants renamed to their wire string, deriving
+/// `Deserialize`: the shape typify gives a `type: string` + `enum` schema.
+fn is_string_enum(e: &ItemEnum) -> bool {
+    let derives_deserialize = e.attrs.iter().any(|a| {
+        a.path().is_ident("derive") && quote!(#a).to_string().contains("Deserialize")
+    });
+    derives_deserialize
+        && !e.variants.is_empty()
+        && e.variants.iter().all(|v| {
+            matches!(v.fields, syn::Fields::Unit)
+                && v.attrs.iter().any(|a| {
+                    a.path().is_ident("serde") && quote!(#a).to_string().contains("rename")
+                })
+        })
+}
+
+fn open_enum(e: &mut ItemEnum) {
+    for attr in &mut e.attrs {
+        if attr.path().is_ident("derive") {
+            let kept: Vec<syn::Path> = attr
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                )
+                .map(|list| list.into_iter().filter(|p| !p.is_ident("Copy")).collect())
+                .unwrap_or_default();
+            if !kept.is_empty() {
+                *attr = parse_quote!(#[derive(#(#kept),*)]);
+            }
+        }
+    }
+    e.variants.push(parse_quote! {
+        /// A value this version of the SDK does not know, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String)
+    });
+}
+
+/// Teaches the enum's `Display` and `FromStr` impls about the `Unknown` variant.
+fn open_impl(imp: &mut ItemImpl) {
+    let Some((_, trait_path, _)) = &imp.trait_ else {
+        return;
+    };
+    let last = trait_path.segments.last().map(|s| s.ident.to_string());
+    match last.as_deref() {
+        Some("Display") => AddArm(parse_quote!(Self::Unknown(ref value) => f.write_str(value),))
+            .visit_item_impl_mut(imp),
+        Some("FromStr") => {
+            ReplaceWildcard(parse_quote!(_ => Ok(Self::Unknown(value.to_owned())),))
+                .visit_item_impl_mut(imp)
+        }
+        _ => {}
+    }
+}
+
+struct AddArm(Arm);
+
+impl VisitMut for AddArm {
+    fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
+        if !m.arms.iter().any(|a| matches!(a.pat, Pat::Wild(_))) {
+            m.arms.push(self.0.clone());
+        }
+    }
+}
+
+struct ReplaceWildcard(Arm);
+
+impl VisitMut for ReplaceWildcard {
+    fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
+        for arm in &mut m.arms {
+            if matches!(arm.pat, Pat::Wild(_)) {
+                *arm = self.0.clone();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_enums_become_open_and_types_get_the_schemars_derive() {
+        let file: syn::File = parse_quote! {
+            pub mod types {
+                #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy, Debug)]
+                pub enum Status {
+                    #[serde(rename = "DONE")]
+                    Done,
+                }
+                impl ::std::fmt::Display for Status {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        match *self { Self::Done => f.write_str("DONE") }
+                    }
+                }
+                impl ::std::str::FromStr for Status {
+                    type Err = ();
+                    fn from_str(value: &str) -> Result<Self, ()> {
+                        match value { "DONE" => Ok(Self::Done), _ => Err(()) }
+                    }
+                }
+                #[derive(::serde::Deserialize)]
+                pub enum Tagged { A(u8) }
+                pub struct Plain {}
+            }
+        };
+        let out = prettyplease::unparse(&apply(file));
+        assert!(out.contains("Unknown(::std::string::String)"), "{out}");
+        assert!(out.contains("#[serde(untagged)]"), "{out}");
+        assert!(!out.contains("Copy"), "{out}");
+        assert!(out.contains("Self::Unknown(ref value) => f.write_str(value)"), "{out}");
+        assert!(out.contains("_ => Ok(Self::Unknown(value.to_owned()))"), "{out}");
+        assert_eq!(out.matches("Unknown(::std").count(), 1, "tagged enums stay closed");
+        assert_eq!(out.matches("cfg_attr(feature = \"schemars\"").count(), 3);
+    }
+}

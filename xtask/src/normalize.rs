@@ -1,0 +1,933 @@
+//! Normalisation: named, generic rewrites that make an upstream spec digestible by progenitor
+//! and typify without changing what the API accepts or returns.
+//!
+//! Each rule is a function over the whole document that returns how many places it changed;
+//! `pull` logs every count, so a rule that stops matching after an upstream change is visible.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck_case::pascal;
+use serde_json::{json, Map, Value};
+
+use crate::spec;
+
+/// A normalisation rule.
+pub(crate) struct Rule {
+    pub(crate) name: &'static str,
+    pub(crate) apply: fn(&mut Value) -> usize,
+}
+
+/// Every rule, in the order they run.
+pub(crate) const RULES: &[Rule] = &[
+    Rule { name: "strip-version-path-segment", apply: strip_version_path_segment },
+    Rule { name: "default-response-as-error-ranges", apply: default_response_as_error_ranges },
+    Rule { name: "problem-json-as-json", apply: problem_json_as_json },
+    Rule { name: "schemaless-json-as-raw", apply: schemaless_json_as_raw },
+    Rule { name: "single-request-media-type", apply: single_request_media_type },
+    Rule { name: "drop-untyped-branches", apply: drop_untyped_branches },
+    Rule { name: "drop-additional-properties-false", apply: drop_additional_properties_false },
+    Rule { name: "drop-misplaced-format", apply: drop_misplaced_format },
+    Rule { name: "string-header-parameters", apply: string_header_parameters },
+    Rule { name: "opaque-string-formats", apply: opaque_string_formats },
+    Rule { name: "shared-parameter-enums", apply: shared_parameter_enums },
+    Rule { name: "ref-equal-components", apply: ref_equal_components },
+    Rule { name: "hoist-response-schemas", apply: hoist_response_schemas },
+    Rule { name: "raw-mixed-response-groups", apply: raw_mixed_response_groups },
+];
+
+/// Runs every rule; returns `(rule, hits)` in order.
+pub(crate) fn normalize(spec: &mut Value) -> Vec<(&'static str, usize)> {
+    RULES
+        .iter()
+        .map(|rule| (rule.name, (rule.apply)(spec)))
+        .collect()
+}
+
+/// Small case helpers (kept local: the only need is PascalCase for component names).
+mod heck_case {
+    pub(crate) fn pascal(s: &str) -> String {
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let mut c = w.chars();
+                let first = c.next().map(|f| f.to_ascii_uppercase());
+                first.into_iter().chain(c).collect::<String>()
+            })
+            .collect()
+    }
+}
+
+/// Calls `f` on every schema object in the document: component schemas, parameter, request
+/// and response schemas, and everything nested in them (properties, items, compositions...).
+fn for_each_schema(spec: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
+    fn visit(schema: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
+        let Some(map) = schema.as_object_mut() else {
+            return;
+        };
+        if map.contains_key("$ref") {
+            return;
+        }
+        f(map);
+        for key in ["items", "not", "additionalProperties"] {
+            if let Some(child) = map.get_mut(key) {
+                visit(child, f);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(Value::Array(children)) = map.get_mut(key) {
+                children.iter_mut().for_each(|c| visit(c, f));
+            }
+        }
+        if let Some(Value::Object(props)) = map.get_mut("properties") {
+            props.values_mut().for_each(|c| visit(c, f));
+        }
+    }
+    fn visit_content(holder: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
+        if let Some(Value::Object(content)) = holder.get_mut("content") {
+            for media in content.values_mut() {
+                if let Some(schema) = media.get_mut("schema") {
+                    visit(schema, f);
+                }
+            }
+        }
+        if let Some(schema) = holder.get_mut("schema") {
+            visit(schema, f);
+        }
+    }
+    if let Some(Value::Object(components)) = spec.get_mut("components") {
+        if let Some(Value::Object(schemas)) = components.get_mut("schemas") {
+            schemas.values_mut().for_each(|s| visit(s, f));
+        }
+        for kind in ["parameters", "responses", "requestBodies", "headers"] {
+            if let Some(Value::Object(items)) = components.get_mut(kind) {
+                items.values_mut().for_each(|h| visit_content(h, f));
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = spec.get_mut("paths") {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (key, value) in item.iter_mut() {
+                if key == "parameters" {
+                    value.as_array_mut().into_iter().flatten().for_each(|p| visit_content(p, f));
+                } else if spec::METHODS.contains(&key.as_str()) {
+                    for p in value.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                        visit_content(p, f);
+                    }
+                    if let Some(body) = value.get_mut("requestBody") {
+                        visit_content(body, f);
+                    }
+                    if let Some(Value::Object(responses)) = value.get_mut("responses") {
+                        for response in responses.values_mut() {
+                            visit_content(response, f);
+                            if let Some(Value::Object(headers)) = response.get_mut("headers") {
+                                headers.values_mut().for_each(|h| visit_content(h, f));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every response object of every operation: `(operation id, status, response)`.
+fn for_each_response(spec: &mut Value, mut f: impl FnMut(&str, &str, &mut Value)) {
+    spec::for_each_operation(spec, |path, method, op| {
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{method}-{path}"));
+        if let Some(Value::Object(responses)) = op.get_mut("responses") {
+            for (status, response) in responses.iter_mut() {
+                f(&id, status, response);
+            }
+        }
+    });
+}
+
+/// A parameter, with a `$ref` to `components/parameters` resolved.
+fn parameter<'a>(spec: &'a Value, p: &'a Value) -> &'a Value {
+    spec::deref(spec, p)
+}
+
+/// Rule 9: a leading `/{apiVersion}` path segment whose parameter is an enum of versions is
+/// removed, with its parameter; the SDK puts `/v4` or `/v4beta` into the base URL instead.
+fn strip_version_path_segment(spec: &mut Value) -> usize {
+    let snapshot = spec.clone();
+    let is_version_param = |p: &Value, name: &str| {
+        let p = parameter(&snapshot, p);
+        p.get("in").and_then(Value::as_str) == Some("path")
+            && p.get("name").and_then(Value::as_str) == Some(name)
+            && p.pointer("/schema/enum").and_then(Value::as_array).is_some_and(|values| {
+                !values.is_empty()
+                    && values.iter().all(|v| {
+                        v.as_str().is_some_and(|s| {
+                            s.starts_with('v') && s[1..].starts_with(|c: char| c.is_ascii_digit())
+                        })
+                    })
+            })
+    };
+    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
+        return 0;
+    };
+    let mut hits = 0;
+    let old = std::mem::take(paths);
+    for (path, mut item) in old {
+        let segment = path
+            .strip_prefix("/{")
+            .and_then(|rest| rest.split_once('}'))
+            .filter(|(_, rest)| rest.starts_with('/') || rest.is_empty());
+        let Some((name, rest)) = segment else {
+            paths.insert(path, item);
+            continue;
+        };
+        let mut found = false;
+        let mut strip = |params: Option<&mut Value>| {
+            if let Some(Value::Array(list)) = params {
+                let before = list.len();
+                list.retain(|p| !is_version_param(p, name));
+                found |= list.len() != before;
+            }
+        };
+        strip(item.get_mut("parameters"));
+        for method in spec::METHODS {
+            if let Some(op) = item.get_mut(method) {
+                strip(op.get_mut("parameters"));
+            }
+        }
+        if found {
+            hits += 1;
+            let new_path = if rest.is_empty() { "/".to_owned() } else { rest.to_owned() };
+            paths.insert(new_path, item);
+        } else {
+            paths.insert(path, item);
+        }
+    }
+    hits
+}
+
+/// Rule 7: a `default` response next to explicit success responses describes the errors:
+/// re-key it as `4XX` and `5XX` (progenitor would otherwise count it as success and error).
+fn default_response_as_error_ranges(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    spec::for_each_operation(spec, |_, _, op| {
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return;
+        };
+        let has_success = responses.keys().any(|k| k.starts_with('2'));
+        if !has_success {
+            return;
+        }
+        if let Some(default) = responses.shift_remove("default") {
+            for range in ["4XX", "5XX"] {
+                responses.entry(range).or_insert_with(|| default.clone());
+            }
+            hits += 1;
+        }
+    });
+    hits
+}
+
+/// Rule 5: `application/problem+json` (RFC 9457) is JSON; name it so, so that error bodies are
+/// typed rather than raw.
+fn problem_json_as_json(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    for_each_response(spec, |_, _, response| {
+        if let Some(Value::Object(content)) = response.get_mut("content") {
+            if !content.contains_key("application/json") {
+                if let Some(media) = content.shift_remove("application/problem+json") {
+                    content.insert("application/json".into(), media);
+                    hits += 1;
+                }
+            }
+        }
+    });
+    hits
+}
+
+fn raw_media() -> Value {
+    json!({ "schema": { "type": "string", "format": "binary" } })
+}
+
+/// Rule 2: a JSON response media type without a schema can hold any JSON value (EdgeKV items):
+/// hand it over as raw bytes.
+fn schemaless_json_as_raw(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    for_each_response(spec, |_, _, response| {
+        if let Some(Value::Object(content)) = response.get_mut("content") {
+            let schemaless = content
+                .get("application/json")
+                .is_some_and(|m| m.get("schema").is_none());
+            if schemaless {
+                content.shift_remove("application/json");
+                content.insert("application/octet-stream".into(), raw_media());
+                hits += 1;
+            }
+        }
+    });
+    hits
+}
+
+/// Rule 3: progenitor takes one request media type; keep JSON (else the first). The SDK offers
+/// the others by hand (EdgeKV items as `text/plain`).
+fn single_request_media_type(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    spec::for_each_operation(spec, |_, _, op| {
+        let Some(Value::Object(content)) = op.pointer_mut("/requestBody/content") else {
+            return;
+        };
+        if content.len() > 1 {
+            let keep = if content.contains_key("application/json") {
+                "application/json".to_owned()
+            } else {
+                content.keys().next().cloned().unwrap_or_default()
+            };
+            content.retain(|k, _| *k == keep);
+            hits += 1;
+        }
+    });
+    hits
+}
+
+/// Keys that give a schema a shape of its own (rather than only constraining its parent's).
+/// (`enum` is a constraint here: `{enum: [0]}` under `type: integer` only narrows the parent.)
+const SHAPE_KEYS: [&str; 7] = ["type", "$ref", "properties", "items", "allOf", "oneOf", "anyOf"];
+
+/// Rule 1: `oneOf`/`anyOf` whose branches only add constraints (no type, no shape) under a
+/// typed parent (EdgeKV `retentionInSeconds`: `0` or `86400..`): drop the branches and keep
+/// the parent type. The server still enforces the constraints.
+fn drop_untyped_branches(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    for_each_schema(spec, &mut |schema| {
+        if !schema.contains_key("type") {
+            return;
+        }
+        for key in ["oneOf", "anyOf"] {
+            let untyped = schema.get(key).and_then(Value::as_array).is_some_and(|branches| {
+                branches.iter().all(|b| {
+                    b.as_object().is_some_and(|b| SHAPE_KEYS.iter().all(|k| !b.contains_key(*k)))
+                })
+            });
+            if untyped {
+                schema.shift_remove(key);
+                hits += 1;
+            }
+        }
+    });
+    hits
+}
+
+/// Rule 4: `additionalProperties: false` becomes `deny_unknown_fields`, which breaks on any
+/// field the API adds (and next to `allOf` yields uninhabitable types): remove it.
+fn drop_additional_properties_false(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    for_each_schema(spec, &mut |schema| {
+        if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
+            schema.shift_remove("additionalProperties");
+            hits += 1;
+        }
+    });
+    hits
+}
+
+/// Rule 11a: `format` only means something on strings (and the sized numeric formats on
+/// numbers); drop it elsewhere (Linode has `type: array, format: ipv4`).
+fn drop_misplaced_format(spec: &mut Value) -> usize {
+    const NUMERIC: [&str; 4] = ["int32", "int64", "float", "double"];
+    let mut hits = 0;
+    for_each_schema(spec, &mut |schema| {
+        let Some(format) = schema.get("format").and_then(Value::as_str) else {
+            return;
+        };
+        let keep = match schema.get("type").and_then(Value::as_str) {
+            Some("string") => true,
+            Some("integer" | "number") => NUMERIC.contains(&format),
+            _ => false,
+        };
+        if !keep {
+            schema.shift_remove("format");
+            hits += 1;
+        }
+    });
+    hits
+}
+
+/// Rule 11b: header parameters travel as text; a non-scalar header schema (Linode `X-Filter`
+/// is an object) becomes a string that the caller serialises.
+fn string_header_parameters(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    let mut fix = |p: &mut Value| {
+        if p.get("in").and_then(Value::as_str) != Some("header") {
+            return;
+        }
+        let scalar = p
+            .pointer("/schema/type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| matches!(t, "string" | "integer" | "number" | "boolean"));
+        if !scalar {
+            let description = p.pointer("/schema/description").cloned();
+            let mut schema = json!({ "type": "string" });
+            if let Some(d) = description {
+                schema["description"] = d;
+            }
+            p["schema"] = schema;
+            hits += 1;
+        }
+    };
+    if let Some(Value::Object(params)) = spec.pointer_mut("/components/parameters") {
+        params.values_mut().for_each(&mut fix);
+    }
+    spec::for_each_operation(spec, |_, _, op| {
+        for p in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+            fix(p);
+        }
+    });
+    if let Some(Value::Object(paths)) = spec.get_mut("paths") {
+        for item in paths.values_mut() {
+            for p in item.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                fix(p);
+            }
+        }
+    }
+    hits
+}
+
+/// Identifier and address formats that the live APIs do not always honour: Linode euuids are
+/// 8-4-4-16 (`E89C475E-7476-4B95-95EA82BB4EE866E3`), which `uuid::Uuid` rejects. They stay
+/// strings: the format is dropped so that typify emits `String`.
+const OPAQUE_FORMATS: [&str; 4] = ["uuid", "ip", "ipv4", "ipv6"];
+
+/// Rule (type conversion): see [`OPAQUE_FORMATS`].
+fn opaque_string_formats(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    for_each_schema(spec, &mut |schema| {
+        if schema
+            .get("format")
+            .and_then(Value::as_str)
+            .is_some_and(|f| OPAQUE_FORMATS.contains(&f))
+        {
+            schema.shift_remove("format");
+            hits += 1;
+        }
+    });
+    hits
+}
+
+/// Rule 10: an inline enum on parameters of the same name (EdgeKV's `network` on six
+/// operations) becomes one shared component schema, so that the client has one `Network` type.
+fn shared_parameter_enums(spec: &mut Value) -> usize {
+    // name -> (enum values, occurrences)
+    let mut seen: BTreeMap<String, (Value, usize)> = BTreeMap::new();
+    let mut conflicting = BTreeSet::new();
+    let mut scan = |p: &Value| {
+        if let (Some(name), Some(values)) = (
+            p.get("name").and_then(Value::as_str),
+            p.pointer("/schema/enum"),
+        ) {
+            if p.pointer("/schema/$ref").is_some() {
+                return;
+            }
+            let entry = seen.entry(name.to_owned()).or_insert((values.clone(), 0));
+            if &entry.0 != values {
+                conflicting.insert(name.to_owned());
+            }
+            entry.1 += 1;
+        }
+    };
+    visit_parameters(spec, &mut |p| scan(p));
+    let shared: BTreeMap<String, Value> = seen
+        .into_iter()
+        .filter(|(name, _)| !conflicting.contains(name))
+        .map(|(name, (values, _))| (name, values))
+        .collect();
+    if shared.is_empty() {
+        return 0;
+    }
+    let mut schemas_to_add: BTreeMap<String, Value> = BTreeMap::new();
+    let existing: BTreeSet<String> = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut hits = 0;
+    visit_parameters(spec, &mut |p| {
+        let Some(name) = p.get("name").and_then(Value::as_str).map(str::to_owned) else {
+            return;
+        };
+        if !shared.contains_key(&name) || p.pointer("/schema/enum").is_none() {
+            return;
+        }
+        let mut component = pascal(&name);
+        if existing.contains(&component) {
+            component.push_str("Param");
+        }
+        let schema = p["schema"].take();
+        let mut shape = schema.clone();
+        if let Some(m) = shape.as_object_mut() {
+            // Parameter-specific bits stay on the parameter's reference site.
+            m.shift_remove("default");
+            m.shift_remove("example");
+        }
+        schemas_to_add.entry(component.clone()).or_insert(shape);
+        p["schema"] = json!({ "$ref": format!("#/components/schemas/{component}") });
+        hits += 1;
+    });
+    let schemas = spec
+        .as_object_mut()
+        .expect("an OpenAPI document is an object")
+        .entry("components")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .expect("components is an object")
+        .entry("schemas")
+        .or_insert_with(|| json!({}));
+    if let Some(schemas) = schemas.as_object_mut() {
+        for (name, schema) in schemas_to_add {
+            schemas.entry(name).or_insert(schema);
+        }
+    }
+    hits
+}
+
+fn visit_parameters(spec: &mut Value, f: &mut impl FnMut(&mut Value)) {
+    if let Some(Value::Object(params)) = spec.pointer_mut("/components/parameters") {
+        params.values_mut().for_each(&mut *f);
+    }
+    if let Some(Value::Object(paths)) = spec.get_mut("paths") {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (key, value) in item.iter_mut() {
+                let list = if key == "parameters" {
+                    Some(value)
+                } else if spec::METHODS.contains(&key.as_str()) {
+                    value.get_mut("parameters")
+                } else {
+                    None
+                };
+                for p in list.and_then(Value::as_array_mut).into_iter().flatten() {
+                    f(p);
+                }
+            }
+        }
+    }
+}
+
+/// Rule 12: an inline object schema equal to a named component schema becomes a `$ref` to it,
+/// so that its type gets the component's name (`ChildAccount`, not
+/// `AddedGetChildAccounts200DataItem`).
+fn ref_equal_components(spec: &mut Value) -> usize {
+    let Some(components) = spec.pointer("/components/schemas").and_then(Value::as_object) else {
+        return 0;
+    };
+    // Only object schemas with properties: replacing scalars would turn every `type: integer`
+    // into a reference to whichever component happens to be one.
+    let named: Vec<(String, Value)> = components
+        .iter()
+        .filter(|(_, s)| s.get("properties").is_some())
+        .map(|(n, s)| (n.clone(), s.clone()))
+        .collect();
+    if named.is_empty() {
+        return 0;
+    }
+    let mut hits = 0;
+    let find = |schema: &Map<String, Value>| {
+        named
+            .iter()
+            .find(|(_, s)| s.as_object() == Some(schema))
+            .map(|(n, _)| format!("#/components/schemas/{}", spec::pointer_escape(n)))
+    };
+    // Walk every schema position, replacing whole nodes (so this cannot use for_each_schema,
+    // which hands out the node itself); a component never becomes a reference to itself.
+    fn replace(value: &mut Value, top: bool, find: &dyn Fn(&Map<String, Value>) -> Option<String>, hits: &mut usize) {
+        let Some(map) = value.as_object_mut() else {
+            return;
+        };
+        if !top {
+            if let Some(r) = find(map) {
+                *value = json!({ "$ref": r });
+                *hits += 1;
+                return;
+            }
+        }
+        let map = value.as_object_mut().expect("checked above");
+        for key in ["items", "not", "additionalProperties"] {
+            if let Some(child) = map.get_mut(key) {
+                replace(child, false, find, hits);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(Value::Array(children)) = map.get_mut(key) {
+                children.iter_mut().for_each(|c| replace(c, false, find, hits));
+            }
+        }
+        if let Some(Value::Object(props)) = map.get_mut("properties") {
+            props.values_mut().for_each(|c| replace(c, false, find, hits));
+        }
+    }
+    if let Some(Value::Object(schemas)) = spec.pointer_mut("/components/schemas") {
+        for schema in schemas.values_mut() {
+            replace(schema, true, &find, &mut hits);
+        }
+    }
+    let mut media_schemas: Vec<&mut Value> = Vec::new();
+    if let Some(Value::Object(paths)) = spec.get_mut("paths") {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for (key, op) in item.iter_mut() {
+                if !spec::METHODS.contains(&key.as_str()) {
+                    continue;
+                }
+                let Some(op) = op.as_object_mut() else { continue };
+                for (k, v) in op.iter_mut() {
+                    match k.as_str() {
+                        "requestBody" => media_schemas.extend(content_schemas(v)),
+                        "responses" => {
+                            for r in v.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+                                media_schemas.extend(content_schemas(r));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    for schema in media_schemas {
+        replace(schema, false, &find, &mut hits);
+    }
+    hits
+}
+
+fn content_schemas(holder: &mut Value) -> Vec<&mut Value> {
+    holder
+        .get_mut("content")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|c| c.values_mut())
+        .filter_map(|m| m.get_mut("schema"))
+        .collect()
+}
+
+/// Rule 6: progenitor names every inline response schema `<OperationId>Response` whatever its
+/// status, and typify reuses the first type of a name, so success and error bodies would get
+/// mixed. Move every inline response schema into `components/schemas` under a distinct name;
+/// identical schemas share one.
+///
+/// The name is the schema's `title`, else the stem of Akamai's `x-akamai.file-path`
+/// (`schemas/namespace.yaml` -> `Namespace`), else `<OperationId>Response` for a success and
+/// `<OperationId>Error` for an error (with the status when an operation has several).
+fn hoist_response_schemas(spec: &mut Value) -> usize {
+    let mut existing: BTreeMap<String, Value> = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let mut added: Vec<(String, Value)> = Vec::new();
+    let mut hits = 0;
+    spec::for_each_operation(spec, |_, method, op| {
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or(method)
+            .to_owned();
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return;
+        };
+        let success_count = responses.keys().filter(|s| s.starts_with('2')).count();
+        let error_count = responses.len() - success_count;
+        for (status, response) in responses.iter_mut() {
+            let Some(Value::Object(content)) = response.get_mut("content") else {
+                continue;
+            };
+            for (media, m) in content.iter_mut() {
+                if !media.contains("json") {
+                    continue;
+                }
+                let Some(schema) = m.get_mut("schema") else { continue };
+                if schema.get("$ref").is_some() {
+                    continue;
+                }
+                let is_success = status.starts_with('2');
+                let base = if let Some(t) = schema.get("title").and_then(Value::as_str) {
+                    pascal(t)
+                } else if let Some(path) = schema.pointer("/x-akamai/file-path").and_then(Value::as_str) {
+                    let stem = path.rsplit('/').next().unwrap_or(path);
+                    let stem = stem.trim_end_matches(".yaml").trim_end_matches(".json");
+                    // `initialize-200` names the 200 body of initialize: `Initialize`.
+                    let stem = match stem.rsplit_once('-') {
+                        Some((head, status)) if status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()) => head,
+                        _ => stem,
+                    };
+                    pascal(stem)
+                } else {
+                    let several = if is_success { success_count > 1 } else { error_count > 1 };
+                    let status = if several { pascal(status).to_ascii_uppercase() } else { String::new() };
+                    format!("{}{}{}", pascal(&id), if is_success { "Response" } else { "Error" }, status)
+                };
+                // Reuse an identical schema; otherwise find a free name.
+                let name = match existing.iter().find(|(_, s)| *s == schema) {
+                    Some((name, _)) => name.clone(),
+                    None => {
+                        let mut name = base.clone();
+                        let mut n = 2;
+                        while existing.contains_key(&name) {
+                            name = format!("{base}{n}");
+                            n += 1;
+                        }
+                        existing.insert(name.clone(), schema.clone());
+                        added.push((name.clone(), schema.clone()));
+                        name
+                    }
+                };
+                *schema = json!({ "$ref": format!("#/components/schemas/{}", spec::pointer_escape(&name)) });
+                hits += 1;
+            }
+        }
+    });
+    if !added.is_empty() {
+        let components = spec
+            .as_object_mut()
+            .expect("an OpenAPI document is an object")
+            .entry("components")
+            .or_insert_with(|| json!({}));
+        let schemas = components
+            .as_object_mut()
+            .expect("components is an object")
+            .entry("schemas")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("schemas is an object");
+        for (name, schema) in added {
+            schemas.insert(name, schema);
+        }
+    }
+    hits
+}
+
+/// Rule 8: progenitor gives an operation one success type and one error type. Where the
+/// success (or error) responses of an operation carry different bodies (EdgeKV get-initialize
+/// returns a status body with its 404; Linode grants answer 200 with a body or 204 without),
+/// that group becomes raw bytes; the SDK decodes it. The schemas stay in `components`.
+fn raw_mixed_response_groups(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    spec::for_each_operation(spec, |_, _, op| {
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return;
+        };
+        let kind = |r: &Value| -> Value {
+            match r.get("content").and_then(Value::as_object) {
+                None => Value::Null,
+                Some(c) if c.is_empty() => Value::Null,
+                Some(c) => match c.iter().find(|(k, _)| k.starts_with("application/json")) {
+                    Some((_, m)) => m.get("schema").cloned().unwrap_or(Value::Null),
+                    None => json!("raw"),
+                },
+            }
+        };
+        let groups: [fn(&str) -> bool; 2] = [
+            |s| s.starts_with('2'),
+            |s| s.starts_with('4') || s.starts_with('5'),
+        ];
+        for in_group in groups {
+            let kinds: BTreeSet<String> = responses
+                .iter()
+                .filter(|(s, _)| in_group(s))
+                .map(|(_, r)| kind(r).to_string())
+                .collect();
+            if kinds.len() > 1 {
+                for (_, r) in responses.iter_mut().filter(|(s, _)| in_group(s)) {
+                    let description = r.get("description").cloned().unwrap_or(json!(""));
+                    let original = kind(r);
+                    let mut raw = json!({
+                        "description": description,
+                        "content": { "application/octet-stream": raw_media() },
+                    });
+                    // Keep the documented body schema (and so its generated type) for the SDK.
+                    if original.is_object() {
+                        raw["x-original-schema"] = original;
+                    }
+                    *r = raw;
+                }
+                hits += 1;
+            }
+        }
+    });
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn op(responses: Value) -> Value {
+        json!({ "paths": { "/x": { "get": { "operationId": "get-x", "responses": responses } } } })
+    }
+
+    #[test]
+    fn strip_version_path_segment_removes_segment_and_parameter() {
+        let mut spec = json!({
+            "paths": { "/{apiVersion}/account": { "parameters": [{"$ref": "#/components/parameters/v"}, {"name": "q", "in": "query"}],
+                                                    "get": {"operationId": "a"} },
+                       "/{id}/other": { "parameters": [{"name": "id", "in": "path", "schema": {"type": "string"}}], "get": {} } },
+            "components": { "parameters": { "v": {"name": "apiVersion", "in": "path", "schema": {"enum": ["v4", "v4beta"]}} } }
+        });
+        assert_eq!(strip_version_path_segment(&mut spec), 1);
+        assert_eq!(spec["paths"]["/account"]["parameters"], json!([{"name": "q", "in": "query"}]));
+        assert!(spec["paths"].get("/{id}/other").is_some());
+    }
+
+    #[test]
+    fn default_response_becomes_4xx_and_5xx() {
+        let mut spec = op(json!({"200": {"description": "ok"}, "default": {"description": "err"}}));
+        assert_eq!(default_response_as_error_ranges(&mut spec), 1);
+        let r = &spec["paths"]["/x"]["get"]["responses"];
+        assert!(r.get("default").is_none());
+        assert_eq!(r["4XX"]["description"], "err");
+        assert_eq!(r["5XX"]["description"], "err");
+        let mut only_default = op(json!({"default": {"description": "any"}}));
+        assert_eq!(default_response_as_error_ranges(&mut only_default), 0);
+    }
+
+    #[test]
+    fn problem_json_is_renamed_to_json() {
+        let mut spec = op(json!({"400": {"content": {"application/problem+json": {"schema": {"type": "object"}}}}}));
+        assert_eq!(problem_json_as_json(&mut spec), 1);
+        assert!(spec["paths"]["/x"]["get"]["responses"]["400"]["content"]["application/json"]["schema"].is_object());
+    }
+
+    #[test]
+    fn schemaless_json_response_becomes_raw() {
+        let mut spec = op(json!({"200": {"content": {"application/json": {"example": {"a": 1}}}}}));
+        assert_eq!(schemaless_json_as_raw(&mut spec), 1);
+        let c = &spec["paths"]["/x"]["get"]["responses"]["200"]["content"];
+        assert_eq!(c["application/octet-stream"]["schema"]["format"], "binary");
+    }
+
+    #[test]
+    fn several_request_media_types_keep_json() {
+        let mut spec = json!({"paths": {"/x": {"put": {"requestBody": {"content": {
+            "text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {}}}}}}}});
+        assert_eq!(single_request_media_type(&mut spec), 1);
+        let c = spec["paths"]["/x"]["put"]["requestBody"]["content"].as_object().unwrap();
+        assert_eq!(c.keys().collect::<Vec<_>>(), ["application/json"]);
+    }
+
+    #[test]
+    fn untyped_branches_under_a_typed_parent_are_dropped() {
+        let mut spec = json!({"components": {"schemas": {"N": {"type": "object", "properties": {
+            "retention": {"type": "integer", "oneOf": [{"title": "forever", "enum": [0]}, {"minimum": 86400}]},
+            "either": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}}}}});
+        assert_eq!(drop_untyped_branches(&mut spec), 1);
+        let props = &spec["components"]["schemas"]["N"]["properties"];
+        assert!(props["retention"].get("oneOf").is_none());
+        assert!(props["either"].get("oneOf").is_some());
+    }
+
+    #[test]
+    fn additional_properties_false_is_removed_but_maps_stay() {
+        let mut spec = json!({"components": {"schemas": {
+            "A": {"type": "object", "additionalProperties": false, "properties": {"m": {"type": "object", "additionalProperties": {"type": "string"}}}}}}});
+        assert_eq!(drop_additional_properties_false(&mut spec), 1);
+        let a = &spec["components"]["schemas"]["A"];
+        assert!(a.get("additionalProperties").is_none());
+        assert!(a["properties"]["m"]["additionalProperties"].is_object());
+    }
+
+    #[test]
+    fn formats_on_non_strings_are_dropped_and_opaque_formats_become_strings() {
+        let mut spec = json!({"components": {"schemas": {"A": {"type": "object", "properties": {
+            "ips": {"type": "array", "format": "ipv4", "items": {"type": "string", "format": "ipv4"}},
+            "n": {"type": "integer", "format": "int32"},
+            "when": {"type": "string", "format": "date-time"},
+            "id": {"type": "string", "format": "uuid"}}}}}});
+        assert_eq!(drop_misplaced_format(&mut spec), 1);
+        assert_eq!(opaque_string_formats(&mut spec), 2);
+        let p = &spec["components"]["schemas"]["A"]["properties"];
+        assert!(p["ips"].get("format").is_none());
+        assert!(p["ips"]["items"].get("format").is_none());
+        assert_eq!(p["n"]["format"], "int32");
+        assert_eq!(p["when"]["format"], "date-time");
+        assert!(p["id"].get("format").is_none());
+    }
+
+    #[test]
+    fn object_header_parameters_become_strings() {
+        let mut spec = json!({"paths": {"/x": {"get": {"parameters": [
+            {"name": "X-Filter", "in": "header", "schema": {"type": "object"}},
+            {"name": "page", "in": "query", "schema": {"type": "object"}}]}}}});
+        assert_eq!(string_header_parameters(&mut spec), 1);
+        let ps = &spec["paths"]["/x"]["get"]["parameters"];
+        assert_eq!(ps[0]["schema"]["type"], "string");
+        assert_eq!(ps[1]["schema"]["type"], "object");
+    }
+
+    #[test]
+    fn same_named_parameter_enums_share_one_component() {
+        let p = json!({"name": "network", "in": "path", "schema": {"type": "string", "enum": ["staging", "production"]}});
+        let mut spec = json!({"paths": {"/a": {"parameters": [p.clone()], "get": {}}, "/b": {"get": {"parameters": [p]}}}});
+        assert_eq!(shared_parameter_enums(&mut spec), 2);
+        assert_eq!(spec["paths"]["/a"]["parameters"][0]["schema"]["$ref"], "#/components/schemas/Network");
+        assert_eq!(spec["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"], "#/components/schemas/Network");
+        assert_eq!(spec["components"]["schemas"]["Network"]["enum"], json!(["staging", "production"]));
+    }
+
+    #[test]
+    fn inline_objects_equal_to_a_component_become_references() {
+        let child = json!({"type": "object", "properties": {"euuid": {"type": "string"}}});
+        let mut spec = json!({
+            "components": {"schemas": {"child-account": child.clone(), "id": {"type": "integer"}}},
+            "paths": {"/x": {"get": {"responses": {"200": {"content": {"application/json": {"schema":
+                {"type": "object", "properties": {"data": {"type": "array", "items": child}, "page": {"type": "integer"}}}}}}}}}}
+        });
+        assert_eq!(ref_equal_components(&mut spec), 1);
+        let s = &spec["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        assert_eq!(s["properties"]["data"]["items"]["$ref"], "#/components/schemas/child-account");
+        assert_eq!(s["properties"]["page"]["type"], "integer");
+        assert!(spec["components"]["schemas"]["child-account"].get("$ref").is_none());
+    }
+
+    #[test]
+    fn response_schemas_are_hoisted_with_distinct_names_and_shared_when_equal() {
+        let err = json!({"type": "object", "properties": {"errors": {"type": "array"}}});
+        let mut spec = json!({"paths": {
+            "/a": {"get": {"operationId": "get-a", "responses": {
+                "200": {"content": {"application/json": {"schema": {"type": "object", "properties": {"data": {}}}}}},
+                "4XX": {"content": {"application/json": {"schema": err.clone()}}},
+                "5XX": {"content": {"application/json": {"schema": err.clone()}}}}}},
+            "/b": {"get": {"operationId": "get-b", "responses": {
+                "200": {"content": {"application/json": {"schema": {"title": "thing", "type": "object"}}}},
+                "4XX": {"content": {"application/json": {"schema": err}}}}}}}});
+        assert_eq!(hoist_response_schemas(&mut spec), 5);
+        let schemas = spec["components"]["schemas"].as_object().unwrap();
+        assert_eq!(schemas.keys().collect::<Vec<_>>(), ["GetAResponse", "GetAError4XX", "Thing"]);
+        assert_eq!(spec["paths"]["/b"]["get"]["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"],
+                   "#/components/schemas/GetAError4XX");
+    }
+
+    #[test]
+    fn mixed_success_bodies_become_raw_and_uniform_groups_stay() {
+        let mut spec = op(json!({
+            "200": {"description": "body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/G"}}}},
+            "204": {"description": "none"},
+            "4XX": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/E"}}}},
+            "5XX": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/E"}}}}}));
+        assert_eq!(raw_mixed_response_groups(&mut spec), 1);
+        let r = &spec["paths"]["/x"]["get"]["responses"];
+        assert!(r["200"]["content"]["application/octet-stream"].is_object());
+        assert!(r["204"]["content"]["application/octet-stream"].is_object());
+        assert!(r["4XX"]["content"]["application/json"].is_object());
+    }
+
+    #[test]
+    fn pascal_case() {
+        assert_eq!(pascal("child-account"), "ChildAccount");
+        assert_eq!(pascal("4XX"), "4XX");
+        assert_eq!(pascal("get_items-200"), "GetItems200");
+    }
+}
