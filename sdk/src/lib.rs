@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub use akamai_sdk_generated as generated;
+
+pub mod edgegrid;
+
+pub mod config;
+pub mod error;
+pub mod redact;
+pub mod retry;
+pub mod runtime;
+
+pub use error::{Error, Result};
