@@ -67,6 +67,9 @@ struct GenerateArgs {
     /// build it, reporting generation and build time. Nothing of it is committed.
     #[arg(long)]
     whole_linode: bool,
+    /// With `--whole-linode`: read the upstream file from DIR/<host>/<path>.
+    #[arg(long, value_name = "DIR", env = MIRROR_ENV)]
+    mirror: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]

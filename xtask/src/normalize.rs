@@ -24,7 +24,9 @@ pub(crate) const RULES: &[Rule] = &[
     Rule { name: "problem-json-as-json", apply: problem_json_as_json },
     Rule { name: "schemaless-json-as-raw", apply: schemaless_json_as_raw },
     Rule { name: "single-request-media-type", apply: single_request_media_type },
+    Rule { name: "binary-request-bodies", apply: binary_request_bodies },
     Rule { name: "drop-untyped-branches", apply: drop_untyped_branches },
+    Rule { name: "string-enum-values", apply: string_enum_values },
     Rule { name: "drop-additional-properties-false", apply: drop_additional_properties_false },
     Rule { name: "drop-misplaced-format", apply: drop_misplaced_format },
     Rule { name: "string-header-parameters", apply: string_header_parameters },
@@ -293,6 +295,37 @@ fn single_request_media_type(spec: &mut Value) -> usize {
     hits
 }
 
+/// Request media types progenitor can encode.
+const ENCODABLE: [&str; 5] = [
+    "application/json",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "text/plain",
+    "text/x-markdown",
+];
+
+/// A request body of another media type (Linode's `image/png` thumbnails) is sent as raw
+/// bytes: `application/octet-stream` with a binary schema.
+fn binary_request_bodies(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    spec::for_each_operation(spec, |_, _, op| {
+        let Some(Value::Object(content)) = op.pointer_mut("/requestBody/content") else {
+            return;
+        };
+        let foreign: Vec<String> = content
+            .keys()
+            .filter(|k| !ENCODABLE.contains(&k.split(';').next().unwrap_or(k).trim()))
+            .cloned()
+            .collect();
+        for media in foreign {
+            content.shift_remove(&media);
+            content.entry("application/octet-stream").or_insert_with(raw_media);
+            hits += 1;
+        }
+    });
+    hits
+}
+
 /// Keys that give a schema a shape of its own (rather than only constraining its parent's).
 /// (`enum` is a constraint here: `{enum: [0]}` under `type: integer` only narrows the parent.)
 const SHAPE_KEYS: [&str; 7] = ["type", "$ref", "properties", "items", "allOf", "oneOf", "anyOf"];
@@ -315,6 +348,26 @@ fn drop_untyped_branches(spec: &mut Value) -> usize {
             if untyped {
                 schema.shift_remove(key);
                 hits += 1;
+            }
+        }
+    });
+    hits
+}
+
+/// A `type: string` enum whose YAML values parsed as booleans or numbers (Linode's
+/// `replication_commit_type: [true, local, ..., false]`): the values are their text.
+fn string_enum_values(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    for_each_schema(spec, &mut |schema| {
+        if schema.get("type").and_then(Value::as_str) != Some("string") {
+            return;
+        }
+        if let Some(Value::Array(values)) = schema.get_mut("enum") {
+            for v in values.iter_mut() {
+                if matches!(v, Value::Bool(_) | Value::Number(_)) {
+                    *v = Value::String(v.to_string());
+                    hits += 1;
+                }
             }
         }
     });
@@ -819,6 +872,15 @@ mod tests {
     }
 
     #[test]
+    fn unknown_request_media_types_become_octet_stream() {
+        let mut spec = json!({"paths": {"/x": {"put": {"requestBody": {"content": {"image/png": {"schema": {"type": "string"}}}}}}}});
+        assert_eq!(binary_request_bodies(&mut spec), 1);
+        let c = &spec["paths"]["/x"]["put"]["requestBody"]["content"];
+        assert_eq!(c["application/octet-stream"]["schema"]["format"], "binary");
+        assert!(c.get("image/png").is_none());
+    }
+
+    #[test]
     fn untyped_branches_under_a_typed_parent_are_dropped() {
         let mut spec = json!({"components": {"schemas": {"N": {"type": "object", "properties": {
             "retention": {"type": "integer", "oneOf": [{"title": "forever", "enum": [0]}, {"minimum": 86400}]},
@@ -827,6 +889,15 @@ mod tests {
         let props = &spec["components"]["schemas"]["N"]["properties"];
         assert!(props["retention"].get("oneOf").is_none());
         assert!(props["either"].get("oneOf").is_some());
+    }
+
+    #[test]
+    fn non_string_values_of_string_enums_become_text() {
+        let mut spec = json!({"components": {"schemas": {"C": {"type": "string", "enum": [true, "local", false, 2]},
+                                                        "N": {"type": "integer", "enum": [1, 2]}}}});
+        assert_eq!(string_enum_values(&mut spec), 3);
+        assert_eq!(spec["components"]["schemas"]["C"]["enum"], json!(["true", "local", "false", "2"]));
+        assert_eq!(spec["components"]["schemas"]["N"]["enum"], json!([1, 2]));
     }
 
     #[test]
