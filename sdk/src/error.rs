@@ -30,7 +30,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use progenitor_client::Error as GeneratedError;
+use futures::StreamExt;
+use progenitor_client::{ByteStream, Error as GeneratedError};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::Serialize;
@@ -140,6 +141,50 @@ impl Error {
         }
     }
 
+    /// Like [`Error::from_generated`], for operations whose error body is untyped
+    /// (`ByteStream`): reads at most [`MAX_ERROR_BODY_BYTES`] of it and parses it.
+    pub async fn from_generated_stream(error: GeneratedError<ByteStream>) -> Self {
+        match error {
+            GeneratedError::ErrorResponse(response) => {
+                let status = response.status();
+                let headers = KeptHeaders::from_map(response.headers());
+                let mut stream = response.into_inner_stream();
+                let mut buf = Vec::new();
+                let complete = loop {
+                    match stream.next().await {
+                        Some(Ok(chunk)) => {
+                            let room = MAX_ERROR_BODY_BYTES - buf.len();
+                            if chunk.len() > room {
+                                buf.extend_from_slice(&chunk[..room]);
+                                break false;
+                            }
+                            buf.extend_from_slice(&chunk);
+                        }
+                        Some(Err(_)) => break false,
+                        None => break true,
+                    }
+                };
+                let body = ErrorBody::parse(headers.get("content-type"), &buf, complete);
+                Self::Api(Box::new(ApiError {
+                    status,
+                    headers,
+                    body,
+                }))
+            }
+            GeneratedError::UnexpectedResponse(response) => Self::from_response(response).await,
+            GeneratedError::InvalidRequest(m) => {
+                Self::from(GeneratedError::<()>::InvalidRequest(m))
+            }
+            GeneratedError::CommunicationError(e) => Self::from_reqwest(e),
+            GeneratedError::ResponseBodyError(e) => Self::from_reqwest(e),
+            GeneratedError::InvalidUpgrade(e) => Self::Transport(e),
+            GeneratedError::InvalidResponsePayload(bytes, e) => {
+                Self::from(GeneratedError::<()>::InvalidResponsePayload(bytes, e))
+            }
+            GeneratedError::Custom(m) => Self::from(GeneratedError::<()>::Custom(m)),
+        }
+    }
+
     /// Turns a response with an unwanted status into an error, reading at most
     /// [`MAX_ERROR_BODY_BYTES`] of its body. A success status that the caller did not expect
     /// becomes [`Error::Decode`]; any other status becomes [`Error::Api`].
@@ -151,6 +196,7 @@ impl Error {
                 status: Some(status),
                 path: None,
                 message: format!("unexpected response status {status}"),
+                snippet: None,
             }));
         }
         let (body, complete) = read_bounded(response, MAX_ERROR_BODY_BYTES).await;
@@ -259,8 +305,10 @@ impl<E: Serialize> From<GeneratedError<E>> for Error {
                     body,
                 }))
             }
-            GeneratedError::InvalidResponsePayload(_, e) => {
-                Self::Decode(Box::new(DecodeError::from_json_error(None, None, &e)))
+            GeneratedError::InvalidResponsePayload(bytes, e) => {
+                let mut decode = DecodeError::from_json_error(None, None, &e);
+                decode.snippet = non_json_snippet(&bytes);
+                Self::Decode(Box::new(decode))
             }
             GeneratedError::UnexpectedResponse(response) => {
                 let status = response.status();
@@ -270,6 +318,7 @@ impl<E: Serialize> From<GeneratedError<E>> for Error {
                         status: Some(status),
                         path: None,
                         message: format!("unexpected response status {status}"),
+                        snippet: None,
                     }))
                 } else {
                     Self::Api(Box::new(ApiError {
@@ -621,6 +670,9 @@ impl ErrorBody {
                 extra: map,
             }));
         }
+        if map.is_empty() {
+            return Self::Empty;
+        }
         Self::Json(Value::Object(map))
     }
 }
@@ -662,6 +714,7 @@ pub struct DecodeError {
     status: Option<StatusCode>,
     path: Option<String>,
     message: String,
+    snippet: Option<String>,
 }
 
 impl DecodeError {
@@ -683,6 +736,7 @@ impl DecodeError {
             status,
             path,
             message: scrub_quoted(&e.to_string()),
+            snippet: None,
         }
     }
 
@@ -694,6 +748,12 @@ impl DecodeError {
     /// The JSON path of the value that failed (`data[3].created`), when known.
     pub fn path(&self) -> Option<&str> {
         self.path.as_deref()
+    }
+
+    /// The start of the body when it was not JSON at all (an HTML page where JSON was
+    /// expected): at most [`SNIPPET_BYTES`], redacted. JSON bodies are never quoted here.
+    pub fn snippet(&self) -> Option<&str> {
+        self.snippet.as_deref()
     }
 
     /// What was wrong. Quoted input values are elided, so no response data (which may be a
@@ -714,6 +774,20 @@ impl fmt::Display for DecodeError {
         }
         write!(f, ": {}", self.message)
     }
+}
+
+/// A redacted snippet of a body that is not JSON (so cannot hold a JSON secret field).
+fn non_json_snippet(bytes: &[u8]) -> Option<String> {
+    if bytes.trim_ascii().is_empty()
+        || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return None;
+    }
+    let first = bytes.trim_ascii_start().first();
+    if matches!(first, Some(b'{' | b'[' | b'"')) {
+        return None;
+    }
+    Some(TextBody::new(None, bytes, true).snippet)
 }
 
 /// Replaces the contents of every double-quoted run in a serde message with `…`: serde quotes

@@ -41,7 +41,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use progenitor_client::{Error as GeneratedError, ResponseValue};
+use progenitor_client::{ByteStream, Error as GeneratedError, ResponseValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -168,6 +168,25 @@ impl Runtime {
                 match attempt.await {
                     Ok(value) => Ok((value.status(), value)),
                     Err(e) => Err(Error::from_generated(e).await),
+                }
+            }
+        })
+        .await
+    }
+
+    /// Like [`Runtime::call`], for operations whose error body is untyped (`ByteStream`, as
+    /// for EdgeKV `getInitialize`): the error body is read (bounded) and parsed.
+    pub async fn call_with_stream_error<T, F, Fut>(&self, op: OpInfo, mut f: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
+    {
+        self.run(op, move || {
+            let attempt = f();
+            async move {
+                match attempt.await {
+                    Ok(value) => Ok((value.status(), value.into_inner())),
+                    Err(e) => Err(Error::from_generated_stream(e).await),
                 }
             }
         })
@@ -412,6 +431,38 @@ mod tests {
         assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert_eq!(start.elapsed(), Duration::from_secs(9));
+    }
+
+    #[tokio::test]
+    async fn untyped_error_bodies_are_read_and_parsed() {
+        let runtime = Runtime::new(RetryPolicy::disabled());
+        let err = runtime
+            .call_with_stream_error(OpInfo::get("getInitialize", "/initialize"), || async {
+                let chunks = vec![
+                    Ok(bytes::Bytes::from_static(br#"{"title":"Not Found","#)),
+                    Ok(bytes::Bytes::from_static(
+                        br#""errorCode":"EKV_9000","additionalDetail":{"requestId":"r1"}}"#,
+                    )),
+                ];
+                let stream = ByteStream::new(Box::pin(futures::stream::iter(chunks)));
+                let mut headers = HeaderMap::new();
+                headers.insert(
+                    "content-type",
+                    HeaderValue::from_static("application/problem+json"),
+                );
+                Err::<ResponseValue<()>, _>(GeneratedError::ErrorResponse(ResponseValue::new(
+                    stream,
+                    StatusCode::NOT_FOUND,
+                    headers,
+                )))
+            })
+            .await
+            .unwrap_err();
+        assert!(err.is_not_found());
+        assert_eq!(err.request_id(), Some("r1"));
+        assert!(
+            matches!(err.api().map(|a| a.body()), Some(ErrorBody::Problem(p)) if p.error_code.as_deref() == Some("EKV_9000"))
+        );
     }
 
     #[test]

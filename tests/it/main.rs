@@ -1,0 +1,3 @@
+//! Integration tests of the akamai-sdk workspace: one binary, one module per area.
+mod generated_types;
+mod runtime;
