@@ -134,6 +134,12 @@ impl Error {
     /// the body of an undocumented response so that it can be parsed like a documented one.
     ///
     /// A typed error body (`ErrorResponse`) is re-serialized and parsed into [`ErrorBody`].
+    ///
+    /// One case cannot keep the status: when a generated operation types the body of an error
+    /// status and the body does not decode as that type (an HTML page from a gateway on a
+    /// documented 5xx), progenitor reports `InvalidResponsePayload` with the bytes only. That
+    /// becomes [`Error::Decode`] without a status (so it is not retried), with a redacted
+    /// [snippet](DecodeError::snippet) of the body when it is not JSON.
     pub async fn from_generated<E: Serialize>(error: GeneratedError<E>) -> Self {
         match error {
             GeneratedError::UnexpectedResponse(response) => Self::from_response(response).await,
