@@ -691,9 +691,27 @@ async fn http_base_urls_need_loopback_and_the_opt_in() {
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
 
-impl Write for Buffer {
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+thread_local! {
+    /// Where the events of the current test thread go.
+    static CAPTURE: std::cell::RefCell<Option<Buffer>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes into the current thread's capture buffer, if it has one.
+struct ThreadWriter;
+
+impl Write for ThreadWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        CAPTURE.with(|capture| {
+            if let Some(buffer) = capture.borrow().as_ref() {
+                buffer.0.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 
@@ -702,27 +720,28 @@ impl Write for Buffer {
     }
 }
 
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-fn capture() -> (Buffer, tracing::subscriber::DefaultGuard) {
+/// Captures, at TRACE, everything logged on this test's thread (the `#[tokio::test]` runtime
+/// runs the whole test on it). One global subscriber serves all tests: scoped subscribers
+/// race with each other when tests run in parallel.
+fn capture() -> Buffer {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_ansi(false)
+            .with_writer(|| ThreadWriter)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+    });
     let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    (buffer, tracing::subscriber::set_default(subscriber))
+    CAPTURE.with(|capture| *capture.borrow_mut() = Some(buffer.clone()));
+    buffer
 }
 
 #[tokio::test]
 async fn the_call_span_records_operation_attempt_status_and_latency() {
-    let (buffer, _guard) = capture();
+    let buffer = capture();
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(too_many().insert_header("Retry-After", "3"))
@@ -792,7 +811,7 @@ async fn no_secret_reaches_debug_output_or_trace_logs() {
         "SECRET-DETAIL-4",
         "SECRET-HTML-5",
     ];
-    let (buffer, _guard) = capture();
+    let buffer = capture();
     let server = MockServer::start().await;
     Mock::given(path("/v4/account"))
         .respond_with(
