@@ -1,3 +1,4 @@
 //! Integration tests of the akamai-sdk workspace: one binary, one module per area.
 mod generated_types;
+mod linode;
 mod runtime;

@@ -1,0 +1,947 @@
+//! The Linode parent/child-account layer against loopback servers: pagination with prefetch,
+//! X-Filter, proxy-token minting, renewal and revocation, credential separation, error bodies,
+//! timeouts, decoding of live-shaped JSON, and that no token reaches Debug output or logs.
+
+use std::io::Write;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use akamai_sdk::config::HttpConfig;
+use akamai_sdk::error::ErrorBody;
+use akamai_sdk::linode::types::ChildAccountBillingSource;
+use akamai_sdk::linode::{
+    ChildAccessError, ChildAccountField, ChildAccountFilter, Euuid, Grants, LinodeClient, Order,
+    UserType,
+};
+use akamai_sdk::retry::RetryPolicy;
+use akamai_sdk::runtime::OpInfo;
+use akamai_sdk::Error;
+use futures::StreamExt;
+use secrecy::ExposeSecret;
+use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const PARENT_TOKEN: &str = "parent-Tok3n-7f9c2e51a0";
+const CHILD_TOKEN_1: &str = "child-Tok3n-one-4b1d";
+const CHILD_TOKEN_2: &str = "child-Tok3n-two-93ce";
+const EUUID: &str = "E1AF5EEC-526F-487D-B317EBEB34C87D71";
+const CHILD_ACCOUNT: &str = include_str!("fixtures/linode/child_account.json");
+const PROXY_TOKEN: &str = include_str!("fixtures/linode/proxy_token.json");
+
+fn config() -> HttpConfig {
+    HttpConfig::new()
+        .allow_insecure_loopback(true)
+        .with_retry(RetryPolicy::disabled())
+}
+
+fn parent_at(uri: &str, config: HttpConfig) -> LinodeClient {
+    LinodeClient::builder()
+        .token(PARENT_TOKEN)
+        .base_url(format!("{uri}/v4"))
+        .http_config(config)
+        .build()
+        .unwrap()
+}
+
+fn parent(server: &MockServer) -> LinodeClient {
+    parent_at(&server.uri(), config())
+}
+
+fn euuid() -> Euuid {
+    EUUID.parse().unwrap()
+}
+
+fn token_path() -> String {
+    format!("/v4/account/child-accounts/{EUUID}/token")
+}
+
+fn account_json(i: usize) -> Value {
+    json!({
+        "euuid": format!("{i:08X}-0000-0000-{i:016X}"),
+        "company": format!("Child {i}"),
+        "email": format!("child{i}@example.com"),
+        "active_since": "2020-01-01T00:00:00",
+        "billing_source": "external",
+        "credit_card": {"last_four": null, "expiry": null},
+    })
+}
+
+/// A proxy token body like the API's, with `token`, `id` and `expiry` replaced.
+fn token_json(token: &str, id: i64, expiry: &str) -> Value {
+    let mut body: Value = serde_json::from_str(PROXY_TOKEN).unwrap();
+    body["token"] = json!(token);
+    body["id"] = json!(id);
+    body["expiry"] = json!(expiry);
+    body
+}
+
+fn authorization(request: &Request) -> Option<String> {
+    let values: Vec<_> = request.headers.get_all("authorization").iter().collect();
+    assert!(values.len() <= 1, "several Authorization headers");
+    values.first().map(|v| v.to_str().unwrap().to_owned())
+}
+
+async fn received(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.unwrap()
+}
+
+/// `(method, path, Authorization)` of every request the server got.
+async fn log(server: &MockServer) -> Vec<(String, String, Option<String>)> {
+    received(server)
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.url.path().to_owned(),
+                authorization(r),
+            )
+        })
+        .collect()
+}
+
+async fn requested_pages(server: &MockServer) -> Vec<u64> {
+    received(server)
+        .await
+        .iter()
+        .filter(|r| r.url.path() == "/v4/account/child-accounts")
+        .map(|r| {
+            let page = r.url.query_pairs().find(|(k, _)| k == "page").unwrap().1;
+            page.parse().unwrap()
+        })
+        .collect()
+}
+
+async fn mount_pages(server: &MockServer, sizes: &[usize], page_size: usize) {
+    let total: usize = sizes.iter().sum();
+    for (index, size) in sizes.iter().enumerate() {
+        let data: Vec<Value> = (0..*size)
+            .map(|k| account_json(index * page_size + k))
+            .collect();
+        Mock::given(method("GET"))
+            .and(path("/v4/account/child-accounts"))
+            .and(query_param("page", (index + 1).to_string()))
+            .and(query_param("page_size", page_size.to_string()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "data": data,
+                "page": index + 1,
+                "pages": sizes.len(),
+                "results": total,
+            })))
+            .mount(server)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn child_account_stream_prefetches_one_page_ahead() {
+    let server = MockServer::start().await;
+    mount_pages(&server, &[25, 25, 10], 25).await;
+    let client = parent(&server);
+    let mut stream = pin!(client.child_accounts().page_size(25).stream());
+    let mut seen = 0;
+    while let Some(item) = stream.next().await {
+        let account = item.unwrap();
+        assert_eq!(
+            account.company.as_deref().map(String::as_str),
+            Some(format!("Child {seen}").as_str())
+        );
+        seen += 1;
+        if seen % 25 == 0 {
+            // A slow consumer holding the last item of page n: page n + 1 gets requested
+            // meanwhile, and nothing beyond it.
+            let current = (seen / 25) as u64;
+            let expected: Vec<u64> = (1..=current + 1).collect();
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+            while requested_pages(&server).await != expected
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            assert_eq!(
+                requested_pages(&server).await,
+                expected,
+                "after {seen} items"
+            );
+        }
+    }
+    assert_eq!(seen, 60);
+    assert_eq!(requested_pages(&server).await, [1, 2, 3]);
+    for request in received(&server).await {
+        assert_eq!(
+            authorization(&request).as_deref(),
+            Some(format!("Bearer {PARENT_TOKEN}").as_str())
+        );
+        assert!(request.headers.get("x-filter").is_none());
+    }
+}
+
+#[tokio::test]
+async fn one_page_reports_its_position() {
+    let server = MockServer::start().await;
+    mount_pages(&server, &[30, 30, 5], 30).await;
+    let page = parent(&server)
+        .child_accounts()
+        .page_size(30)
+        .page(3)
+        .await
+        .unwrap();
+    assert_eq!((page.page, page.pages, page.results), (3, 3, 65));
+    assert_eq!(page.data.len(), 5);
+    assert_eq!(requested_pages(&server).await, [3]);
+}
+
+#[tokio::test]
+async fn a_stream_ends_with_its_first_error() {
+    let server = MockServer::start().await;
+    // Page 1 says there are three pages; page 2 fails, page 3 must never be asked for.
+    let data: Vec<Value> = (0..25).map(account_json).collect();
+    Mock::given(method("GET"))
+        .and(query_param("page", "1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": data, "page": 1, "pages": 3, "results": 75})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"errors": [{"reason": "Internal server error"}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("page", "3"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": [account_json(99)], "page": 3, "pages": 3, "results": 75}),
+        ))
+        .mount(&server)
+        .await;
+
+    let items: Vec<_> = parent(&server)
+        .child_accounts()
+        .page_size(25)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 26);
+    assert!(items[..25].iter().all(Result::is_ok));
+    let err = items[25].as_ref().unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert!(err.to_string().contains("Internal server error"), "{err}");
+    assert_eq!(requested_pages(&server).await, [1, 2]);
+}
+
+/// Matches a header by its whole value (wiremock's `header` matcher splits values on commas,
+/// which JSON is full of).
+struct HeaderIs(&'static str, String);
+
+impl wiremock::Match for HeaderIs {
+    fn matches(&self, request: &Request) -> bool {
+        request
+            .headers
+            .get(self.0)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == self.1)
+    }
+}
+
+#[tokio::test]
+async fn x_filter_is_sent_as_built() {
+    let server = MockServer::start().await;
+    let filter = ChildAccountFilter::new()
+        .company("Acme")
+        .or([
+            ChildAccountFilter::new().country("US"),
+            ChildAccountFilter::new().contains(ChildAccountField::Email, "@acme.example"),
+        ])
+        .order_by(ChildAccountField::Email, Order::Desc);
+    let expected = json!({
+        "company": "Acme",
+        "+or": [{"country": "US"}, {"email": {"+contains": "@acme.example"}}],
+        "+order_by": "email",
+        "+order": "desc",
+    });
+    assert_eq!(filter.to_json(), expected);
+    Mock::given(method("GET"))
+        .and(path("/v4/account/child-accounts"))
+        .and(HeaderIs("x-filter", filter.to_json().to_string()))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"data": [account_json(1)], "page": 1, "pages": 1, "results": 1}),
+            ),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+
+    let client = parent(&server);
+    let page = client
+        .child_accounts()
+        .filter(&filter)
+        .page(1)
+        .await
+        .unwrap();
+    assert_eq!(page.data.len(), 1);
+    let all: Vec<_> = client
+        .child_accounts()
+        .filter(&filter)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(all.len(), 1);
+    assert!(all[0].is_ok());
+
+    let raw = json!({"company": {"+contains": "Zürich"}});
+    client
+        .child_accounts()
+        .raw_filter(raw.clone())
+        .page(1)
+        .await
+        .unwrap_err();
+    let requests = received(&server).await;
+    let sent: Vec<Value> = requests
+        .iter()
+        .map(|r| serde_json::from_str(r.headers["x-filter"].to_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(sent, [expected.clone(), expected, raw]);
+    server.verify().await;
+}
+
+/// A server that reads each request's head, counts it, and closes the connection unanswered.
+async fn hanging_up_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&count);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                drop(socket);
+            });
+        }
+    });
+    (uri, count)
+}
+
+#[tokio::test]
+async fn a_mint_the_server_received_is_never_retried() {
+    let retrying = || {
+        config().with_retry(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_jitter(false),
+        )
+    };
+    let (uri, mints) = hanging_up_server().await;
+    let client = parent_at(&uri, retrying());
+    let err = client.create_proxy_token(&euuid()).await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(!err.is_connect());
+    assert_eq!(mints.load(Ordering::SeqCst), 1);
+
+    // The same failure on a GET is retried: the count above is not an accident.
+    let (uri, gets) = hanging_up_server().await;
+    let client = parent_at(&uri, retrying());
+    client.profile().await.unwrap_err();
+    assert_eq!(gets.load(Ordering::SeqCst), 3);
+
+    // Through a child client, a failed mint fails the call without a second attempt.
+    let (uri, mints) = hanging_up_server().await;
+    let child = parent_at(&uri, retrying()).child(euuid());
+    child.account().await.unwrap_err();
+    assert_eq!(mints.load(Ordering::SeqCst), 1);
+}
+
+async fn mount_mints(server: &MockServer, bodies: &[Value]) {
+    for body in bodies {
+        Mock::given(method("POST"))
+            .and(path(token_path()))
+            .and(header(
+                "authorization",
+                format!("Bearer {PARENT_TOKEN}").as_str(),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .up_to_n_times(1)
+            .mount(server)
+            .await;
+    }
+}
+
+fn account_body() -> Value {
+    json!({"company": "Acme Child", "euuid": EUUID, "balance": 0, "active_since": "2018-01-01T00:01:01"})
+}
+
+#[tokio::test]
+async fn a_401_renews_the_proxy_token_once_and_retries() {
+    let server = MockServer::start().await;
+    mount_mints(
+        &server,
+        &[
+            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:15:00"),
+            token_json(CHILD_TOKEN_2, 2, "2024-05-01T10:15:00"),
+        ],
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/account"))
+        .and(header(
+            "authorization",
+            format!("Bearer {CHILD_TOKEN_1}").as_str(),
+        ))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"errors": [{"reason": "Invalid Token"}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/account"))
+        .and(header(
+            "authorization",
+            format!("Bearer {CHILD_TOKEN_2}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(account_body()))
+        .mount(&server)
+        .await;
+
+    let child = parent(&server).child(euuid());
+    let account = child.account().await.unwrap();
+    assert_eq!(account.euuid.as_deref(), Some(EUUID));
+    assert_eq!(child.token().await.unwrap().id(), 2);
+    let parent_auth = Some(format!("Bearer {PARENT_TOKEN}"));
+    assert_eq!(
+        log(&server).await,
+        [
+            ("POST".into(), token_path(), parent_auth.clone()),
+            (
+                "GET".into(),
+                "/v4/account".into(),
+                Some(format!("Bearer {CHILD_TOKEN_1}"))
+            ),
+            ("POST".into(), token_path(), parent_auth),
+            (
+                "GET".into(),
+                "/v4/account".into(),
+                Some(format!("Bearer {CHILD_TOKEN_2}"))
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_after_one_renewal() {
+    let server = MockServer::start().await;
+    mount_mints(
+        &server,
+        &[
+            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:15:00"),
+            token_json(CHILD_TOKEN_2, 2, "2024-05-01T10:15:00"),
+            token_json("child-Tok3n-three", 3, "2024-05-01T10:15:00"),
+        ],
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/profile"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"errors": [{"reason": "Invalid Token"}]})),
+        )
+        .mount(&server)
+        .await;
+    let err = parent(&server).child(euuid()).profile().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    let methods: Vec<String> = log(&server).await.into_iter().map(|(m, _, _)| m).collect();
+    assert_eq!(methods, ["POST", "GET", "POST", "GET"]);
+}
+
+#[tokio::test]
+async fn concurrent_first_uses_mint_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:15:00"))
+                .set_delay(Duration::from_millis(150)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/profile"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"username": "proxy-user", "user_type": "proxy"})),
+        )
+        .mount(&server)
+        .await;
+    let child = parent(&server).child(euuid());
+    let calls = (0..8).map(|_| {
+        let child = child.clone();
+        tokio::spawn(async move { child.profile().await })
+    });
+    for result in futures::future::join_all(calls).await {
+        assert_eq!(result.unwrap().unwrap().user_type, Some(UserType::Proxy));
+    }
+    let mints = log(&server)
+        .await
+        .iter()
+        .filter(|(m, _, _)| m == "POST")
+        .count();
+    assert_eq!(mints, 1);
+}
+
+#[tokio::test]
+async fn tokens_are_renewed_shortly_before_expiry() {
+    let server = MockServer::start().await;
+    // created 10:00:00, expiry 10:00:30: inside the 60 s margin at once.
+    mount_mints(
+        &server,
+        &[
+            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:00:30"),
+            token_json(CHILD_TOKEN_2, 2, "2024-05-01T10:15:00"),
+        ],
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/account"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(account_body()))
+        .mount(&server)
+        .await;
+    let child = parent(&server).child(euuid());
+    for _ in 0..3 {
+        child.account().await.unwrap();
+    }
+    let auths: Vec<Option<String>> = log(&server)
+        .await
+        .into_iter()
+        .filter(|(m, _, _)| m == "GET")
+        .map(|(_, _, a)| a)
+        .collect();
+    assert_eq!(
+        auths,
+        [
+            Some(format!("Bearer {CHILD_TOKEN_1}")),
+            Some(format!("Bearer {CHILD_TOKEN_2}")),
+            Some(format!("Bearer {CHILD_TOKEN_2}")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn revoke_deletes_the_token_with_the_child_token() {
+    let server = MockServer::start().await;
+    mount_mints(
+        &server,
+        &[token_json(CHILD_TOKEN_1, 4242, "2024-05-01T10:15:00")],
+    )
+    .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v4/profile/tokens/4242"))
+        .and(header(
+            "authorization",
+            format!("Bearer {CHILD_TOKEN_1}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let child = parent(&server).child(euuid());
+    assert!(!child.revoke().await.unwrap(), "nothing to revoke yet");
+    let token = child.token().await.unwrap();
+    assert_eq!(token.id(), 4242);
+    assert_eq!(token.token().expose_secret(), CHILD_TOKEN_1);
+    assert!(child.revoke().await.unwrap());
+    assert!(!child.revoke().await.unwrap());
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn parent_and_child_credentials_never_cross() {
+    let server = MockServer::start().await;
+    mount_pages(&server, &[1], 25).await;
+    mount_mints(
+        &server,
+        &[token_json(CHILD_TOKEN_1, 7, "2024-05-01T10:15:00")],
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/account"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(account_body()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/profile"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"username": "u"})))
+        .mount(&server)
+        .await;
+
+    let parent = parent(&server);
+    let child = parent.child(euuid());
+    parent.account().await.unwrap();
+    let _: Vec<_> = parent
+        .child_accounts()
+        .page_size(25)
+        .stream()
+        .collect()
+        .await;
+    child.account().await.unwrap();
+    child.profile().await.unwrap();
+    parent.profile().await.unwrap();
+    parent.account().await.unwrap();
+    // The generated client, through the child client and through the parent's.
+    let account = child
+        .call(OpInfo::get("getAccount", "/account"), |api| async move {
+            api.get_account().await
+        })
+        .await
+        .unwrap();
+    assert_eq!(account.euuid.as_deref(), Some(EUUID));
+    parent
+        .runtime()
+        .call(OpInfo::get("getAccount", "/account"), || {
+            parent.generated().get_account()
+        })
+        .await
+        .unwrap();
+
+    let parent_auth = Some(format!("Bearer {PARENT_TOKEN}"));
+    let child_auth = Some(format!("Bearer {CHILD_TOKEN_1}"));
+    let expected = [
+        ("GET", "/v4/account", &parent_auth),
+        ("GET", "/v4/account/child-accounts", &parent_auth),
+        ("POST", token_path().leak(), &parent_auth),
+        ("GET", "/v4/account", &child_auth),
+        ("GET", "/v4/profile", &child_auth),
+        ("GET", "/v4/profile", &parent_auth),
+        ("GET", "/v4/account", &parent_auth),
+        ("GET", "/v4/account", &child_auth),
+        ("GET", "/v4/account", &parent_auth),
+    ];
+    let got = log(&server).await;
+    assert_eq!(got.len(), expected.len());
+    for ((m, p, a), (em, ep, ea)) in got.iter().zip(expected) {
+        assert_eq!((m.as_str(), p.as_str(), a), (em, ep, ea));
+    }
+}
+
+#[tokio::test]
+async fn an_html_error_page_becomes_a_text_snippet() {
+    let server = MockServer::start().await;
+    let page = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>";
+    Mock::given(method("GET"))
+        .and(path("/v4/account"))
+        .respond_with(ResponseTemplate::new(502).set_body_raw(page, "text/html"))
+        .mount(&server)
+        .await;
+    let err = parent(&server).account().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    match err.api().map(|api| api.body()) {
+        Some(ErrorBody::Text(text)) => {
+            assert_eq!(text.content_type.as_deref(), Some("text/html"));
+            assert!(text.snippet.contains("502 Bad Gateway"));
+        }
+        other => panic!("unexpected body {other:?}"),
+    }
+    // The same page where JSON was expected, with status 200, is a decode error.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/v4/profile"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(page, "text/html"))
+        .mount(&server)
+        .await;
+    let err = parent(&server).profile().await.unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/v4/account/child-accounts/E1AF5EEC-526F-487D-B317EBEB34C87D71",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(CHILD_ACCOUNT)
+                .set_delay(Duration::from_secs(3)),
+        )
+        .mount(&server)
+        .await;
+    let client = parent_at(
+        &server.uri(),
+        config().with_timeout(Duration::from_millis(200)),
+    );
+    let started = std::time::Instant::now();
+    let err = client.child_account(&euuid()).await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn a_live_shaped_child_account_decodes() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v4/account/child-accounts/{EUUID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(CHILD_ACCOUNT, "application/json"))
+        .mount(&server)
+        .await;
+    let page = format!(r#"{{"data": [{CHILD_ACCOUNT}], "page": 1, "pages": 1, "results": 1}}"#);
+    Mock::given(method("GET"))
+        .and(path("/v4/account/child-accounts"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(page, "application/json"))
+        .mount(&server)
+        .await;
+
+    let client = parent(&server);
+    let account = client.child_account(&euuid()).await.unwrap();
+    assert_eq!(account.euuid.as_deref(), Some(EUUID));
+    let since = account.active_since.as_ref().unwrap();
+    assert_eq!(since.as_str(), "2018-01-01T00:01:01");
+    assert_eq!(since.utc().to_rfc3339(), "2018-01-01T00:01:01+00:00");
+    assert_eq!(
+        account.billing_source,
+        Some(ChildAccountBillingSource::Unknown("partner_managed".into()))
+    );
+    let card = account.credit_card.as_ref().unwrap();
+    assert_eq!(
+        (card.last_four.as_deref(), card.expiry.as_deref()),
+        (None, None)
+    );
+    assert_eq!(account.balance, Some(200.0));
+    assert_eq!(account.tax_id.as_deref().map(String::as_str), Some(""));
+
+    let listed: Vec<_> = client.child_accounts().stream().collect().await;
+    assert_eq!(listed.len(), 1);
+    let listed = listed.into_iter().next().unwrap().unwrap();
+    assert_eq!(listed, account);
+    assert_eq!(Euuid::try_from(&listed).unwrap(), euuid());
+}
+
+#[tokio::test]
+async fn euuids_are_percent_encoded_in_paths() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v4/account/child-accounts/odd%3Feuuid%25x/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_json(
+            CHILD_TOKEN_1,
+            1,
+            "2024-05-01T10:15:00",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let euuid: Euuid = "odd?euuid%x".parse().unwrap();
+    let token = parent(&server).create_proxy_token(&euuid).await.unwrap();
+    assert_eq!(token.id(), 1);
+    assert_eq!(token.label(), Some("parent-user_1234_2024-05-01T10:00:00"));
+    assert_eq!(token.scopes(), Some("*"));
+    server.verify().await;
+}
+
+async fn access_server(profile: Value, grants: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v4/profile"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(profile))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/profile/grants"))
+        .respond_with(grants)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn child_account_access_is_checked_with_typed_errors() {
+    let restricted = json!({"username": "ops", "user_type": "parent", "restricted": true});
+    let denied = json!({"global": {"child_account_access": false, "account_access": "read_only"}, "linode": []});
+    let server = access_server(
+        restricted.clone(),
+        ResponseTemplate::new(200).set_body_json(denied),
+    )
+    .await;
+    let client = parent(&server);
+    match client.ensure_child_account_access().await {
+        Err(ChildAccessError::MissingGrant { username }) => {
+            assert_eq!(username.as_deref(), Some("ops"))
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(!client.has_child_account_access().await.unwrap());
+    let as_error: Error = client
+        .ensure_child_account_access()
+        .await
+        .unwrap_err()
+        .into();
+    assert!(
+        as_error.to_string().contains("child_account_access"),
+        "{as_error}"
+    );
+
+    let allowed = json!({"global": {"child_account_access": true}});
+    let server = access_server(
+        restricted.clone(),
+        ResponseTemplate::new(200).set_body_json(allowed),
+    )
+    .await;
+    parent(&server).ensure_child_account_access().await.unwrap();
+
+    let server = access_server(restricted, ResponseTemplate::new(204)).await;
+    let client = parent(&server);
+    assert_eq!(client.profile_grants().await.unwrap(), Grants::Unrestricted);
+    client.ensure_child_account_access().await.unwrap();
+
+    let child_user = json!({"username": "kid", "user_type": "child", "restricted": false});
+    let server = access_server(child_user, ResponseTemplate::new(204)).await;
+    match parent(&server).ensure_child_account_access().await {
+        Err(ChildAccessError::NotAParentUser { user_type }) => {
+            assert_eq!(user_type, UserType::Child)
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+
+    let odd = json!({"username": "x", "user_type": "reseller"});
+    let server = access_server(odd, ResponseTemplate::new(204)).await;
+    let profile = parent(&server).profile().await.unwrap();
+    assert_eq!(
+        profile.user_type,
+        Some(UserType::Unknown("reseller".into()))
+    );
+}
+
+/// A `tracing` writer that keeps everything written.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_token_in_debug_output_or_trace_logs() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    mount_pages(&server, &[25, 3], 25).await;
+    mount_mints(
+        &server,
+        &[
+            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:15:00"),
+            token_json(CHILD_TOKEN_2, 2, "2024-05-01T10:15:00"),
+        ],
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/account"))
+        .and(header(
+            "authorization",
+            format!("Bearer {CHILD_TOKEN_1}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"errors": [{"reason": format!("Invalid Token: Bearer {CHILD_TOKEN_1}")}]}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/account"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(account_body()))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v4/profile/tokens/2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/profile"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"errors": [{"reason": "Invalid Token"}], "token": PARENT_TOKEN}),
+            ),
+        )
+        .mount(&server)
+        .await;
+
+    let parent = parent(&server);
+    let listed: Vec<_> = parent
+        .child_accounts()
+        .page_size(25)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(listed.len(), 28);
+    let child = parent.child(euuid());
+    child.account().await.unwrap();
+    let token = child.token().await.unwrap();
+    let parent_error = parent.profile().await.unwrap_err();
+    let debug = format!(
+        "{parent:?} {child:?} {token:?} {parent_error:?} {parent_error} {:?}",
+        LinodeClient::builder().token(PARENT_TOKEN)
+    );
+    assert!(child.revoke().await.unwrap());
+
+    let logs = captured.text();
+    assert!(
+        logs.contains("akamai_sdk.call"),
+        "nothing was logged: {logs}"
+    );
+    assert!(logs.contains("postChildAccountToken"), "{logs}");
+    for secret in [PARENT_TOKEN, CHILD_TOKEN_1, CHILD_TOKEN_2] {
+        if let Some(at) = logs.find(secret) {
+            let line = logs[..at].rsplit('\n').next().unwrap_or_default();
+            panic!("a token leaked into the logs after: {line}");
+        }
+        assert!(
+            !debug.contains(secret),
+            "a token leaked into Debug output: {debug}"
+        );
+    }
+}
