@@ -5,6 +5,8 @@
 pub use akamai_sdk_generated as generated;
 
 pub mod edgegrid;
+#[cfg(feature = "edgekv")]
+pub mod edgekv;
 #[cfg(feature = "linode")]
 pub mod linode;
 

@@ -1,0 +1,371 @@
+//! [`EdgeKvClient`]: credentials, base URL, signing and the shared request plumbing.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use akamai_sdk_generated::edgekv::{self as raw, types};
+use akamai_sdk_generated::{RequestSigner, SignFuture, Signer};
+use bytes::Bytes;
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, Request, StatusCode};
+use url::Url;
+
+use super::ids::{canonicalize_path, encode_segment};
+use crate::config::{ConfigError, HttpConfig};
+use crate::edgegrid::{Credentials, CredentialsError, EdgeGridSigner, SigningError};
+use crate::error::{Error, Result};
+use crate::runtime::{OpInfo, Runtime};
+
+/// The path of the EdgeKV API under the credentials' host.
+pub const BASE_PATH: &str = "/edgekv/v1";
+
+/// An EdgeKV network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Network {
+    /// The staging network.
+    Staging,
+    /// The production network.
+    Production,
+}
+
+impl Network {
+    /// The name the API uses (`staging`, `production`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Staging => "staging",
+            Self::Production => "production",
+        }
+    }
+}
+
+impl fmt::Display for Network {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Network {
+    type Err = Error;
+
+    /// Parses `staging` or `production` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self> {
+        if s.eq_ignore_ascii_case("staging") {
+            Ok(Self::Staging)
+        } else if s.eq_ignore_ascii_case("production") {
+            Ok(Self::Production)
+        } else {
+            Err(Error::InvalidInput(
+                "the network must be `staging` or `production`".to_owned(),
+            ))
+        }
+    }
+}
+
+impl From<Network> for types::Network {
+    fn from(network: Network) -> Self {
+        match network {
+            Network::Staging => Self::Staging,
+            Network::Production => Self::Production,
+        }
+    }
+}
+
+/// The EdgeGrid signer with the EdgeKV path rule: before a request to the credentials' host
+/// is signed, its path is put in the strict percent-encoded form (see
+/// [`canonicalize_path`]), so the bytes signed are the bytes sent.
+#[derive(Clone, Debug)]
+pub(crate) struct PathSigner {
+    inner: EdgeGridSigner,
+}
+
+impl PathSigner {
+    pub(crate) fn sign(&self, request: &mut Request) -> std::result::Result<(), SigningError> {
+        if self.inner.is_own_host(request.url()) {
+            canonicalize_path(request.url_mut());
+        }
+        self.inner.sign(request)
+    }
+}
+
+impl RequestSigner for PathSigner {
+    fn sign<'a>(&'a self, request: &'a mut Request) -> SignFuture<'a> {
+        let result = PathSigner::sign(self, request).map_err(Into::into);
+        Box::pin(std::future::ready(result))
+    }
+}
+
+/// A client of the EdgeKV API: namespaces, groups, items, access tokens, initialization and
+/// access policies. Cheap to clone.
+///
+/// Every call is signed with EdgeGrid, runs with the retry policy of its [`HttpConfig`]
+/// (idempotent GET, PUT and DELETE are retried on 408/429/5xx and connection failures; POST
+/// only when the server cannot have acted), and fails with one [`Error`]; a problem+json error
+/// body is parsed into [`crate::error::Problem`] with its `errorCode` (`EKV_…`) and request id.
+///
+/// ```no_run
+/// use akamai_sdk::edgekv::{EdgeKvClient, ItemValue, Network};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), akamai_sdk::Error> {
+/// let client = EdgeKvClient::from_edgerc("~/.edgerc", "default")?;
+/// let group = client.group(Network::Staging, "default", "countries");
+/// group.put("greeting", &ItemValue::text("\"hello\" ")).await?;
+/// let item = group.get("greeting").await?;
+/// assert_eq!(item.as_bytes(), b"\"hello\" ");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct EdgeKvClient {
+    raw: raw::Client,
+    http: reqwest::Client,
+    signer: PathSigner,
+    base_url: Url,
+    runtime: Runtime,
+    account_switch_key: Option<String>,
+}
+
+impl fmt::Debug for EdgeKvClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EdgeKvClient")
+            .field("base_url", &self.base_url.as_str())
+            .field("signer", &self.signer)
+            .field("retry", self.runtime.retry_policy())
+            .field("account_switch_key", &self.account_switch_key)
+            .finish_non_exhaustive()
+    }
+}
+
+fn credentials_error(e: CredentialsError) -> Error {
+    Error::Config(ConfigError::Invalid(e.to_string()))
+}
+
+impl EdgeKvClient {
+    /// A client for `section` of the `.edgerc` file at `path` (a leading `~/` is expanded),
+    /// with the default [`HttpConfig`] and the base URL `https://{host}/edgekv/v1`.
+    pub fn from_edgerc(path: impl AsRef<Path>, section: &str) -> Result<Self> {
+        let credentials = Credentials::from_edgerc(path, section).map_err(credentials_error)?;
+        Self::builder(credentials).build()
+    }
+
+    /// A client whose credentials come from the `AKAMAI_*` environment variables of `section`
+    /// (`default` when `None`) or else from the `.edgerc` file (`AKAMAI_EDGERC`, else
+    /// `~/.edgerc`); see [`Credentials::load`].
+    pub fn from_env(section: Option<&str>) -> Result<Self> {
+        let credentials = Credentials::load(None, section).map_err(credentials_error)?;
+        Self::builder(credentials).build()
+    }
+
+    /// Starts a client with `credentials`; [`EdgeKvClientBuilder::build`] finishes it.
+    pub fn builder(credentials: Credentials) -> EdgeKvClientBuilder {
+        EdgeKvClientBuilder::with_signer(EdgeGridSigner::new(credentials))
+    }
+
+    /// The base URL (`https://{host}/edgekv/v1`).
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The generated client this one wraps (positional interface, no retries).
+    pub fn generated(&self) -> &raw::Client {
+        &self.raw
+    }
+
+    /// The account switch key sent with every call, if any.
+    pub fn account_switch_key(&self) -> Option<&str> {
+        self.account_switch_key.as_deref()
+    }
+
+    pub(crate) fn raw(&self) -> &raw::Client {
+        &self.raw
+    }
+
+    pub(crate) fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// The account switch key as the generated operations take it.
+    pub(crate) fn ask(&self) -> Option<&str> {
+        self.account_switch_key.as_deref()
+    }
+
+    /// A URL under the base URL: each segment percent-encoded (ids must have been checked),
+    /// then the query pairs and the account switch key.
+    pub(crate) fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut url = self.base_url.clone();
+        let mut path = url.path().trim_end_matches('/').to_owned();
+        for segment in segments {
+            path.push('/');
+            encode_segment(segment.as_bytes(), &mut path);
+        }
+        url.set_path(&path);
+        let ask = self.ask().map(|key| ("accountSwitchKey", key));
+        if !query.is_empty() || ask.is_some() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in query.iter().copied().chain(ask) {
+                pairs.append_pair(name, value);
+            }
+        }
+        url
+    }
+
+    /// Runs a handwritten request through the runtime (each attempt built and signed anew) and
+    /// returns the status, headers and body of a 2xx response.
+    ///
+    /// The request goes through [`Runtime::call`] rather than [`Runtime::send`] so that a
+    /// signing failure surfaces as [`Error::Signing`] and a body that fails mid-read is
+    /// retried like any other transport failure.
+    pub(crate) async fn execute(
+        &self,
+        op: OpInfo,
+        url: &Url,
+        body: Option<(&'static str, &Bytes)>,
+    ) -> Result<(StatusCode, HeaderMap, Bytes)> {
+        let method = op.method.clone();
+        self.runtime
+            .call(op, || {
+                let mut builder = self.http.request(method.clone(), url.clone());
+                if let Some((content_type, bytes)) = body {
+                    builder = builder
+                        .header(CONTENT_TYPE, content_type)
+                        .body(bytes.clone());
+                }
+                if method == Method::GET {
+                    builder = builder.header(ACCEPT, "*/*");
+                }
+                let request = builder.build();
+                async move {
+                    let mut request =
+                        request.map_err(|e| GeneratedError::<()>::InvalidRequest(e.to_string()))?;
+                    self.signer
+                        .sign(&mut request)
+                        .map_err(|e| GeneratedError::Custom(e.to_string()))?;
+                    let response = self
+                        .http
+                        .execute(request)
+                        .await
+                        .map_err(GeneratedError::CommunicationError)?;
+                    let status = response.status();
+                    if !status.is_success() {
+                        return Err(GeneratedError::UnexpectedResponse(response));
+                    }
+                    let headers = response.headers().clone();
+                    let bytes = response
+                        .bytes()
+                        .await
+                        .map_err(GeneratedError::ResponseBodyError)?;
+                    Ok(ResponseValue::new(
+                        (status, headers, bytes),
+                        status,
+                        HeaderMap::new(),
+                    ))
+                }
+            })
+            .await
+    }
+}
+
+/// Builds an [`EdgeKvClient`].
+///
+/// ```
+/// use akamai_sdk::config::HttpConfig;
+/// use akamai_sdk::edgegrid::Credentials;
+/// use akamai_sdk::edgekv::EdgeKvClient;
+///
+/// # fn main() -> Result<(), akamai_sdk::Error> {
+/// let creds = Credentials::builder("akab-h.luna.akamaiapis.net", "akab-c", "secret", "akab-a")
+///     .build()
+///     .unwrap();
+/// let client = EdgeKvClient::builder(creds)
+///     .http_config(HttpConfig::new().with_user_agent_suffix("kv-tool/1.0"))
+///     .account_switch_key("1-ABCDE:1-2RBL")
+///     .build()?;
+/// assert_eq!(client.base_url().as_str(), "https://akab-h.luna.akamaiapis.net/edgekv/v1");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct EdgeKvClientBuilder {
+    signer: EdgeGridSigner,
+    config: HttpConfig,
+    base_url: Option<String>,
+    account_switch_key: Option<String>,
+}
+
+impl EdgeKvClientBuilder {
+    /// Starts a client that signs with `signer` (for instance one with an injected clock and
+    /// nonce, for reproducible tests).
+    pub fn with_signer(signer: EdgeGridSigner) -> Self {
+        Self {
+            signer,
+            config: HttpConfig::default(),
+            base_url: None,
+            account_switch_key: None,
+        }
+    }
+
+    /// Sets timeouts, user agent and retry policy.
+    pub fn http_config(mut self, config: HttpConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Overrides the base URL (default `https://{host}/edgekv/v1`). Its host and port must be
+    /// the credentials' host, since only requests to that host are signed; plain http is
+    /// accepted only for a loopback host when the [`HttpConfig`] allows it.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Runs every call in another account (`accountSwitchKey` query parameter). An
+    /// `account_key` of the credentials is used when this is not set.
+    pub fn account_switch_key(mut self, key: impl Into<String>) -> Self {
+        self.account_switch_key = Some(key.into());
+        self
+    }
+
+    /// Checks the base URL and builds the client.
+    pub fn build(self) -> Result<EdgeKvClient> {
+        let base = self
+            .base_url
+            .unwrap_or_else(|| format!("https://{}{BASE_PATH}", self.signer.credentials().host()));
+        let mut base_url = self.config.parse_base_url(&base)?;
+        if !self.signer.is_own_host(&base_url) {
+            return Err(ConfigError::InvalidBaseUrl {
+                reason: "its host and port differ from the credentials' host, so requests \
+                         would not be signed"
+                    .to_owned(),
+            }
+            .into());
+        }
+        let trimmed = base_url.path().trim_end_matches('/').to_owned();
+        base_url.set_path(&trimmed);
+        let account_switch_key = match self.account_switch_key {
+            Some(key) if key.trim().is_empty() => {
+                return Err(Error::InvalidInput(
+                    "the account switch key must not be empty".to_owned(),
+                ))
+            }
+            Some(key) => Some(key.trim().to_owned()),
+            None => None,
+        };
+        let http = self.config.build_client()?;
+        let signer = PathSigner { inner: self.signer };
+        let raw = raw::Client::new_with_client(
+            base_url.as_str().trim_end_matches('/'),
+            http.clone(),
+            Signer::new(signer.clone()),
+        );
+        Ok(EdgeKvClient {
+            raw,
+            http,
+            signer,
+            base_url,
+            runtime: self.config.runtime(),
+            account_switch_key,
+        })
+    }
+}

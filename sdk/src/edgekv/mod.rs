@@ -1,0 +1,70 @@
+//! The Akamai EdgeKV API: a key-value store for EdgeWorkers.
+//!
+//! [`EdgeKvClient`] wraps the generated client ([`crate::generated::edgekv`]) with EdgeGrid
+//! signing, retries and one error type, and adds what the generated interface cannot do:
+//!
+//! * **Items** with an explicit value type ([`ItemValue`]: text, JSON or bytes, never guessed),
+//!   read back byte for byte ([`Item`]) through [`EdgeKvClient::group`].
+//! * **Ids** checked before sending (empty, `/`, `\`, `.` and `..` are refused) and
+//!   percent-encoded strictly in every path (spaces, `;`, `%`, `?`, non-ASCII), signed as sent.
+//! * **Waiters** for database initialization ([`EdgeKvClient::initialize_and_wait`]) and token
+//!   activation ([`EdgeKvClient::wait_for_token`]).
+//! * **`edgekv_tokens.js`** read, merged and written atomically ([`TokensFile`]).
+//!
+//! | API | method |
+//! |---|---|
+//! | `GET /initialize` | [`EdgeKvClient::initialization_status`] |
+//! | `PUT /initialize` | [`EdgeKvClient::initialize`], [`EdgeKvClient::initialize_and_wait`] |
+//! | `PUT /auth/database` | [`EdgeKvClient::set_data_access_policy`] |
+//! | `GET /auth/groups`, `GET /auth/groups/{id}` | [`EdgeKvClient::auth_groups`], [`EdgeKvClient::auth_group`] |
+//! | `PUT /auth/namespaces/{id}` | [`EdgeKvClient::reauthorize_namespace`] |
+//! | `GET`/`POST /networks/{n}/namespaces` | [`EdgeKvClient::namespaces`], [`EdgeKvClient::create_namespace`] |
+//! | `GET`/`PUT /networks/{n}/namespaces/{id}` | [`EdgeKvClient::namespace`], [`EdgeKvClient::update_namespace`] |
+//! | `GET …/namespaces/{id}/groups` | [`EdgeKvClient::namespace_groups`] |
+//! | `GET …/groups/{g}` | [`ItemGroup::list`] |
+//! | `GET`/`PUT`/`DELETE …/groups/{g}/items/{i}` | [`ItemGroup::get`], [`ItemGroup::put`], [`ItemGroup::delete`] |
+//! | `GET`/`POST /tokens` | [`EdgeKvClient::tokens`], [`EdgeKvClient::create_token`] |
+//! | `GET`/`DELETE /tokens/{name}` | [`EdgeKvClient::token`], [`EdgeKvClient::delete_token`] |
+//! | `POST /tokens/{name}/refresh` | [`EdgeKvClient::refresh_token`] |
+//!
+//! ```no_run
+//! use akamai_sdk::edgekv::{EdgeKvClient, ItemValue, Network, NewToken, Permission, TokensFile, WaitOptions};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = EdgeKvClient::from_edgerc("~/.edgerc", "default")?;
+//! let group = client.group(Network::Staging, "default", "greetings");
+//! group.put("en", &ItemValue::text("Hello")).await?;
+//! assert_eq!(group.get("en").await?.text()?, "Hello");
+//!
+//! let token = client
+//!     .create_token(&NewToken::new("worker").namespace("default", [Permission::R]))
+//!     .await?;
+//! if let Some(token) = client.wait_for_token(&token.name, WaitOptions::new()).await?.ready() {
+//!     TokensFile::merge_into_file("edgekv_tokens.js", &token)?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod ids;
+mod items;
+mod namespaces;
+mod tokens;
+mod tokens_file;
+mod wait;
+
+pub use client::{EdgeKvClient, EdgeKvClientBuilder, Network, BASE_PATH};
+pub use items::{Item, ItemGroup, ItemKind, ItemValue};
+pub use namespaces::{is_initialized, DataAccessPolicy};
+pub use tokens::{AccessToken, NewToken, Permission, TokenActivationStatus};
+pub use tokens_file::{TokenCredential, TokenEntry, TokensFile, TokensFileError, NAMESPACE_PREFIX};
+pub use wait::{WaitOptions, WaitOutcome, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT};
+
+/// The generated EdgeKV types (request bodies and responses).
+pub use akamai_sdk_generated::edgekv::types;
+pub use types::{
+    AuthGroup, AuthGroupsGroupsItem, Initialize, InitializeAccountStatus, Namespace,
+    NamespacesNamespacesItem, PostNamespaceBody,
+};

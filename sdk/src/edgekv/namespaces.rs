@@ -1,0 +1,291 @@
+//! Initialization, data access policy, permission groups, namespaces and their groups.
+
+use akamai_sdk_generated::edgekv::types;
+
+use super::client::{EdgeKvClient, Network};
+use super::ids::{check_id, IdKind};
+use super::wait::{poll_until, WaitOptions, WaitOutcome};
+use crate::error::Result;
+use crate::runtime::OpInfo;
+
+const GET_INITIALIZE: OpInfo = OpInfo::get("get-initialize", "/initialize");
+const PUT_INITIALIZE: OpInfo = OpInfo::put("put-initialize", "/initialize");
+const PUT_AUTH_DATABASE: OpInfo = OpInfo::put("put-auth-database", "/auth/database");
+const PUT_REAUTHORIZE: OpInfo = OpInfo::put(
+    "put-reauthorize-namespace",
+    "/auth/namespaces/{namespaceId}",
+);
+const GET_AUTH_GROUPS: OpInfo = OpInfo::get("get-groups", "/auth/groups");
+const GET_AUTH_GROUP: OpInfo = OpInfo::get("get-group", "/auth/groups/{groupId}");
+const GET_NAMESPACES: OpInfo = OpInfo::get("get-namespaces", "/networks/{network}/namespaces");
+const POST_NAMESPACE: OpInfo = OpInfo::post("post-namespace", "/networks/{network}/namespaces");
+const GET_NAMESPACE: OpInfo = OpInfo::get(
+    "get-namespace",
+    "/networks/{network}/namespaces/{namespaceId}",
+);
+const PUT_NAMESPACE: OpInfo = OpInfo::put(
+    "put-namespace",
+    "/networks/{network}/namespaces/{namespaceId}",
+);
+const GET_NAMESPACE_GROUPS: OpInfo = OpInfo::get(
+    "get-namespace-groups",
+    "/networks/{network}/namespaces/{namespaceId}/groups",
+);
+
+/// The database Data Access Policy: whether data is restricted to Enhanced TLS properties,
+/// and whether a namespace may override that when it is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataAccessPolicy {
+    /// Restrict data access to Enhanced TLS properties.
+    pub restrict_data_access: bool,
+    /// Let a new namespace override the default policy.
+    pub allow_namespace_policy_override: bool,
+}
+
+impl From<DataAccessPolicy> for types::PutInitializeBodyDataAccessPolicy {
+    fn from(p: DataAccessPolicy) -> Self {
+        Self {
+            allow_namespace_policy_override: p.allow_namespace_policy_override,
+            restrict_data_access: p.restrict_data_access,
+        }
+    }
+}
+
+impl From<DataAccessPolicy> for types::PutAuthDatabaseBodyDataAccessPolicy {
+    fn from(p: DataAccessPolicy) -> Self {
+        Self {
+            allow_namespace_policy_override: p.allow_namespace_policy_override,
+            restrict_data_access: p.restrict_data_access,
+        }
+    }
+}
+
+/// Whether the database is initialized (`accountStatus` `INITIALIZED`).
+pub fn is_initialized(status: &types::Initialize) -> bool {
+    status.account_status == types::InitializeAccountStatus::Initialized
+}
+
+impl EdgeKvClient {
+    /// The initialization status of the EdgeKV database (`GET /initialize`). An account that
+    /// was never initialized answers 404 ([`crate::Error::is_not_found`]).
+    pub async fn initialization_status(&self) -> Result<types::Initialize> {
+        self.runtime()
+            .call_with_stream_error(GET_INITIALIZE, || self.raw().get_initialize(self.ask()))
+            .await
+    }
+
+    /// Starts the initialization of the EdgeKV database (`PUT /initialize`), optionally with
+    /// a default Data Access Policy. The answer is usually `PENDING`; see
+    /// [`EdgeKvClient::initialize_and_wait`].
+    pub async fn initialize(&self, policy: Option<DataAccessPolicy>) -> Result<types::Initialize> {
+        let body = types::PutInitializeBody {
+            data_access_policy: policy.map(Into::into),
+        };
+        self.runtime()
+            .call(PUT_INITIALIZE, || {
+                self.raw().put_initialize(self.ask(), &body)
+            })
+            .await
+    }
+
+    /// Initializes the database and waits until it is `INITIALIZED`.
+    ///
+    /// The status is read first: an initialized database is returned at once (nothing is
+    /// sent), a `PENDING` one is only polled, and otherwise (404 or `UNINITIALIZED`) the
+    /// initialization is started with `policy`. Then the status is polled every
+    /// `wait.poll_interval()` until it is `INITIALIZED` or `wait.timeout()` has passed
+    /// ([`WaitOutcome::TimedOut`] with the last status seen).
+    ///
+    /// ```no_run
+    /// # async fn run(client: akamai_sdk::edgekv::EdgeKvClient) -> Result<(), akamai_sdk::Error> {
+    /// use akamai_sdk::edgekv::{DataAccessPolicy, WaitOptions};
+    ///
+    /// let policy = DataAccessPolicy { restrict_data_access: false, allow_namespace_policy_override: true };
+    /// match client.initialize_and_wait(Some(policy), WaitOptions::new()).await? {
+    ///     akamai_sdk::edgekv::WaitOutcome::Ready(status) => println!("ready: {:?}", status.cpcode),
+    ///     akamai_sdk::edgekv::WaitOutcome::TimedOut(status) => println!("still {}", status.account_status),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn initialize_and_wait(
+        &self,
+        policy: Option<DataAccessPolicy>,
+        wait: WaitOptions,
+    ) -> Result<WaitOutcome<types::Initialize>> {
+        let current = match self.initialization_status().await {
+            Ok(status) => Some(status),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e),
+        };
+        let first = match current {
+            Some(status)
+                if is_initialized(&status)
+                    || status.account_status == types::InitializeAccountStatus::Pending =>
+            {
+                status
+            }
+            _ => self.initialize(policy).await?,
+        };
+        poll_until(
+            wait,
+            first,
+            is_initialized,
+            crate::Error::is_not_found,
+            || self.initialization_status(),
+        )
+        .await
+    }
+
+    /// Changes the default Data Access Policy of new namespaces (`PUT /auth/database`).
+    pub async fn set_data_access_policy(
+        &self,
+        policy: DataAccessPolicy,
+    ) -> Result<types::Initialize> {
+        let body = types::PutAuthDatabaseBody {
+            data_access_policy: Some(policy.into()),
+        };
+        self.runtime()
+            .call(PUT_AUTH_DATABASE, || {
+                self.raw().put_auth_database(self.ask(), &body)
+            })
+            .await
+    }
+
+    /// Lists the access groups with EdgeKV capabilities (`GET /auth/groups`).
+    pub async fn auth_groups(&self) -> Result<Vec<types::AuthGroupsGroupsItem>> {
+        let groups = self
+            .runtime()
+            .call(GET_AUTH_GROUPS, || self.raw().get_groups(self.ask()))
+            .await?;
+        Ok(groups.groups)
+    }
+
+    /// One access group and its EdgeKV capabilities (`GET /auth/groups/{groupId}`).
+    pub async fn auth_group(&self, group_id: u64) -> Result<types::AuthGroup> {
+        self.runtime()
+            .call(GET_AUTH_GROUP, || {
+                self.raw().get_group(group_id, self.ask())
+            })
+            .await
+    }
+
+    /// Moves a namespace to another access group (`PUT /auth/namespaces/{namespaceId}`).
+    pub async fn reauthorize_namespace(
+        &self,
+        namespace_id: &str,
+        group_id: u64,
+    ) -> Result<types::ReauthorizeNamespace> {
+        check_id(IdKind::Namespace, namespace_id)?;
+        let body = types::PutReauthorizeNamespaceBody { group_id };
+        self.runtime()
+            .call(PUT_REAUTHORIZE, || {
+                self.raw()
+                    .put_reauthorize_namespace(namespace_id, self.ask(), &body)
+            })
+            .await
+    }
+
+    /// Lists the namespaces of `network` with all their attributes (`details=on`).
+    pub async fn namespaces(
+        &self,
+        network: Network,
+    ) -> Result<Vec<types::NamespacesNamespacesItem>> {
+        let list = self
+            .runtime()
+            .call(GET_NAMESPACES, || {
+                self.raw()
+                    .get_namespaces(network.into(), self.ask(), Some(types::Details::On))
+            })
+            .await?;
+        Ok(list.namespaces)
+    }
+
+    /// One namespace.
+    pub async fn namespace(
+        &self,
+        network: Network,
+        namespace_id: &str,
+    ) -> Result<types::Namespace> {
+        check_id(IdKind::Namespace, namespace_id)?;
+        self.runtime()
+            .call(GET_NAMESPACE, || {
+                self.raw()
+                    .get_namespace(network.into(), namespace_id, self.ask())
+            })
+            .await
+    }
+
+    /// Creates a namespace. A POST: it is not retried once the server may have acted (a 5xx
+    /// or a broken connection), so on such an error check with [`EdgeKvClient::namespace`]
+    /// before creating it again.
+    ///
+    /// ```no_run
+    /// # async fn run(client: akamai_sdk::edgekv::EdgeKvClient) -> Result<(), akamai_sdk::Error> {
+    /// use akamai_sdk::edgekv::{types::PostNamespaceBody, Network};
+    ///
+    /// let ns = client
+    ///     .create_namespace(Network::Staging, &PostNamespaceBody {
+    ///         namespace: "marketing".into(),
+    ///         retention_in_seconds: 15_724_800,
+    ///         group_id: 4284,
+    ///         geo_location: Default::default(),
+    ///         data_access_policy: None,
+    ///     })
+    ///     .await?;
+    /// assert_eq!(ns.namespace, "marketing");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create_namespace(
+        &self,
+        network: Network,
+        namespace: &types::PostNamespaceBody,
+    ) -> Result<types::Namespace> {
+        check_id(IdKind::Namespace, &namespace.namespace)?;
+        self.runtime()
+            .call(POST_NAMESPACE, || {
+                self.raw()
+                    .post_namespace(network.into(), self.ask(), namespace)
+            })
+            .await
+    }
+
+    /// Changes the retention period of a namespace (in seconds; `0` keeps data forever). To
+    /// change its access group, use [`EdgeKvClient::reauthorize_namespace`].
+    pub async fn update_namespace(
+        &self,
+        network: Network,
+        namespace_id: &str,
+        retention_in_seconds: i64,
+    ) -> Result<types::Namespace> {
+        check_id(IdKind::Namespace, namespace_id)?;
+        let body = types::PutNamespaceBody {
+            namespace: namespace_id.to_owned(),
+            retention_in_seconds,
+        };
+        self.runtime()
+            .call(PUT_NAMESPACE, || {
+                self.raw()
+                    .put_namespace(network.into(), namespace_id, self.ask(), &body)
+            })
+            .await
+    }
+
+    /// Lists the groups of a namespace.
+    pub async fn namespace_groups(
+        &self,
+        network: Network,
+        namespace_id: &str,
+    ) -> Result<Vec<String>> {
+        check_id(IdKind::Namespace, namespace_id)?;
+        let groups = self
+            .runtime()
+            .call(GET_NAMESPACE_GROUPS, || {
+                self.raw()
+                    .get_namespace_groups(network.into(), namespace_id, self.ask())
+            })
+            .await?;
+        Ok(groups.0)
+    }
+}
