@@ -5,12 +5,14 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use akamai_sdk_generated::{RequestSigner, SignFuture};
-use aws_lc_rs::{digest, hmac};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::{Method, Request};
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 use url::{Position, Url};
 
 use super::credentials::Credentials;
@@ -22,6 +24,24 @@ pub const MONIKER: &str = "EG1-HMAC-SHA256";
 
 /// Length of a standard base64 SHA-256 digest.
 const B64_DIGEST: usize = 44;
+/// SHA-256 block size, the HMAC key block.
+const BLOCK: usize = 64;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// An HMAC-SHA256 keyed with `key` (RFC 2104: a key longer than a block is hashed first, a
+/// shorter one padded with zeros), with its inner and outer states precomputed.
+fn keyed(key: &[u8]) -> HmacSha256 {
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mac = <HmacSha256 as KeyInit>::new(&block.into());
+    zeroize::Zeroize::zeroize(&mut block);
+    mac
+}
 
 /// A source of signing timestamps (the system clock by default).
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -110,13 +130,13 @@ trait Sink {
     fn put(&mut self, bytes: &[u8]);
 }
 
-impl Sink for hmac::Context {
+impl Sink for HmacSha256 {
     fn put(&mut self, bytes: &[u8]) {
         self.update(bytes);
     }
 }
 
-struct Tee<'a>(hmac::Context, &'a mut Vec<u8>);
+struct Tee<'a>(HmacSha256, &'a mut Vec<u8>);
 
 impl Sink for Tee<'_> {
     fn put(&mut self, bytes: &[u8]) {
@@ -128,7 +148,7 @@ impl Sink for Tee<'_> {
 /// The HMAC key of one second's signing key.
 struct SecondKey {
     secs: i64,
-    key: hmac::Key,
+    mac: HmacSha256,
 }
 
 struct Shared {
@@ -137,7 +157,7 @@ struct Shared {
     host_name: String,
     port: Option<u16>,
     /// HMAC state keyed with the client secret, built once.
-    secret_key: hmac::Key,
+    secret_key: HmacSha256,
     /// `EG1-HMAC-SHA256 client_token=…;access_token=…;timestamp=`.
     head: SecretString,
     /// The signing key of the last second used.
@@ -207,10 +227,7 @@ impl EdgeGridSigner {
             Ok(url) => (url.host_str().unwrap_or_default().to_owned(), url.port()),
             Err(_) => (credentials.host().to_owned(), None),
         };
-        let secret_key = hmac::Key::new(
-            hmac::HMAC_SHA256,
-            credentials.client_secret().expose_secret().as_bytes(),
-        );
+        let secret_key = keyed(credentials.client_secret().expose_secret().as_bytes());
         let head = format!(
             "{MONIKER} client_token={};access_token={};timestamp=",
             credentials.client_token(),
@@ -372,7 +389,7 @@ impl EdgeGridSigner {
     }
 
     /// An HMAC context keyed with the signing key of `timestamp` (cached per second).
-    fn signing_context(&self, timestamp: &Timestamp) -> hmac::Context {
+    fn signing_context(&self, timestamp: &Timestamp) -> HmacSha256 {
         let secs = timestamp.unix_seconds();
         let mut cached = self
             .shared
@@ -380,12 +397,14 @@ impl EdgeGridSigner {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         match &*cached {
-            Some(second) if second.secs == secs => hmac::Context::with_key(&second.key),
+            Some(second) if second.secs == secs => second.mac.clone(),
             _ => {
-                let key = signing_key(&self.shared.secret_key, timestamp);
-                let context = hmac::Context::with_key(&key);
-                *cached = Some(SecondKey { secs, key });
-                context
+                let mac = signing_key(&self.shared.secret_key, timestamp);
+                *cached = Some(SecondKey {
+                    secs,
+                    mac: mac.clone(),
+                });
+                mac
             }
         }
     }
@@ -427,24 +446,28 @@ impl EdgeGridSigner {
 }
 
 /// Appends `signature=<base64 MAC>`.
-fn finish(header: &mut String, mac: hmac::Context) {
-    let tag = mac.sign();
+fn finish(header: &mut String, mac: HmacSha256) {
+    let tag = mac.finalize().into_bytes();
     header.push_str("signature=");
     let mut buf = [0u8; B64_DIGEST];
     let n = BASE64
-        .encode_slice(tag.as_ref(), &mut buf)
+        .encode_slice(tag.as_slice(), &mut buf)
         .unwrap_or_default();
     header.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
 }
 
 /// The HMAC key made of the base64 text of `HMAC-SHA256(client_secret, timestamp)`.
-fn signing_key(secret_key: &hmac::Key, timestamp: &Timestamp) -> hmac::Key {
-    let tag = hmac::sign(secret_key, timestamp.as_str().as_bytes());
+fn signing_key(secret_key: &HmacSha256, timestamp: &Timestamp) -> HmacSha256 {
+    let mut mac = secret_key.clone();
+    mac.update(timestamp.as_str().as_bytes());
+    let tag = mac.finalize().into_bytes();
     let mut buf = [0u8; B64_DIGEST];
     let n = BASE64
-        .encode_slice(tag.as_ref(), &mut buf)
+        .encode_slice(tag.as_slice(), &mut buf)
         .unwrap_or_default();
-    hmac::Key::new(hmac::HMAC_SHA256, &buf[..n])
+    let key = keyed(&buf[..n]);
+    zeroize::Zeroize::zeroize(&mut buf);
+    key
 }
 
 /// `base64(SHA-256(body[..max_body]))`, or nothing for an empty body.
@@ -453,9 +476,9 @@ fn content_hash<'b>(body: &[u8], max_body: usize, buf: &'b mut [u8; B64_DIGEST])
     if hashed.is_empty() {
         return &[];
     }
-    let digest = digest::digest(&digest::SHA256, hashed);
+    let digest = Sha256::digest(hashed);
     let n = BASE64
-        .encode_slice(digest.as_ref(), buf)
+        .encode_slice(digest.as_slice(), buf)
         .unwrap_or_default();
     &buf[..n]
 }
@@ -517,7 +540,7 @@ pub fn sign_parts_uncached(
         if hashed.is_empty() {
             String::new()
         } else {
-            BASE64.encode(digest::digest(&digest::SHA256, hashed))
+            BASE64.encode(Sha256::digest(hashed))
         }
     } else {
         String::new()
@@ -532,13 +555,16 @@ pub fn sign_parts_uncached(
         prefix.as_bytes(),
     ]
     .join(&b"\t"[..]);
-    let secret = hmac::Key::new(
-        hmac::HMAC_SHA256,
+    let hmac = |key: &[u8], data: &[u8]| {
+        let mut mac = keyed(key);
+        mac.update(data);
+        BASE64.encode(mac.finalize().into_bytes())
+    };
+    let signing_key = hmac(
         credentials.client_secret().expose_secret().as_bytes(),
+        timestamp.as_str().as_bytes(),
     );
-    let signing_key = BASE64.encode(hmac::sign(&secret, timestamp.as_str().as_bytes()));
-    let key = hmac::Key::new(hmac::HMAC_SHA256, signing_key.as_bytes());
-    let signature = BASE64.encode(hmac::sign(&key, &data_to_sign));
+    let signature = hmac(signing_key.as_bytes(), &data_to_sign);
     let mut authorization = prefix;
     let _ = write!(authorization, "signature={signature}");
     SignedParts {
@@ -551,5 +577,45 @@ impl RequestSigner for EdgeGridSigner {
     fn sign<'a>(&'a self, request: &'a mut Request) -> SignFuture<'a> {
         let result = EdgeGridSigner::sign(self, request).map_err(Into::into);
         Box::pin(std::future::ready(result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_state_equals_the_hmac_of_any_key_length() {
+        for len in [0, 1, 31, 32, 44, 63, 64, 65, 100, 200] {
+            let key: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let mut ours = keyed(&key);
+            ours.update(b"data");
+            let mut reference = <HmacSha256 as KeyInit>::new_from_slice(&key).unwrap();
+            reference.update(b"data");
+            assert_eq!(
+                ours.finalize().into_bytes(),
+                reference.finalize().into_bytes(),
+                "{len}"
+            );
+        }
+    }
+
+    #[test]
+    fn signing_key_and_content_hash_match_the_published_component_vectors() {
+        let secret = keyed(b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=");
+        let ts: Timestamp = "20140321T19:34:21+0000".parse().unwrap();
+        let mut mac = secret.clone();
+        mac.update(ts.as_str().as_bytes());
+        assert_eq!(
+            BASE64.encode(mac.finalize().into_bytes()),
+            "znsRMDBRqTXGJ7Ojip3/h2FGPu3LuoMYWgv9PKEnE/o="
+        );
+        let mut buf = [0u8; B64_DIGEST];
+        assert_eq!(
+            content_hash(b"test_body", 2048, &mut buf),
+            b"REPGqEEubBHzJMhwqDZtbt515/ntEvAMNriNR53zcdY="
+        );
+        assert_eq!(content_hash(b"", 2048, &mut buf), b"");
+        assert_eq!(content_hash(b"abc", 0, &mut buf), b"");
     }
 }

@@ -1,5 +1,6 @@
 //! The EdgeGrid timestamp, `yyyyMMddTHH:mm:ss+0000` in UTC.
 
+use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,6 +11,10 @@ const LEN: usize = 22;
 const MIN_SECS: i64 = -62_167_219_200;
 /// 9999-12-31T23:59:59Z.
 const MAX_SECS: i64 = 253_402_300_799;
+
+thread_local! {
+    static LAST_NOW: Cell<Option<Timestamp>> = const { Cell::new(None) };
+}
 
 /// A signing timestamp: a UTC second, written `yyyyMMddTHH:mm:ss+0000` (literally `+0000`).
 ///
@@ -33,7 +38,15 @@ impl Timestamp {
             Ok(d) => i64::try_from(d.as_secs()).unwrap_or(MAX_SECS),
             Err(e) => i64::try_from(e.duration().as_secs()).map_or(MIN_SECS, |s| -s),
         };
-        Self::from_clamped(secs)
+        // Formatting happens once per second and thread.
+        LAST_NOW.with(|last| match last.get() {
+            Some(t) if t.secs == secs => t,
+            _ => {
+                let t = Self::from_clamped(secs);
+                last.set(Some(t));
+                t
+            }
+        })
     }
 
     /// The timestamp of a Unix time in seconds, or `None` outside the years 0000–9999.
