@@ -102,8 +102,13 @@ pub(crate) fn parse<'a>(text: &'a str, origin: &str) -> Result<Vec<Section<'a>>,
         if key.is_empty() {
             return Err(malformed("a line starts with `=` (the key is missing)"));
         }
-        if key.chars().any(char::is_whitespace) {
-            return Err(malformed("a key must not contain blanks"));
+        if !key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        {
+            return Err(malformed(
+                "a key may only contain letters, digits, `_`, `-` and `.`",
+            ));
         }
         let value = parse_value(line[split + 1..].trim()).map_err(malformed)?;
         let Some(section) = sections.last_mut() else {
@@ -133,15 +138,16 @@ pub(crate) fn parse<'a>(text: &'a str, origin: &str) -> Result<Vec<Section<'a>>,
 fn parse_value(value: &str) -> Result<&str, &'static str> {
     let bytes = value.as_bytes();
     if let Some(&quote @ (b'"' | b'\'')) = bytes.first() {
+        // The value ends at the first matching quote followed by the end or a comment.
         let inner = &value[1..];
-        let Some(end) = inner.find(quote as char) else {
-            return Err("a quoted value has no closing quote");
+        let end = inner.match_indices(quote as char).map(|(i, _)| i).find(|&i| {
+            let after = inner[i + 1..].trim_start();
+            after.is_empty() || after.starts_with('#') || after.starts_with(';')
+        });
+        return match end {
+            Some(end) => Ok(&inner[..end]),
+            None => Err("a quoted value has no closing quote (or text follows it)"),
         };
-        let after = inner[end + 1..].trim_start();
-        if !(after.is_empty() || after.starts_with('#') || after.starts_with(';')) {
-            return Err("unexpected text after a quoted value");
-        }
-        return Ok(&inner[..end]);
     }
     let cut = bytes
         .windows(2)
