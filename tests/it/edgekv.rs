@@ -1,0 +1,1264 @@
+//! The EdgeKV layer against a loopback server that checks the EdgeGrid signature of every
+//! request with an independent verifier (`support/edgegrid.rs`) and answers 401 to a bad one:
+//! request shapes of every operation, items as text, JSON and bytes, id encoding, the
+//! initialization and token waiters, `edgekv_tokens.js`, the spec's error examples, retries.
+
+#[path = "support/edgegrid.rs"]
+mod edgegrid_verifier;
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use akamai_sdk::config::HttpConfig;
+use akamai_sdk::edgegrid::Credentials;
+use akamai_sdk::edgekv::{
+    AccessToken, DataAccessPolicy, EdgeKvClient, InitializeAccountStatus, ItemValue, Network,
+    NewToken, Permission, PostNamespaceBody, TokenActivationStatus, TokenCredential, TokensFile,
+    WaitOptions, WaitOutcome,
+};
+use akamai_sdk::error::ErrorBody;
+use akamai_sdk::retry::{RetryPolicy, Sleeper};
+use akamai_sdk::Error;
+use edgegrid_verifier::{parse_authorization, BadlySigned, Verifier};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use wiremock::matchers::{body_json, header, method, path, path_regex, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const CLIENT_TOKEN: &str = "akab-client-token-ekv-7c1d";
+const CLIENT_SECRET: &str = "ZWRnZWt2LWNsaWVudC1zZWNyZXQtOWYyYQ==";
+const ACCESS_TOKEN: &str = "akab-access-token-ekv-41be";
+const ASK: &str = "1-ABCDE:1-2RBL";
+const BASE: &str = "/edgekv/v1";
+
+/// Records the waits of the retry policy instead of sleeping.
+#[derive(Clone, Debug, Default)]
+struct Sleeps(Arc<Mutex<Vec<Duration>>>);
+
+impl Sleeper for Sleeps {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        self.0.lock().unwrap().push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+impl Sleeps {
+    fn taken(&self) -> Vec<Duration> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct Fixture {
+    server: MockServer,
+    client: EdgeKvClient,
+    sleeps: Sleeps,
+}
+
+fn verifier() -> Verifier {
+    Verifier {
+        client_token: CLIENT_TOKEN.into(),
+        client_secret: CLIENT_SECRET.into(),
+        access_token: ACCESS_TOKEN.into(),
+        max_body: 131_072,
+    }
+}
+
+fn retrying() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_jitter(false)
+        .with_initial_backoff(Duration::from_millis(10))
+}
+
+async fn fixture_with(policy: RetryPolicy, account_switch_key: Option<&str>) -> Fixture {
+    let server = MockServer::start().await;
+    Mock::given(BadlySigned(verifier()))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "type": "https://problems.luna.akamaiapis.net/-/pep-authn/deny",
+            "title": "Not authorized", "status": 401
+        })))
+        .with_priority(1)
+        .expect(0)
+        .named("badly signed requests")
+        .mount(&server)
+        .await;
+    let host = server.address().to_string();
+    let credentials = Credentials::builder(&host, CLIENT_TOKEN, CLIENT_SECRET, ACCESS_TOKEN)
+        .build()
+        .unwrap();
+    let sleeps = Sleeps::default();
+    let config = HttpConfig::new()
+        .allow_insecure_loopback(true)
+        .with_retry(policy)
+        .with_sleeper(sleeps.clone());
+    let mut builder = EdgeKvClient::builder(credentials)
+        .http_config(config)
+        .base_url(format!("{}{BASE}", server.uri()));
+    if let Some(key) = account_switch_key {
+        builder = builder.account_switch_key(key);
+    }
+    Fixture {
+        client: builder.build().unwrap(),
+        server,
+        sleeps,
+    }
+}
+
+async fn fixture() -> Fixture {
+    fixture_with(RetryPolicy::disabled(), None).await
+}
+
+impl Fixture {
+    async fn requests(&self) -> Vec<Request> {
+        self.server.received_requests().await.unwrap()
+    }
+
+    /// Every request carried a fresh nonce (each attempt is signed anew).
+    async fn assert_fresh_nonces(&self) {
+        let requests = self.requests().await;
+        let mut seen = HashSet::new();
+        for request in &requests {
+            let auth = request.headers["authorization"].to_str().unwrap();
+            let fields = parse_authorization(auth).unwrap();
+            assert!(seen.insert(fields.nonce), "nonce reused");
+        }
+    }
+}
+
+fn content_type(request: &Request) -> Option<&str> {
+    request
+        .headers
+        .get("content-type")
+        .map(|v| v.to_str().unwrap())
+}
+
+/// An in-memory item store: PUT keeps the body and its content type, GET returns them.
+/// A stored item: its content type and bytes.
+type Stored = (String, Vec<u8>);
+
+#[derive(Clone, Default)]
+struct Store(Arc<Mutex<HashMap<String, Stored>>>);
+
+impl Respond for Store {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let key = match request.url.query() {
+            Some(q) => format!("{}?{q}", request.url.path()),
+            None => request.url.path().to_owned(),
+        };
+        let mut items = self.0.lock().unwrap();
+        let found = match request.method.as_str() {
+            "PUT" => {
+                let ct = content_type(request).unwrap_or("").to_owned();
+                items.insert(key, (ct, request.body.clone()));
+                return ResponseTemplate::new(200).set_body_raw(
+                    "Item was upserted in database, namespace default, group countries.",
+                    "text/plain",
+                );
+            }
+            "GET" => items.get(&key).cloned(),
+            "DELETE" => items.remove(&key),
+            _ => return ResponseTemplate::new(405),
+        };
+        match (request.method.as_str(), found) {
+            ("GET", Some((ct, body))) => ResponseTemplate::new(200).set_body_raw(body, &ct),
+            ("DELETE", Some(_)) => ResponseTemplate::new(200)
+                .set_body_raw("Item was marked for deletion.", "text/plain"),
+            _ => ResponseTemplate::new(404).set_body_json(item_not_found()),
+        }
+    }
+}
+
+fn item_not_found() -> Value {
+    json!({
+        "additionalDetail": {"requestId": "ac1961e09b0e00a5"},
+        "detail": "Item 'item1' or group 'group1' was not found in the database.",
+        "errorCode": "EKV_9000",
+        "instance": "/edgekv/error-instances/d914f64f-020e-465c-ae70-e456fec8870a",
+        "status": 404,
+        "title": "Not Found",
+        "type": "/edgekv/error-types/edgekv-not-found"
+    })
+}
+
+async fn mount_store(server: &MockServer) -> Store {
+    let store = Store::default();
+    Mock::given(path_regex(
+        r"^/edgekv/v1/networks/[a-z]+/namespaces/[^/]+/groups/[^/]+/items/[^/]+$",
+    ))
+    .respond_with(store.clone())
+    .mount(server)
+    .await;
+    store
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Country {
+    name: String,
+    currency: String,
+    tags: Vec<String>,
+}
+
+#[tokio::test]
+async fn items_round_trip_as_text_json_and_bytes() {
+    let f = fixture().await;
+    mount_store(&f.server).await;
+    let group = f.client.group(Network::Staging, "default", "countries");
+
+    let text = " \"quoted\" and 'single'  \n\t";
+    let country = Country {
+        name: "\"Belgium\"".into(),
+        currency: "€".into(),
+        tags: vec![" padded ".into()],
+    };
+    let bytes = vec![0u8, 0xff, b'"', b' ', b'\n', 0x80];
+    group.put("text", &ItemValue::text(text)).await.unwrap();
+    let confirmation = group
+        .put("json", &ItemValue::json(&country).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        confirmation.starts_with("Item was upserted"),
+        "{confirmation}"
+    );
+    group
+        .put("bytes", &ItemValue::bytes(bytes.clone()))
+        .await
+        .unwrap();
+    // A string that looks like JSON stays text when sent as text.
+    group
+        .put("looks-json", &ItemValue::text("{\"a\": 1}"))
+        .await
+        .unwrap();
+
+    let puts: Vec<Request> = f
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() == "PUT")
+        .collect();
+    let sent: Vec<(&str, &[u8])> = puts
+        .iter()
+        .map(|r| (content_type(r).unwrap(), r.body.as_slice()))
+        .collect();
+    let json_body = serde_json::to_vec(&country).unwrap();
+    assert_eq!(
+        sent,
+        [
+            ("text/plain; charset=utf-8", text.as_bytes()),
+            ("application/json", json_body.as_slice()),
+            ("application/octet-stream", bytes.as_slice()),
+            ("text/plain; charset=utf-8", b"{\"a\": 1}".as_slice()),
+        ]
+    );
+
+    let item = group.get("text").await.unwrap();
+    assert_eq!(item.text().unwrap(), text);
+    assert!(item.content_type().unwrap().starts_with("text/plain"));
+    assert!(!item.is_json());
+    let item = group.get("json").await.unwrap();
+    assert!(item.is_json());
+    assert_eq!(item.json::<Country>().unwrap(), country);
+    assert_eq!(item.get::<Value>().unwrap()["name"], "\"Belgium\"");
+    assert_eq!(group.get_json::<Country>("json").await.unwrap(), country);
+    let item = group.get("bytes").await.unwrap();
+    assert_eq!(item.as_bytes(), bytes.as_slice());
+    assert_eq!(item.content_type(), Some("application/octet-stream"));
+    assert!(item.text().is_err());
+    let item = group.get("looks-json").await.unwrap();
+    assert_eq!(item.as_bytes(), b"{\"a\": 1}");
+    assert!(matches!(item.json::<Vec<u8>>(), Err(Error::Decode(_))));
+    assert!(!format!("{item:?}").contains("\"a\""));
+
+    // A sandbox is another store.
+    let sandbox = group.clone().sandbox("sb-4d91");
+    sandbox
+        .put("text", &ItemValue::text("sandboxed"))
+        .await
+        .unwrap();
+    let last = f.requests().await.pop().unwrap();
+    assert_eq!(last.url.query(), Some("sandboxId=sb-4d91"));
+    assert_eq!(
+        sandbox.get("text").await.unwrap().text().unwrap(),
+        "sandboxed"
+    );
+    assert_eq!(group.get("text").await.unwrap().text().unwrap(), text);
+
+    let deleted = group.delete("text").await.unwrap();
+    assert!(deleted.contains("deletion"), "{deleted}");
+    let err = group.get("text").await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(err.request_id(), Some("ac1961e09b0e00a5"));
+    f.assert_fresh_nonces().await;
+}
+
+#[tokio::test]
+async fn ids_are_percent_encoded_signed_as_sent_and_round_trip() {
+    let f = fixture().await;
+    mount_store(&f.server).await;
+    let group = f.client.group(Network::Staging, "ns;1", "g 1");
+    let prefix = format!("{BASE}/networks/staging/namespaces/ns%3B1/groups/g%201/items/");
+    let cases = [
+        ("a b", "a%20b"),
+        ("x;y", "x%3By"),
+        ("100%", "100%25"),
+        ("%41", "%2541"),
+        ("what?", "what%3F"),
+        ("#1", "%231"),
+        ("it's", "it%27s"),
+        ("café ☕", "caf%C3%A9%20%E2%98%95"),
+        ("a.b~c_d-e", "a.b~c_d-e"),
+        ("...", "..."),
+    ];
+    for (id, encoded) in cases {
+        group.put(id, &ItemValue::text(id)).await.unwrap();
+        let sent = f.requests().await.pop().unwrap();
+        assert_eq!(sent.url.path(), format!("{prefix}{encoded}"), "{id}");
+    }
+    for (id, _) in cases {
+        assert_eq!(group.get(id).await.unwrap().text().unwrap(), id);
+    }
+
+    // Generated operations get the same strict encoding before they are signed.
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "{BASE}/networks/staging/namespaces/ns%3B1/groups/g%201"
+        )))
+        .and(query_param("maxItems", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(["a b", "x;y"])))
+        .expect(1)
+        .mount(&f.server)
+        .await;
+    assert_eq!(group.list(Some(2)).await.unwrap(), ["a b", "x;y"]);
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "{BASE}/networks/production/namespaces/it%27s%3Bx%20%5By%5D"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "namespace": "it's;x [y]", "retentionInSeconds": 0, "groupId": 1
+        })))
+        .expect(1)
+        .mount(&f.server)
+        .await;
+    let ns = f
+        .client
+        .namespace(Network::Production, "it's;x [y]")
+        .await
+        .unwrap();
+    assert_eq!(ns.namespace, "it's;x [y]");
+
+    // Ids that cannot be a path segment are refused before anything is sent.
+    let before = f.requests().await.len();
+    for bad in ["", "a/b", "/", "a\\b", ".", ".."] {
+        let errors = [
+            group.put(bad, &ItemValue::text("x")).await.unwrap_err(),
+            group.get(bad).await.unwrap_err(),
+            group.delete(bad).await.unwrap_err(),
+            f.client
+                .group(Network::Staging, bad, "g")
+                .list(None)
+                .await
+                .unwrap_err(),
+            f.client
+                .group(Network::Staging, "ns", bad)
+                .get("i")
+                .await
+                .unwrap_err(),
+            f.client.namespace(Network::Staging, bad).await.unwrap_err(),
+            f.client
+                .namespace_groups(Network::Staging, bad)
+                .await
+                .unwrap_err(),
+            f.client
+                .update_namespace(Network::Staging, bad, 1)
+                .await
+                .unwrap_err(),
+            f.client.reauthorize_namespace(bad, 1).await.unwrap_err(),
+            f.client.token(bad).await.unwrap_err(),
+            f.client.delete_token(bad).await.unwrap_err(),
+            f.client.refresh_token(bad).await.unwrap_err(),
+        ];
+        for err in errors {
+            assert!(matches!(err, Error::InvalidInput(_)), "{bad:?}: {err}");
+        }
+    }
+    let err = group.clone().sandbox("").get("i").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    assert_eq!(f.requests().await.len(), before);
+    f.assert_fresh_nonces().await;
+}
+
+fn initialized() -> Value {
+    json!({
+        "accountStatus": "INITIALIZED",
+        "cpcode": "1234567",
+        "dataAccessPolicy": {"allowNamespacePolicyOverride": false, "restrictDataAccess": true},
+        "productionStatus": "INITIALIZED",
+        "stagingStatus": "INITIALIZED"
+    })
+}
+
+fn pending() -> Value {
+    json!({
+        "accountStatus": "PENDING",
+        "cpcode": null,
+        "dataAccessPolicy": null,
+        "productionStatus": "PENDING",
+        "stagingStatus": "PENDING"
+    })
+}
+
+fn namespace_json(name: &str, retention: i64) -> Value {
+    json!({
+        "dataAccessPolicy": {"policyType": "overridden", "restrictDataAccess": false},
+        "geoLocation": "US",
+        "groupId": 4284,
+        "namespace": name,
+        "retentionInSeconds": retention
+    })
+}
+
+fn token_json(name: &str, status: &str) -> Value {
+    json!({
+        "allowOnProduction": true,
+        "allowOnStaging": false,
+        "cpcode": "1234567",
+        "expiry": "2021-09-30",
+        "issueDate": "2022-04-30",
+        "name": name,
+        "namespacePermissions": {"default": ["r", "w", "d"], "marketing": ["r"]},
+        "nextScheduledRefreshDate": "2022-06-30",
+        "restrictToEdgeWorkerIds": ["1234", "5678"],
+        "tokenActivationStatus": status,
+        "uuid": "fa3a7ae0-1c5e-4b1d-9c2e-f0638c6b7466"
+    })
+}
+
+/// A mock for one operation: method, path, the account switch key, and one call expected.
+fn op(verb: &str, p: &str) -> wiremock::MockBuilder {
+    Mock::given(method(verb))
+        .and(path(format!("{BASE}{p}")))
+        .and(query_param("accountSwitchKey", ASK))
+}
+
+#[tokio::test]
+async fn every_operation_sends_its_documented_request() {
+    let f = fixture_with(RetryPolicy::disabled(), Some(ASK)).await;
+    let s = &f.server;
+    let ok = |body: Value| ResponseTemplate::new(200).set_body_json(body);
+    let policy_json = json!({"dataAccessPolicy": {"allowNamespacePolicyOverride": true, "restrictDataAccess": false}});
+    let policy = DataAccessPolicy {
+        restrict_data_access: false,
+        allow_namespace_policy_override: true,
+    };
+
+    op("PUT", "/auth/database")
+        .and(body_json(&policy_json))
+        .respond_with(ok(initialized()))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("GET", "/auth/groups")
+        .respond_with(ok(json!({"groups": [
+            {"capabilities": ["READ_DATA", "CREATE_NAMESPACE", "SOMETHING_NEW"], "groupId": 4284, "groupName": "Group #42"}
+        ]})))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("GET", "/auth/groups/4284")
+        .respond_with(ok(
+            json!({"capabilities": ["VIEW_TOKEN"], "groupId": 4284, "groupName": "Group #42"}),
+        ))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("PUT", "/auth/namespaces/marketing")
+        .and(body_json(json!({"groupId": 4284})))
+        .respond_with(ok(json!({"groupId": 4284})))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("GET", "/initialize")
+        .respond_with(ok(initialized()))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("PUT", "/initialize")
+        .and(body_json(&policy_json))
+        .respond_with(ResponseTemplate::new(201).set_body_json(initialized()))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("GET", "/networks/staging/namespaces")
+        .and(query_param("details", "on"))
+        .respond_with(ok(json!({"namespaces": [namespace_json("default", 0), namespace_json("marketing", 15724800)]})))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("POST", "/networks/staging/namespaces")
+        .and(body_json(json!({"namespace": "marketing", "retentionInSeconds": 15724800, "groupId": 4284, "geoLocation": "US"})))
+        .and(header("content-type", "application/json"))
+        .respond_with(ok(namespace_json("marketing", 15724800)))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("GET", "/networks/production/namespaces/marketing")
+        .respond_with(ok(namespace_json("marketing", 15724800)))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("PUT", "/networks/staging/namespaces/marketing")
+        .and(body_json(
+            json!({"namespace": "marketing", "retentionInSeconds": 86400}),
+        ))
+        .respond_with(ok(namespace_json("marketing", 86400)))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("GET", "/networks/staging/namespaces/marketing/groups")
+        .respond_with(ok(json!(["countries", "languages"])))
+        .expect(1)
+        .mount(s)
+        .await;
+    op(
+        "GET",
+        "/networks/staging/namespaces/marketing/groups/countries",
+    )
+    .and(query_param("maxItems", "10"))
+    .and(query_param("sandboxId", "sb-1"))
+    .respond_with(ok(json!(["US", "BE"])))
+    .expect(1)
+    .mount(s)
+    .await;
+    op(
+        "PUT",
+        "/networks/production/namespaces/marketing/groups/countries/items/US",
+    )
+    .and(query_param("sandboxId", "sb-1"))
+    .and(header("content-type", "application/json"))
+    .and(body_json(json!({"currency": "$", "name": "United States"})))
+    .respond_with(ResponseTemplate::new(200).set_body_raw("Item was upserted", "text/plain"))
+    .expect(1)
+    .mount(s)
+    .await;
+    op(
+        "GET",
+        "/networks/production/namespaces/marketing/groups/countries/items/US",
+    )
+    .and(query_param("sandboxId", "sb-1"))
+    .respond_with(
+        ResponseTemplate::new(200).set_body_raw("{\"currency\":\"$\"}", "application/json"),
+    )
+    .expect(1)
+    .mount(s)
+    .await;
+    op(
+        "DELETE",
+        "/networks/production/namespaces/marketing/groups/countries/items/US",
+    )
+    .and(query_param("sandboxId", "sb-1"))
+    .respond_with(
+        ResponseTemplate::new(200).set_body_raw("Item was marked for deletion", "text/plain"),
+    )
+    .expect(1)
+    .mount(s)
+    .await;
+    op("GET", "/tokens")
+        .and(query_param("includeExpired", "true"))
+        .respond_with(ok(json!({"tokens": [
+            {"expiry": "9999-12-31", "name": "token1", "uuid": "12886ccf-0000-0000-0000-766740ce227e",
+             "tokenActivationStatus": "COMPLETE", "issueDate": "2022-01-30",
+             "latestRefreshDate": "2022-03-30", "nextScheduledRefreshDate": "2022-05-30"},
+            {"expiry": "9999-12-31", "name": "token2", "uuid": "12886ccf-0000-0000-0000-766740ce227f",
+             "tokenActivationStatus": "IN_PROGRESS", "issueDate": "2022-04-30",
+             "latestRefreshDate": null, "nextScheduledRefreshDate": "2022-06-30"}
+        ]})))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("POST", "/tokens")
+        .and(body_json(json!({
+            "name": "my_token", "allowOnProduction": true, "allowOnStaging": false,
+            "namespacePermissions": {"default": ["r", "w", "d"], "marketing": ["r"]},
+            "expiry": "2021-09-30", "restrictToEdgeWorkerIds": ["1234", "5678"]
+        })))
+        .respond_with(ok(token_json("my_token", "IN_PROGRESS")))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("GET", "/tokens/token1")
+        .respond_with(ok(token_json("token1", "COMPLETE")))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("DELETE", "/tokens/token1")
+        .respond_with(ok(
+            json!({"name": "token1", "uuid": "12886ccf-0000-0000-0000-766740ce227e"}),
+        ))
+        .expect(1)
+        .mount(s)
+        .await;
+    op("POST", "/tokens/token1/refresh")
+        .respond_with(ok(token_json("token1", "IN_PROGRESS")))
+        .expect(1)
+        .mount(s)
+        .await;
+
+    let c = &f.client;
+    assert_eq!(c.account_switch_key(), Some(ASK));
+    let status = c.set_data_access_policy(policy).await.unwrap();
+    assert_eq!(status.account_status, InitializeAccountStatus::Initialized);
+    let groups = c.auth_groups().await.unwrap();
+    assert_eq!(groups[0].group_name, "Group #42");
+    assert_eq!(groups[0].capabilities.len(), 3);
+    assert_eq!(c.auth_group(4284).await.unwrap().group_id, 4284);
+    assert_eq!(
+        c.reauthorize_namespace("marketing", 4284)
+            .await
+            .unwrap()
+            .group_id,
+        4284
+    );
+    assert_eq!(
+        c.initialization_status().await.unwrap().cpcode.as_deref(),
+        Some("1234567")
+    );
+    assert!(akamai_sdk::edgekv::is_initialized(
+        &c.initialize(Some(policy)).await.unwrap()
+    ));
+    let namespaces = c.namespaces(Network::Staging).await.unwrap();
+    assert_eq!(namespaces.len(), 2);
+    assert_eq!(namespaces[1].namespace, "marketing");
+    let created = c
+        .create_namespace(
+            Network::Staging,
+            &PostNamespaceBody {
+                namespace: "marketing".into(),
+                retention_in_seconds: 15_724_800,
+                group_id: 4284,
+                geo_location: Default::default(),
+                data_access_policy: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.group_id, 4284);
+    assert_eq!(
+        c.namespace(Network::Production, "marketing")
+            .await
+            .unwrap()
+            .namespace,
+        "marketing"
+    );
+    assert_eq!(
+        c.update_namespace(Network::Staging, "marketing", 86400)
+            .await
+            .unwrap()
+            .retention_in_seconds,
+        86400
+    );
+    assert_eq!(
+        c.namespace_groups(Network::Staging, "marketing")
+            .await
+            .unwrap(),
+        ["countries", "languages"]
+    );
+    let countries = c
+        .group(Network::Staging, "marketing", "countries")
+        .sandbox("sb-1");
+    assert_eq!(countries.list(Some(10)).await.unwrap(), ["US", "BE"]);
+    let prod = c
+        .group(Network::Production, "marketing", "countries")
+        .sandbox("sb-1");
+    prod.put(
+        "US",
+        &ItemValue::json(&json!({"name": "United States", "currency": "$"})).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        prod.get_json::<Value>("US").await.unwrap(),
+        json!({"currency": "$"})
+    );
+    prod.delete("US").await.unwrap();
+    let tokens = c.tokens(true).await.unwrap();
+    assert_eq!(tokens.len(), 2);
+    assert!(tokens[0].is_active() && !tokens[1].is_active());
+    assert_eq!(tokens[1].latest_refresh_date, None);
+    let token = c
+        .create_token(
+            &NewToken::new("my_token")
+                .staging(false)
+                .production(true)
+                .namespace("default", [Permission::R, Permission::W, Permission::D])
+                .namespace("marketing", [Permission::R])
+                .expiry("2021-09-30")
+                .restrict_to_edge_workers(["1234", "5678"]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        token.activation_status,
+        Some(TokenActivationStatus::InProgress)
+    );
+    assert_eq!(token.restrict_to_edge_worker_ids, ["1234", "5678"]);
+    assert!(c.token("token1").await.unwrap().is_active());
+    assert_eq!(c.delete_token("token1").await.unwrap().name, "token1");
+    assert!(!c.refresh_token("token1").await.unwrap().is_active());
+
+    let requests = f.requests().await;
+    // Only POST bodies are hashed; the refresh has no body at all.
+    let refresh = requests
+        .iter()
+        .find(|r| r.url.path().ends_with("/refresh"))
+        .unwrap();
+    assert!(refresh.body.is_empty());
+    // The account switch key appears exactly once per request.
+    for r in &requests {
+        let keys = r
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k == "accountSwitchKey")
+            .count();
+        assert_eq!(keys, 1, "{}", r.url);
+    }
+    f.assert_fresh_nonces().await;
+}
+
+#[tokio::test]
+async fn tokens_without_include_expired_send_no_such_parameter() {
+    let f = fixture().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/tokens")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"tokens": []})))
+        .expect(1)
+        .mount(&f.server)
+        .await;
+    assert!(f.client.tokens(false).await.unwrap().is_empty());
+    assert_eq!(f.requests().await[0].url.query(), None);
+}
+
+async fn mount_initialize_get(server: &MockServer, answers: Vec<ResponseTemplate>) {
+    let n = answers.len();
+    for (i, answer) in answers.into_iter().enumerate() {
+        let mock = Mock::given(method("GET"))
+            .and(path(format!("{BASE}/initialize")))
+            .respond_with(answer)
+            .with_priority(u8::try_from(2 + i).unwrap());
+        let mock = if i + 1 < n {
+            mock.up_to_n_times(1)
+        } else {
+            mock
+        };
+        mock.mount(server).await;
+    }
+}
+
+fn quick() -> WaitOptions {
+    WaitOptions::new()
+        .with_poll_interval(Duration::from_millis(10))
+        .with_timeout(Duration::from_secs(5))
+}
+
+#[tokio::test]
+async fn initialize_starts_once_and_waits_through_pending() {
+    let f = fixture().await;
+    let not_found = ResponseTemplate::new(404).set_body_json(json!({
+        "status": 404, "title": "Not Found", "errorCode": "EKV_9000",
+        "additionalDetail": {"requestId": "0a1b2c"}
+    }));
+    mount_initialize_get(
+        &f.server,
+        vec![
+            not_found,
+            ResponseTemplate::new(200).set_body_json(pending()),
+            ResponseTemplate::new(200).set_body_json(pending()),
+            ResponseTemplate::new(200).set_body_json(initialized()),
+        ],
+    )
+    .await;
+    // The server acknowledges with 102 Processing, then 201 with the PENDING state; hyper
+    // hands over only the final 201.
+    Mock::given(method("PUT"))
+        .and(path(format!("{BASE}/initialize")))
+        .and(body_json(json!({"dataAccessPolicy": null})))
+        .respond_with(ResponseTemplate::new(201).set_body_json(pending()))
+        .expect(1)
+        .mount(&f.server)
+        .await;
+    let outcome = f.client.initialize_and_wait(None, quick()).await.unwrap();
+    let WaitOutcome::Ready(status) = outcome else {
+        panic!("not ready: {outcome:?}");
+    };
+    assert_eq!(status.cpcode.as_deref(), Some("1234567"));
+    let gets = f
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count();
+    assert_eq!(gets, 4);
+}
+
+#[tokio::test]
+async fn initialize_does_not_put_when_initialized_or_pending() {
+    let f = fixture().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{BASE}/initialize")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(initialized()))
+        .expect(0)
+        .mount(&f.server)
+        .await;
+    mount_initialize_get(
+        &f.server,
+        vec![ResponseTemplate::new(200).set_body_json(initialized())],
+    )
+    .await;
+    let outcome = f.client.initialize_and_wait(None, quick()).await.unwrap();
+    assert!(outcome.is_ready());
+    assert_eq!(f.requests().await.len(), 1);
+
+    let g = fixture().await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{BASE}/initialize")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(initialized()))
+        .expect(0)
+        .mount(&g.server)
+        .await;
+    mount_initialize_get(
+        &g.server,
+        vec![ResponseTemplate::new(200).set_body_json(pending())],
+    )
+    .await;
+    let wait = WaitOptions::new()
+        .with_poll_interval(Duration::from_millis(10))
+        .with_timeout(Duration::from_millis(60));
+    let outcome = g.client.initialize_and_wait(None, wait).await.unwrap();
+    let WaitOutcome::TimedOut(last) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(last.account_status, InitializeAccountStatus::Pending);
+    assert!(g.requests().await.len() >= 2);
+}
+
+#[tokio::test]
+async fn token_is_created_awaited_and_written_to_edgekv_tokens_js() {
+    let f = fixture().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{BASE}/tokens")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(token_json("my_token", "IN_PROGRESS")),
+        )
+        .expect(1)
+        .mount(&f.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/tokens/my_token")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(token_json("my_token", "IN_PROGRESS")),
+        )
+        .up_to_n_times(2)
+        .with_priority(2)
+        .mount(&f.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/tokens/my_token")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_json("my_token", "COMPLETE")))
+        .with_priority(3)
+        .mount(&f.server)
+        .await;
+    let mut legacy = token_json("legacy_token", "COMPLETE");
+    legacy["value"] = json!("legacy-S3cr3t-Value-0042");
+    legacy["namespacePermissions"] = json!({"old": ["r"]});
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/tokens/legacy_token")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(legacy))
+        .mount(&f.server)
+        .await;
+
+    let created = f
+        .client
+        .create_token(&NewToken::new("my_token").namespace("default", [Permission::R]))
+        .await
+        .unwrap();
+    assert!(!created.is_active());
+    let token = f
+        .client
+        .wait_for_token(&created.name, quick())
+        .await
+        .unwrap()
+        .ready()
+        .expect("active");
+    assert!(token.is_active());
+
+    let dir = std::env::temp_dir().join(format!(
+        "akamai-sdk-ekv-{}-{:x}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("edgekv_tokens.js");
+    std::fs::write(
+        &file,
+        "// written by hand\nvar edgekv_access_tokens = {\n    'namespace-keep' : {name:'keeper',reference:'r-keep',},\n\
+         \"namespace-default\": { \"name\": \"stale\", \"reference\": \"r-stale\" },\n};\nexport { edgekv_access_tokens };\n",
+    )
+    .unwrap();
+    TokensFile::merge_into_file(&file, &token).unwrap();
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        written,
+        "var edgekv_access_tokens = {\n  \"namespace-default\": {\n    \"name\": \"my_token\",\n    \"reference\": \"fa3a7ae0-1c5e-4b1d-9c2e-f0638c6b7466\"\n  },\n  \
+         \"namespace-keep\": {\n    \"name\": \"keeper\",\n    \"reference\": \"r-keep\"\n  },\n  \
+         \"namespace-marketing\": {\n    \"name\": \"my_token\",\n    \"reference\": \"fa3a7ae0-1c5e-4b1d-9c2e-f0638c6b7466\"\n  }\n};\n\
+         export { edgekv_access_tokens };\n"
+    );
+    let back = TokensFile::read(&file).unwrap();
+    assert_eq!(back.len(), 3);
+    assert_eq!(
+        back.get("marketing").unwrap().credential,
+        TokenCredential::Reference(token.uuid.clone())
+    );
+
+    // A legacy token brings its value, which is written instead of a reference and shown nowhere.
+    let legacy = f.client.token("legacy_token").await.unwrap();
+    assert_eq!(
+        legacy.value.as_ref().unwrap().expose_secret(),
+        "legacy-S3cr3t-Value-0042"
+    );
+    assert!(!format!("{legacy:?}").contains("S3cr3t"));
+    let merged = TokensFile::merge_into_file(&file, &legacy).unwrap();
+    assert!(!format!("{merged:?}").contains("S3cr3t"));
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("\"namespace-old\": {\n    \"name\": \"legacy_token\",\n    \"value\": \"legacy-S3cr3t-Value-0042\"\n  }"), "{written}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    assert_eq!(TokensFile::read(&file).unwrap().len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let no_namespaces = AccessToken::new("bare", "u-1");
+    assert!(TokensFile::new().merge_token(&no_namespaces).is_err());
+    f.assert_fresh_nonces().await;
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+#[tokio::test]
+async fn token_wait_times_out_with_the_last_state() {
+    let f = fixture().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/tokens/slow")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_json("slow", "IN_PROGRESS")))
+        .mount(&f.server)
+        .await;
+    let wait = WaitOptions::new()
+        .with_poll_interval(Duration::from_millis(10))
+        .with_timeout(Duration::from_millis(50));
+    let outcome = f.client.wait_for_token("slow", wait).await.unwrap();
+    assert!(!outcome.is_ready());
+    assert_eq!(outcome.into_inner().name, "slow");
+    // An unknown token ends the wait with its error.
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/tokens/gone")))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"status": 404, "errorCode": "EKV_3000"})),
+        )
+        .mount(&f.server)
+        .await;
+    assert!(f
+        .client
+        .wait_for_token("gone", wait)
+        .await
+        .unwrap_err()
+        .is_not_found());
+}
+
+fn problem(status: u16, code: &str, request_id: &str, detail: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "additionalDetail": {"requestId": request_id},
+        "detail": detail,
+        "errorCode": code,
+        "instance": "/edgekv/error-instances/e77c8cc1-3698-412a-b574-64fc12c05741",
+        "status": status,
+        "title": "Error",
+        "type": "/edgekv/error-types/edgekv-error"
+    }))
+}
+
+fn assert_problem(err: &Error, status: u16, code: &str, request_id: &str) {
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err}");
+    assert_eq!(err.request_id(), Some(request_id), "{err}");
+    match err.api().map(|a| a.body()) {
+        Some(ErrorBody::Problem(p)) => {
+            assert_eq!(p.error_code.as_deref(), Some(code));
+            assert_eq!(p.status, Some(status));
+        }
+        other => panic!("not a problem body: {other:?}"),
+    }
+    let shown = err.to_string();
+    assert!(shown.contains(&status.to_string()), "{shown}");
+}
+
+#[tokio::test]
+async fn the_spec_error_examples_come_back_typed() {
+    let f = fixture().await;
+    let s = &f.server;
+    let c = &f.client;
+    let cases: [(&str, &str, u16, &str, &str, &str); 8] = [
+        ("GET", "/networks/staging/namespaces/ns/groups", 404, "EKV_9000", "f83062602d14002f", "There are no groups."),
+        ("GET", "/networks/staging/namespaces/ns/groups/g/items/item1", 404, "EKV_9000", "ac1961e09b0e00a5", "Item 'item1' or group 'group1' was not found in the database."),
+        ("POST", "/networks/staging/namespaces", 409, "EKV_3000", "c04b61e191f202f3", "A namespace with the name marketing already exists with a different configuration"),
+        ("GET", "/tokens/token1", 410, "EKV_3000", "b08961e0a5540233", "Token has expired."),
+        ("POST", "/tokens", 422, "EKV_2001", "9c5c61e18b90013b", "The JSON request body contained a syntax error or duplicate attributes."),
+        ("PUT", "/networks/staging/namespaces/ns/groups/g/items/item1", 429, "EKV_9100", "16fc97b7cb0ee4dd", "Your request has been denied: 364 hits per second too high. limit set at 73. Please try again soon."),
+        ("GET", "/networks/staging/namespaces", 500, "EKV_0000", "cd9b61e08148009b", "An internal error occurred."),
+        ("GET", "/initialize", 404, "EKV_9000", "5e1b2c3d4e5f6a7b", "EdgeKV is not initialized."),
+    ];
+    for (verb, p, status, code, rid, detail) in cases {
+        Mock::given(method(verb))
+            .and(path(format!("{BASE}{p}")))
+            .respond_with(problem(status, code, rid, detail))
+            .expect(1)
+            .mount(s)
+            .await;
+    }
+    let group = c.group(Network::Staging, "ns", "g");
+    let results = [
+        c.namespace_groups(Network::Staging, "ns").await.map(drop),
+        group.get("item1").await.map(drop),
+        c.create_namespace(
+            Network::Staging,
+            &PostNamespaceBody {
+                namespace: "marketing".into(),
+                retention_in_seconds: 0,
+                group_id: 1,
+                geo_location: Default::default(),
+                data_access_policy: None,
+            },
+        )
+        .await
+        .map(drop),
+        c.token("token1").await.map(drop),
+        c.create_token(&NewToken::new("my_token").namespace("default", [Permission::R]))
+            .await
+            .map(drop),
+        group.put("item1", &ItemValue::text("v")).await.map(drop),
+        c.namespaces(Network::Staging).await.map(drop),
+        c.initialization_status().await.map(drop),
+    ];
+    for ((_, _, status, code, rid, detail), result) in cases.iter().zip(results) {
+        let err = result.unwrap_err();
+        assert_problem(&err, *status, code, rid);
+        assert_eq!(
+            err.api()
+                .and_then(|a| match a.body() {
+                    ErrorBody::Problem(p) => p.detail.clone(),
+                    _ => None,
+                })
+                .as_deref(),
+            Some(*detail)
+        );
+    }
+}
+
+#[tokio::test]
+async fn idempotent_item_calls_are_retried_and_posts_are_not() {
+    let f = fixture_with(retrying(), None).await;
+    let s = &f.server;
+    let item = format!("{BASE}/networks/staging/namespaces/ns/groups/g/items/k");
+    Mock::given(method("PUT"))
+        .and(path(&item))
+        .respond_with(
+            problem(429, "EKV_9100", "16fc97b7cb0ee4dd", "slow down")
+                .insert_header("Retry-After", "3"),
+        )
+        .up_to_n_times(1)
+        .with_priority(2)
+        .expect(1)
+        .mount(s)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(&item))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("Item was upserted", "text/plain"))
+        .with_priority(3)
+        .expect(1)
+        .mount(s)
+        .await;
+    let group = f.client.group(Network::Staging, "ns", "g");
+    group.put("k", &ItemValue::text("v")).await.unwrap();
+    assert_eq!(f.sleeps.taken(), [Duration::from_secs(3)]);
+
+    Mock::given(method("GET"))
+        .and(path(&item))
+        .respond_with(
+            problem(429, "EKV_9100", "16fc97b7cb0ee4dd", "slow down")
+                .insert_header("Retry-After", "2"),
+        )
+        .up_to_n_times(1)
+        .with_priority(2)
+        .expect(1)
+        .mount(s)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(&item))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("v", "text/plain"))
+        .with_priority(3)
+        .mount(s)
+        .await;
+    assert_eq!(group.get("k").await.unwrap().as_bytes(), b"v");
+    assert_eq!(f.sleeps.taken()[1], Duration::from_secs(2));
+
+    Mock::given(method("DELETE"))
+        .and(path(&item))
+        .respond_with(problem(503, "EKV_0000", "r-503", "unavailable"))
+        .up_to_n_times(2)
+        .with_priority(2)
+        .expect(2)
+        .mount(s)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(&item))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw("Item was marked for deletion", "text/plain"),
+        )
+        .with_priority(3)
+        .expect(1)
+        .mount(s)
+        .await;
+    group.delete("k").await.unwrap();
+    assert_eq!(f.sleeps.taken().len(), 4);
+
+    // Creation is a POST: after a 5xx the server may have acted, so it is not repeated.
+    Mock::given(method("POST"))
+        .and(path(format!("{BASE}/tokens")))
+        .respond_with(problem(
+            500,
+            "EKV_0000",
+            "cd9b61e08148009b",
+            "An internal error occurred.",
+        ))
+        .expect(1)
+        .mount(s)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{BASE}/networks/staging/namespaces")))
+        .respond_with(problem(502, "EKV_0000", "cd9b61e08148009b", "Bad gateway"))
+        .expect(1)
+        .mount(s)
+        .await;
+    let err = f
+        .client
+        .create_token(&NewToken::new("t").namespace("default", [Permission::R]))
+        .await
+        .unwrap_err();
+    assert_problem(&err, 500, "EKV_0000", "cd9b61e08148009b");
+    let err = f
+        .client
+        .create_namespace(
+            Network::Staging,
+            &PostNamespaceBody {
+                namespace: "n".into(),
+                retention_in_seconds: 0,
+                group_id: 1,
+                geo_location: Default::default(),
+                data_access_policy: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(f.sleeps.taken().len(), 4);
+    f.assert_fresh_nonces().await;
+}
+
+#[tokio::test]
+async fn a_badly_signed_request_is_refused_by_the_test_server() {
+    // The guard itself: a client with a wrong secret gets the guard's 401.
+    let server = MockServer::start().await;
+    Mock::given(BadlySigned(verifier()))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"status": 401, "title": "Not authorized"})),
+        )
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"tokens": []})))
+        .mount(&server)
+        .await;
+    let host = server.address().to_string();
+    let wrong = Credentials::builder(&host, CLIENT_TOKEN, "d3Jvbmctc2VjcmV0", ACCESS_TOKEN)
+        .build()
+        .unwrap();
+    let client = EdgeKvClient::builder(wrong)
+        .http_config(
+            HttpConfig::new()
+                .allow_insecure_loopback(true)
+                .with_retry(RetryPolicy::disabled()),
+        )
+        .base_url(format!("{}{BASE}", server.uri()))
+        .build()
+        .unwrap();
+    let err = client.tokens(false).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+}
+
+#[tokio::test]
+async fn client_construction_checks_the_base_url_and_hides_secrets() {
+    let creds = || {
+        Credentials::builder(
+            "akab-h.luna.akamaiapis.net",
+            CLIENT_TOKEN,
+            CLIENT_SECRET,
+            ACCESS_TOKEN,
+        )
+        .build()
+        .unwrap()
+    };
+    let client = EdgeKvClient::builder(creds()).build().unwrap();
+    assert_eq!(
+        client.base_url().as_str(),
+        "https://akab-h.luna.akamaiapis.net/edgekv/v1"
+    );
+    let shown = format!("{client:?}");
+    for secret in [CLIENT_SECRET, ACCESS_TOKEN, CLIENT_TOKEN] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    // Another host would receive unsigned requests; plain http only to an allowed loopback.
+    for (base, config) in [
+        ("https://elsewhere.example/edgekv/v1", HttpConfig::new()),
+        (
+            "http://akab-h.luna.akamaiapis.net/edgekv/v1",
+            HttpConfig::new().allow_insecure_loopback(true),
+        ),
+    ] {
+        let err = EdgeKvClient::builder(creds())
+            .http_config(config)
+            .base_url(base)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err}");
+    }
+    let err = EdgeKvClient::builder(creds())
+        .account_switch_key(" ")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    // A missing .edgerc is a configuration error naming the file, not a panic.
+    let err = EdgeKvClient::from_edgerc("/nonexistent/.edgerc", "default").unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert_eq!("Staging".parse::<Network>().unwrap(), Network::Staging);
+    assert!("prod".parse::<Network>().is_err());
+}
