@@ -140,18 +140,28 @@ fn optional_keys_account_key_and_headers() {
 #[test]
 fn missing_section_lists_the_present_ones() {
     let err = load("golang/v1_nodefault_edgerc", "default").unwrap_err();
-    assert!(matches!(&err, CredentialsError::MissingSection { section, available, .. }
-        if section == "default" && available == &["nodefault"]));
+    assert!(
+        matches!(&err, CredentialsError::MissingSection { section, available, .. }
+        if section == "default" && available == &["nodefault"])
+    );
     let msg = err.to_string();
     assert!(msg.contains("golang/v1_nodefault_edgerc"), "{msg}");
-    assert!(msg.contains("[default]") && msg.contains("[nodefault]"), "{msg}");
+    assert!(
+        msg.contains("[default]") && msg.contains("[nodefault]"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn missing_keys_name_section_key_and_header_line() {
     let cases = [
         ("golang/edgerc", "missing-host", "host", 7),
-        ("golang/edgerc", "missing-client-secret", "client_secret", 13),
+        (
+            "golang/edgerc",
+            "missing-client-secret",
+            "client_secret",
+            13,
+        ),
         ("golang/edgerc", "missing-client-token", "client_token", 19),
         ("golang/edgerc", "missing-access-token", "access_token", 25),
         ("java/edgerc", "bad1", "host", 28),
@@ -211,7 +221,11 @@ fn empty_keys_are_rejected_without_showing_anything() {
 
 #[test]
 fn duplicate_sections_and_keys() {
-    let err = load("httpie-edgegrid/sample_edgerc_duplicated_section", "default").unwrap_err();
+    let err = load(
+        "httpie-edgegrid/sample_edgerc_duplicated_section",
+        "default",
+    )
+    .unwrap_err();
     assert!(matches!(
         err,
         CredentialsError::DuplicateSection { first_line: 1, .. }
@@ -293,8 +307,12 @@ fn hosts_with_a_path_or_another_scheme_are_rejected() {
             "{host}: {err:?}"
         );
     }
-    let ok = Credentials::from_edgerc_str(&with_host("HTTPS://H.Example.NET:8443//"), "hosts", "default")
-        .unwrap();
+    let ok = Credentials::from_edgerc_str(
+        &with_host("HTTPS://H.Example.NET:8443//"),
+        "hosts",
+        "default",
+    )
+    .unwrap();
     assert_eq!(ok.host(), "h.example.net:8443");
 }
 
@@ -343,9 +361,15 @@ fn malformed_lines_are_rejected_by_number_never_by_text() {
     let cases = [
         (format!("client_secret {SECRET}\n[default]\n"), 1),
         (format!("client_secret = {SECRET}\n[default]\n"), 1),
-        ("[default]\nhost = h\nC113nt53KR3TN6N90yVuAgICxIRwsObLi0E67/N8eRN=\n".to_owned(), 3),
+        (
+            "[default]\nhost = h\nC113nt53KR3TN6N90yVuAgICxIRwsObLi0E67/N8eRN=\n".to_owned(),
+            3,
+        ),
         (format!("[default]\nclient_secret = \"{SECRET}\n"), 2),
-        (format!("[default]\nclient_secret = \"{SECRET}\" trailing\n"), 2),
+        (
+            format!("[default]\nclient_secret = \"{SECRET}\" trailing\n"),
+            2,
+        ),
         (format!("[default]\n= {SECRET}\n"), 2),
         ("[]\n".to_owned(), 1),
         ("[default] junk\n".to_owned(), 1),
@@ -364,7 +388,10 @@ fn malformed_lines_are_rejected_by_number_never_by_text() {
 fn tokens_with_blanks_are_rejected() {
     // Node's sample quotes tokens with a blank: valid INI, but not a usable token.
     let err = load("node/test_edgerc", "comment-test").unwrap_err();
-    assert!(matches!(err, CredentialsError::InvalidValue { .. }), "{err:?}");
+    assert!(
+        matches!(err, CredentialsError::InvalidValue { .. }),
+        "{err:?}"
+    );
     assert_names(
         &err,
         "node/test_edgerc",
@@ -422,7 +449,10 @@ fn files_are_read_and_world_readable_ones_warned_about() {
             Credentials::from_edgerc(&path, "default").unwrap();
         });
         let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        assert!(log.contains("WARN") && log.contains("readable by group or others"), "{log}");
+        assert!(
+            log.contains("WARN") && log.contains("readable by group or others"),
+            "{log}"
+        );
         assert!(log.contains(&path.display().to_string()), "{log}");
         assert!(!log.contains(SECRET), "{log}");
 
@@ -446,7 +476,10 @@ fn files_are_read_and_world_readable_ones_warned_about() {
     // Errors from a file name the file's path.
     let bad = write_file(dir.path(), "bad", "[default]\nhost = h/p\n");
     let err = Credentials::from_edgerc(&bad, "default").unwrap_err();
-    assert!(err.to_string().contains(&bad.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&bad.display().to_string()),
+        "{err}"
+    );
 }
 
 fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -476,11 +509,16 @@ fn environment_credentials_default_and_named_sections() {
     assert_eq!(c.client_secret().expose_secret(), "env-secret");
     assert_eq!((c.max_body(), c.account_key()), (4096, Some("1-ABC:1-DEF")));
     let ccu = Credentials::from_env_with("ccu", &lookup).unwrap();
-    assert_eq!((ccu.host(), ccu.max_body()), ("ccu.luna.akamaiapis.net", DEFAULT_MAX_BODY));
+    assert_eq!(
+        (ccu.host(), ccu.max_body()),
+        ("ccu.luna.akamaiapis.net", DEFAULT_MAX_BODY)
+    );
 
     let err = Credentials::from_env_with("other", &lookup).unwrap_err();
-    assert!(matches!(&err, CredentialsError::IncompleteEnvironment { missing }
-        if missing.len() == 4 && missing[0] == "AKAMAI_OTHER_HOST"));
+    assert!(
+        matches!(&err, CredentialsError::IncompleteEnvironment { missing }
+        if missing.len() == 4 && missing[0] == "AKAMAI_OTHER_HOST")
+    );
 
     let partial = env(&[
         ("AKAMAI_HOST", "h.net"),
@@ -488,8 +526,10 @@ fn environment_credentials_default_and_named_sections() {
         ("AKAMAI_CLIENT_SECRET", ""),
     ]);
     let err = Credentials::from_env_with("default", partial).unwrap_err();
-    assert!(matches!(&err, CredentialsError::IncompleteEnvironment { missing }
-        if missing == &["AKAMAI_CLIENT_SECRET", "AKAMAI_ACCESS_TOKEN"]));
+    assert!(
+        matches!(&err, CredentialsError::IncompleteEnvironment { missing }
+        if missing == &["AKAMAI_CLIENT_SECRET", "AKAMAI_ACCESS_TOKEN"])
+    );
 
     let bad = env(&[
         ("AKAMAI_HOST", "h.net"),
@@ -511,7 +551,11 @@ fn load_follows_the_documented_precedence() {
     let file_text = "[default]\nhost = file.net\nclient_token = f-ct\nclient_secret = f-cs\naccess_token = f-at\n[other]\nhost = other.net\nclient_token = o-ct\nclient_secret = o-cs\naccess_token = o-at\n";
     let path = write_file(dir.path(), "rc", file_text);
     let home = dir.path().to_str().unwrap().to_owned();
-    write_file(dir.path(), ".edgerc", &file_text.replace("file.net", "home.net"));
+    write_file(
+        dir.path(),
+        ".edgerc",
+        &file_text.replace("file.net", "home.net"),
+    );
 
     // 1. Nothing in the environment: ~/.edgerc (HOME), section default.
     let c = Credentials::load_with(None, None, env(&[("HOME", &home)])).unwrap();
@@ -522,7 +566,12 @@ fn load_follows_the_documented_precedence() {
         ("AKAMAI_EDGERC", path.to_str().unwrap()),
         ("AKAMAI_EDGERC_SECTION", "other"),
     ];
-    assert_eq!(Credentials::load_with(None, None, env(&vars)).unwrap().host(), "other.net");
+    assert_eq!(
+        Credentials::load_with(None, None, env(&vars))
+            .unwrap()
+            .host(),
+        "other.net"
+    );
     // 3. Arguments beat those variables.
     let c = Credentials::load_with(Some(&path), Some("default"), env(&vars)).unwrap();
     assert_eq!(c.host(), "file.net");
@@ -536,7 +585,9 @@ fn load_follows_the_documented_precedence() {
         ("AKAMAI_OTHER_ACCESS_TOKEN", "e-at"),
     ];
     assert_eq!(
-        Credentials::load_with(Some(&path), None, env(&with_env)).unwrap().host(),
+        Credentials::load_with(Some(&path), None, env(&with_env))
+            .unwrap()
+            .host(),
         "env.net"
     );
     // 5. Incomplete environment credentials are ignored.
@@ -564,7 +615,9 @@ fn builder_validates_like_the_file() {
         Err(CredentialsError::EmptyKey { .. })
     ));
     assert!(matches!(
-        Credentials::builder("h.net", "ct", "cs", "at").max_body(0).build(),
+        Credentials::builder("h.net", "ct", "cs", "at")
+            .max_body(0)
+            .build(),
         Err(CredentialsError::InvalidMaxBody { .. })
     ));
     assert!(matches!(

@@ -4,3 +4,4 @@ mod edgerc;
 mod generated_types;
 mod linode;
 mod runtime;
+mod signing;
