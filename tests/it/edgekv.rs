@@ -1262,3 +1262,87 @@ async fn client_construction_checks_the_base_url_and_hides_secrets() {
     assert_eq!("Staging".parse::<Network>().unwrap(), Network::Staging);
     assert!("prod".parse::<Network>().is_err());
 }
+
+/// A log sink for one test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_in_trace_logs() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let f = fixture_with(retrying(), None).await;
+    let secret_value = "legacy-S3cr3t-Value-in-logs";
+    let mut legacy = token_json("legacy_token", "COMPLETE");
+    legacy["value"] = json!(secret_value);
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/tokens/legacy_token")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(legacy))
+        .mount(&f.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/tokens/refused")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "status": 400, "errorCode": "EKV_9000", "detail": "bad", "value": secret_value
+        })))
+        .mount(&f.server)
+        .await;
+    let item = format!("{BASE}/networks/staging/namespaces/ns/groups/g/items/k");
+    Mock::given(method("PUT"))
+        .and(path(&item))
+        .respond_with(problem(503, "EKV_0000", "r-1", "unavailable"))
+        .up_to_n_times(1)
+        .with_priority(2)
+        .mount(&f.server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(&item))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("ok", "text/plain"))
+        .with_priority(3)
+        .mount(&f.server)
+        .await;
+
+    let token = f.client.token("legacy_token").await.unwrap();
+    let err = f.client.token("refused").await.unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("S3cr3t"), "{err:?}");
+    f.client
+        .group(Network::Staging, "ns", "g")
+        .put("k", &ItemValue::text(secret_value))
+        .await
+        .unwrap();
+    let mut file = TokensFile::new();
+    file.merge_token(&token).unwrap();
+    tracing::info!(?token, ?file, "merged");
+
+    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    assert!(logs.contains("put-item"), "{logs}");
+    assert!(logs.contains("get-token"), "{logs}");
+    for secret in ["S3cr3t", CLIENT_SECRET, ACCESS_TOKEN] {
+        assert!(!logs.contains(secret), "{secret} logged:\n{logs}");
+    }
+}
