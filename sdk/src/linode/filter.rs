@@ -248,7 +248,8 @@ impl ChildAccountFilter {
 }
 
 /// Turns a JSON filter into an `X-Filter` header value: it must be a JSON object; non-ASCII
-/// characters are sent as `\u` escapes so the header stays plain ASCII.
+/// and control characters (which JSON only allows inside strings) are sent as `\u` escapes so
+/// the header stays visible ASCII.
 pub(crate) fn header_value(filter: &Value) -> Result<HeaderValue, Error> {
     if !filter.is_object() {
         return Err(Error::InvalidInput(
@@ -258,7 +259,7 @@ pub(crate) fn header_value(filter: &Value) -> Result<HeaderValue, Error> {
     let text = filter.to_string();
     let mut ascii = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_ascii() {
+        if c.is_ascii() && !c.is_ascii_control() {
             ascii.push(c);
         } else {
             let mut units = [0u16; 2];
@@ -274,6 +275,19 @@ pub(crate) fn header_value(filter: &Value) -> Result<HeaderValue, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_survives_the_header(value in any::<String>()) {
+            let filter = ChildAccountFilter::new().company(value.clone()).to_json();
+            let header = header_value(&filter).unwrap();
+            let text = header.to_str().unwrap();
+            prop_assert!(text.is_ascii());
+            let back: Value = serde_json::from_str(text).unwrap();
+            prop_assert_eq!(back, filter);
+        }
+    }
 
     #[test]
     fn simple_filters_are_flat_objects() {
@@ -312,6 +326,8 @@ mod tests {
         assert_eq!(value.to_str().unwrap(), r#"{"city":"Z\u00fcrich"}"#);
         let back: Value = serde_json::from_str(value.to_str().unwrap()).unwrap();
         assert_eq!(back["city"], "Zürich");
+        let del = header_value(&serde_json::json!({"company": "a\u{7f}b\tc"})).unwrap();
+        assert_eq!(del.to_str().unwrap(), r#"{"company":"a\u007fb\tc"}"#);
         let emoji = header_value(&serde_json::json!({"company": "😀"})).unwrap();
         let back: Value = serde_json::from_str(emoji.to_str().unwrap()).unwrap();
         assert_eq!(back["company"], "😀");
