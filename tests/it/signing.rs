@@ -532,6 +532,9 @@ impl Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+    fn pick_str<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
     fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
@@ -556,11 +559,11 @@ fn token(rng: &mut Rng, reserved: &[&str]) -> String {
     for _ in 0..rng.below(8) {
         match rng.below(10) {
             0..=3 => out.push(*rng.pick(b"abcXYZ019-._~") as char),
-            4 | 5 => out.push_str(*rng.pick(reserved)),
-            6 => out.push_str(&percent_encode(*rng.pick(NON_ASCII))),
+            4 | 5 => out.push_str(rng.pick_str(reserved)),
+            6 => out.push_str(&percent_encode(rng.pick_str(NON_ASCII))),
             7 => out.push_str(&format!("%{:02X}", rng.below(256))),
-            8 => out.push_str(*rng.pick(NON_ASCII)),
-            _ => out.push_str(*rng.pick(&[" ", "%20", "+", "%2B", "%25"])),
+            8 => out.push_str(rng.pick_str(NON_ASCII)),
+            _ => out.push_str(rng.pick_str(&[" ", "%20", "+", "%2B", "%25"])),
         }
     }
     out
@@ -607,16 +610,16 @@ fn random_case(rng: &mut Rng, node_compatible: bool) -> Value {
         if rng.chance(60) {
             let mut value = String::new();
             if rng.chance(30) {
-                value.push_str(*rng.pick(&[" ", "\t", "  \t "]));
+                value.push_str(rng.pick_str(&[" ", "\t", "  \t "]));
             }
             for i in 0..rng.below(5) {
                 if i > 0 {
-                    value.push_str(*rng.pick(&[" ", "  ", "\t", " \t  ", "\u{a0}", "\u{3000}"]));
+                    value.push_str(rng.pick_str(&[" ", "  ", "\t", " \t  ", "\u{a0}", "\u{3000}"]));
                 }
-                value.push_str(*rng.pick(&["a", "Value", "x=1;y", "caf\u{e9}", "\"q\"", "b/c"]));
+                value.push_str(rng.pick_str(&["a", "Value", "x=1;y", "caf\u{e9}", "\"q\"", "b/c"]));
             }
             if rng.chance(30) {
-                value.push_str(*rng.pick(&[" ", "\t", "   "]));
+                value.push_str(rng.pick_str(&[" ", "\t", "   "]));
             }
             headers.insert(name.to_owned(), Value::from(value));
         }

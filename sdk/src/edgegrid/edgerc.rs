@@ -140,10 +140,13 @@ fn parse_value(value: &str) -> Result<&str, &'static str> {
     if let Some(&quote @ (b'"' | b'\'')) = bytes.first() {
         // The value ends at the first matching quote followed by the end or a comment.
         let inner = &value[1..];
-        let end = inner.match_indices(quote as char).map(|(i, _)| i).find(|&i| {
-            let after = inner[i + 1..].trim_start();
-            after.is_empty() || after.starts_with('#') || after.starts_with(';')
-        });
+        let end = inner
+            .match_indices(quote as char)
+            .map(|(i, _)| i)
+            .find(|&i| {
+                let after = inner[i + 1..].trim_start();
+                after.is_empty() || after.starts_with('#') || after.starts_with(';')
+            });
         return match end {
             Some(end) => Ok(&inner[..end]),
             None => Err("a quoted value has no closing quote (or text follows it)"),
