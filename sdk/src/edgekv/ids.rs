@@ -163,6 +163,27 @@ mod tests {
         assert_eq!(decode_segment("a%2fb%2F"), b"a/b/");
     }
 
+    proptest::proptest! {
+        /// Any accepted id survives URL parsing unchanged and decodes back to itself, and the
+        /// canonical form is a fixed point.
+        #[test]
+        fn accepted_ids_round_trip_through_a_url(id in "(?s).{0,24}") {
+            proptest::prop_assume!(check_id(IdKind::Item, &id).is_ok());
+            let encoded = encode(&id);
+            proptest::prop_assert!(encoded
+                .bytes()
+                .all(|b| is_unreserved(b) || b == b'%' || b.is_ascii_hexdigit()));
+            let mut url = url::Url::parse("https://h/edgekv/v1/items/").unwrap();
+            url.set_path(&format!("/edgekv/v1/items/{encoded}"));
+            proptest::prop_assert_eq!(url.path(), format!("/edgekv/v1/items/{encoded}"));
+            let segment = url.path_segments().unwrap().next_back().unwrap().to_owned();
+            proptest::prop_assert_eq!(decode_segment(&segment), id.as_bytes());
+            let before = url.clone();
+            canonicalize_path(&mut url);
+            proptest::prop_assert_eq!(url, before);
+        }
+    }
+
     #[test]
     fn paths_are_canonicalized_without_touching_the_query() {
         let mut url =
