@@ -8,6 +8,9 @@
 //!   `Arc<dyn RequestSigner>`; the sdk supplies EdgeGrid or bearer-token signers.
 //! * [`sign_request`] is the pre-request hook progenitor calls with the finished
 //!   `reqwest::Request`, so a signer sees exactly the bytes that go on the wire.
+//! * [`observe_response`] is the post-response hook: inside [`capture_response`] it records
+//!   the status and headers of the response, which progenitor does not keep when a body fails
+//!   to decode (an HTML 502 from a gateway where a JSON error was documented).
 //! * [`DateTime`] is the lenient timestamp type that every `format: date-time` maps to.
 //!
 //! Most users want the `akamai-sdk` crate, which wraps these clients with authentication,
@@ -21,6 +24,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 #[cfg(feature = "edgekv")]
+#[rustfmt::skip] // formatted by `cargo xtask generate` (prettyplease)
 #[allow(
     missing_docs,
     missing_debug_implementations,
@@ -31,6 +35,7 @@ use std::sync::Arc;
 )]
 pub mod edgekv;
 #[cfg(feature = "linode")]
+#[rustfmt::skip] // formatted by `cargo xtask generate` (prettyplease)
 #[allow(
     missing_docs,
     missing_debug_implementations,
@@ -104,6 +109,47 @@ impl RequestSigner for Unsigned {
 pub async fn sign_request(signer: &Signer, request: &mut reqwest::Request) -> Result<(), BoxError> {
     request.headers_mut().remove("api-version");
     signer.0.sign(request).await
+}
+
+/// The status and headers of a response, as seen by [`observe_response`].
+#[derive(Clone, Debug)]
+pub struct ResponseMeta {
+    /// The HTTP status.
+    pub status: reqwest::StatusCode,
+    /// The response headers; empty for a success status (they are kept for errors only).
+    pub headers: reqwest::header::HeaderMap,
+}
+
+tokio::task_local! {
+    static LAST_RESPONSE: std::cell::RefCell<Option<ResponseMeta>>;
+}
+
+/// The post-response hook of every generated operation: inside [`capture_response`], records
+/// the response's status (and, for an error status, its headers). Outside, it does nothing.
+pub fn observe_response(_: &Signer, result: &reqwest::Result<reqwest::Response>) {
+    if let Ok(response) = result {
+        let _ = LAST_RESPONSE.try_with(|slot| {
+            let status = response.status();
+            let headers = if status.is_success() {
+                reqwest::header::HeaderMap::new()
+            } else {
+                response.headers().clone()
+            };
+            *slot.borrow_mut() = Some(ResponseMeta { status, headers });
+        });
+    }
+}
+
+/// Runs one generated call and returns its output with the last response it received (none
+/// when the request failed before a response arrived).
+pub async fn capture_response<F: Future>(call: F) -> (F::Output, Option<ResponseMeta>) {
+    LAST_RESPONSE
+        .scope(std::cell::RefCell::new(None), async move {
+            let output = call.await;
+            let meta = LAST_RESPONSE.with(|slot| slot.borrow_mut().take());
+            (output, meta)
+        })
+        .await
 }
 
 /// A timestamp as the APIs send it: RFC 3339 (`2024-05-21T10:11:12Z`, `…+02:00`) or, as Linode
@@ -218,7 +264,30 @@ impl schemars::JsonSchema for DateTime {
 
 #[cfg(test)]
 mod tests {
-    use super::DateTime;
+    use super::{capture_response, observe_response, DateTime, Signer};
+
+    #[tokio::test]
+    async fn capture_response_sees_the_status_outside_scope_nothing_happens() {
+        let response = reqwest::Response::from(
+            http::Response::builder()
+                .status(502)
+                .header("x-request-id", "r1")
+                .body("<html>bad gateway</html>")
+                .unwrap(),
+        );
+        let signer = Signer::unsigned();
+        // Outside a capture scope the hook is a no-op.
+        observe_response(&signer, &Ok(response));
+        let response = reqwest::Response::from(
+            http::Response::builder().status(502).header("x-request-id", "r1").body("").unwrap(),
+        );
+        let ((), meta) = capture_response(async { observe_response(&signer, &Ok(response)) }).await;
+        let meta = meta.unwrap();
+        assert_eq!(meta.status, 502);
+        assert_eq!(meta.headers["x-request-id"], "r1");
+        let ((), none) = capture_response(async {}).await;
+        assert!(none.is_none());
+    }
 
     #[test]
     fn date_time_accepts_offsetless_and_rfc3339_and_writes_back_its_input() {

@@ -2222,12 +2222,12 @@ Returns the contact and billing information related to your Account.
 
 <<LB>>
 
-```Text CLI
+```text (Text CLI)
 linode-cli account view
 
 <https://www.linode.com/docs/products/tools/cli/get-started/>
 ```
-```Text OAuth scopes
+```text (Text OAuth scopes)
 account:read_only
 
 <https://techdocs.akamai.com/linode-api/reference/get-started#oauth>
@@ -2266,6 +2266,7 @@ Sends a `GET` request to `/account`
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -2287,12 +2288,12 @@ __Note__. This operation can only be accessed by an unrestricted parent user, or
 
 <<LB>>
 
-```Text CLI
+```text (Text CLI)
 linode-cli child-account list
 
 <https://www.linode.com/docs/products/tools/cli/get-started/>
 ```
-```Text OAuth scopes
+```text (Text OAuth scopes)
 child_account:read_only
 
 <https://techdocs.akamai.com/linode-api/reference/get-started#oauth>
@@ -2341,6 +2342,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -2362,12 +2364,12 @@ __Note__. This operation can only be accessed by an unrestricted user, or restri
 
 <<LB>>
 
-```Text CLI
+```text (Text CLI)
 linode-cli child-account view A1BC2DEF-34GH-567I-J890KLMN12O34P56
 
 <https://www.linode.com/docs/products/tools/cli/get-started/>
 ```
-```Text OAuth scopes
+```text (Text OAuth scopes)
 child_account:read_only
 
 <https://techdocs.akamai.com/linode-api/reference/get-started#oauth>
@@ -2412,6 +2414,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -2451,12 +2454,12 @@ Example workflow:
 
 <<LB>>
 
-```Text CLI
+```text (Text CLI)
 linode-cli child-account create A1BC2DEF-34GH-567I-J890KLMN12O34P56
 
 <https://www.linode.com/docs/products/tools/cli/get-started/>
 ```
-```Text OAuth scopes
+```text (Text OAuth scopes)
 child_account:read_write
 
 <https://techdocs.akamai.com/linode-api/reference/get-started#oauth>
@@ -2501,6 +2504,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -2528,7 +2532,7 @@ __Note__. This operation can only be accessed by account users with _unrestricte
 
 __OAuth scopes__
 
-```
+```text
 account:read_only
 ```
 
@@ -2566,6 +2570,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::stream(response)),
@@ -2592,7 +2597,7 @@ This operation is always accessible, no matter what OAuth scopes the acting toke
 
 __CLI__
 
-```
+```text
 linode-cli profile view
 ```
 
@@ -2632,6 +2637,7 @@ Sends a `GET` request to `/profile`
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
@@ -2677,6 +2683,7 @@ Sends a `GET` request to `/profile/grants`
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::stream(response)),
@@ -2697,12 +2704,12 @@ Revokes a Personal Access Token. The token will be invalidated immediately, and 
 
 <<LB>>
 
-```Text CLI
+```text (Text CLI)
 linode-cli profile token-delete 123
 
 <https://www.linode.com/docs/products/tools/cli/get-started/>
 ```
-```Text OAuth scopes
+```text (Text OAuth scopes)
 account:read_write
 
 <https://techdocs.akamai.com/linode-api/reference/get-started#oauth>
@@ -2746,6 +2753,7 @@ Arguments:
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
+        (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,

@@ -135,11 +135,12 @@ impl Error {
     ///
     /// A typed error body (`ErrorResponse`) is re-serialized and parsed into [`ErrorBody`].
     ///
-    /// One case cannot keep the status: when a generated operation types the body of an error
-    /// status and the body does not decode as that type (an HTML page from a gateway on a
-    /// documented 5xx), progenitor reports `InvalidResponsePayload` with the bytes only. That
-    /// becomes [`Error::Decode`] without a status (so it is not retried), with a redacted
-    /// [snippet](DecodeError::snippet) of the body when it is not JSON.
+    /// On its own this cannot keep the status of a typed error body that does not decode (an
+    /// HTML page from a gateway on a documented 5xx): progenitor reports
+    /// `InvalidResponsePayload` with the bytes only, which becomes [`Error::Decode`] with a
+    /// redacted [snippet](DecodeError::snippet). [`Runtime::call`](crate::runtime::Runtime::call)
+    /// does better: it captures the response's status and headers around each attempt
+    /// (`akamai_sdk_generated::capture_response`) and turns such a body into [`Error::Api`].
     pub async fn from_generated<E: Serialize>(error: GeneratedError<E>) -> Self {
         match error {
             GeneratedError::UnexpectedResponse(response) => Self::from_response(response).await,

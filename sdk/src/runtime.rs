@@ -48,7 +48,9 @@ use serde::Serialize;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use crate::error::{DecodeError, Error};
+use akamai_sdk_generated::{capture_response, ResponseMeta};
+
+use crate::error::{ApiError, DecodeError, Error, ErrorBody};
 use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
 
 /// What a call is, for the retry policy (the method) and for tracing.
@@ -165,9 +167,12 @@ impl Runtime {
         self.run(op, move || {
             let attempt = f();
             async move {
-                match attempt.await {
-                    Ok(value) => Ok((value.status(), value)),
-                    Err(e) => Err(Error::from_generated(e).await),
+                match capture_response(attempt).await {
+                    (Ok(value), _) => Ok((value.status(), value)),
+                    (Err(GeneratedError::InvalidResponsePayload(bytes, e)), Some(meta)) => {
+                        Err(undecodable(meta, &bytes, &e))
+                    }
+                    (Err(e), _) => Err(Error::from_generated(e).await),
                 }
             }
         })
@@ -184,9 +189,12 @@ impl Runtime {
         self.run(op, move || {
             let attempt = f();
             async move {
-                match attempt.await {
-                    Ok(value) => Ok((value.status(), value.into_inner())),
-                    Err(e) => Err(Error::from_generated_stream(e).await),
+                match capture_response(attempt).await {
+                    (Ok(value), _) => Ok((value.status(), value.into_inner())),
+                    (Err(GeneratedError::InvalidResponsePayload(bytes, e)), Some(meta)) => {
+                        Err(undecodable(meta, &bytes, &e))
+                    }
+                    (Err(e), _) => Err(Error::from_generated_stream(e).await),
                 }
             }
         })
@@ -288,6 +296,25 @@ impl Runtime {
             }
         }
     }
+}
+
+/// A body progenitor could not decode, with the status and headers the post-response hook
+/// saw: an error status becomes [`Error::Api`] (so that a gateway's HTML 502 keeps its status
+/// and is retried like any 5xx); a success status becomes [`Error::Decode`] that keeps it.
+fn undecodable(meta: ResponseMeta, bytes: &[u8], error: &serde_json::Error) -> Error {
+    if meta.status.is_success() {
+        return Error::Decode(Box::new(DecodeError::from_json_error(
+            Some(meta.status),
+            None,
+            error,
+        )));
+    }
+    let content_type = meta
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = ErrorBody::parse(content_type, bytes, true);
+    Error::Api(Box::new(ApiError::new(meta.status, &meta.headers, body)))
 }
 
 /// Reads a whole response body and decodes it as JSON into `T`; a mismatch becomes

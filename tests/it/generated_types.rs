@@ -36,7 +36,10 @@ fn a_live_child_account_page_decodes() {
     let page = json!({ "data": [live_child_account()], "page": 1, "pages": 1, "results": 1 });
     let page: linode::types::AddedGetChildAccounts200 = serde_json::from_value(page).unwrap();
     let child = &page.data[0];
-    assert_eq!(child.euuid.as_deref(), Some("E89C475E-7476-4B95-95EA82BB4EE866E3"));
+    assert_eq!(
+        child.euuid.as_deref(),
+        Some("E89C475E-7476-4B95-95EA82BB4EE866E3")
+    );
     let since = child.active_since.as_ref().unwrap();
     assert_eq!(since.as_str(), "2018-01-01T00:01:01");
     assert_eq!(since.utc().to_rfc3339(), "2018-01-01T00:01:01+00:00");
@@ -47,7 +50,10 @@ fn a_live_child_account_page_decodes() {
         ))
     );
     let card = child.credit_card.as_ref().unwrap();
-    assert_eq!((card.last_four.as_ref(), card.expiry.as_ref()), (None, None));
+    assert_eq!(
+        (card.last_four.as_ref(), card.expiry.as_ref()),
+        (None, None)
+    );
 }
 
 #[test]
@@ -97,8 +103,14 @@ fn generated_types_derive_json_schema_behind_the_schemars_feature() {
     let value = serde_json::to_value(&schema).unwrap();
     let props = &value["properties"];
     assert!(props.get("euuid").is_some(), "{value:#}");
-    assert_eq!(props["active_since"]["anyOf"][0]["$ref"], "#/$defs/DateTime");
-    assert_eq!(value["$defs"]["DateTime"]["format"], "date-time", "{value:#}");
+    assert_eq!(
+        props["active_since"]["anyOf"][0]["$ref"],
+        "#/$defs/DateTime"
+    );
+    assert_eq!(
+        value["$defs"]["DateTime"]["format"], "date-time",
+        "{value:#}"
+    );
     let token = serde_json::to_value(schemars::schema_for!(edgekv::types::AccessToken)).unwrap();
     assert!(token["properties"].get("namespacePermissions").is_some());
 }

@@ -450,9 +450,8 @@ async fn an_html_502_becomes_an_api_error_with_a_snippet() {
         .unwrap_err();
     assert_html_502(&err);
 
-    // A generated operation that types its 5xx bodies fails to decode the page before the
-    // runtime sees the response: progenitor keeps only the bytes, so the error is a decode
-    // error that still shows the start of the page.
+    // A generated operation that types its 5xx bodies fails to decode the page; the
+    // post-response hook kept the status and headers, so it is still an API error.
     let client = linode::Client::new_with_client(&url, http.clone(), Signer::unsigned());
     let err = runtime
         .call(OpInfo::get("getAccount", "/account"), || {
@@ -460,12 +459,38 @@ async fn an_html_502_becomes_an_api_error_with_a_snippet() {
         })
         .await
         .unwrap_err();
-    let Error::Decode(decode) = &err else {
-        panic!("not a decode error: {err:?}")
-    };
-    assert!(decode
-        .snippet()
-        .is_some_and(|s| s.starts_with("<html>") && s.len() <= SNIPPET_BYTES));
+    assert_html_502(&err);
+}
+
+#[tokio::test]
+async fn a_generated_get_answered_by_an_html_503_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_raw(html_page(), "text/html; charset=utf-8"),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"email": "a@b.c"})),
+        )
+        .mount(&server)
+        .await;
+    let (http, runtime, _) = setup(RetryPolicy::new().with_max_attempts(3));
+    let client = linode::Client::new_with_client(&server.uri(), http.clone(), Signer::unsigned());
+    let account = runtime
+        .call(OpInfo::get("getAccount", "/account"), || {
+            client.get_account()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        account.email.as_ref().map(|e| e.to_string()).as_deref(),
+        Some("a@b.c")
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
 #[tokio::test]

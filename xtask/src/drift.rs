@@ -14,21 +14,66 @@ pub(crate) enum Change {
     OperationAdded(String),
     OperationRemoved(String),
     /// The operation's method or path changed.
-    OperationMoved { op: String, from: String, to: String },
-    StatusAdded { op: String, status: String },
-    StatusRemoved { op: String, status: String },
-    ParameterAdded { op: String, name: String, required: bool },
-    ParameterRemoved { op: String, name: String },
-    ParameterRequired { op: String, name: String, required: bool },
-    RequestBodyChanged { op: String },
+    OperationMoved {
+        op: String,
+        from: String,
+        to: String,
+    },
+    StatusAdded {
+        op: String,
+        status: String,
+    },
+    StatusRemoved {
+        op: String,
+        status: String,
+    },
+    ParameterAdded {
+        op: String,
+        name: String,
+        required: bool,
+    },
+    ParameterRemoved {
+        op: String,
+        name: String,
+    },
+    ParameterRequired {
+        op: String,
+        name: String,
+        required: bool,
+    },
+    RequestBodyChanged {
+        op: String,
+    },
     SchemaAdded(String),
     SchemaRemoved(String),
-    FieldAdded { schema: String, field: String, ty: String },
-    FieldRemoved { schema: String, field: String },
-    FieldRetyped { schema: String, field: String, from: String, to: String },
-    FieldRequired { schema: String, field: String, required: bool },
-    EnumValueAdded { schema: String, value: String },
-    EnumValueRemoved { schema: String, value: String },
+    FieldAdded {
+        schema: String,
+        field: String,
+        ty: String,
+    },
+    FieldRemoved {
+        schema: String,
+        field: String,
+    },
+    FieldRetyped {
+        schema: String,
+        field: String,
+        from: String,
+        to: String,
+    },
+    FieldRequired {
+        schema: String,
+        field: String,
+        required: bool,
+    },
+    EnumValueAdded {
+        schema: String,
+        value: String,
+    },
+    EnumValueRemoved {
+        schema: String,
+        value: String,
+    },
     /// Anything else in an operation (descriptions, examples...).
     OperationDocsChanged(String),
 }
@@ -38,11 +83,17 @@ impl std::fmt::Display for Change {
         match self {
             Change::OperationAdded(op) => write!(f, "+ operation {op}"),
             Change::OperationRemoved(op) => write!(f, "- operation {op}"),
-            Change::OperationMoved { op, from, to } => write!(f, "~ operation {op}: {from} -> {to}"),
+            Change::OperationMoved { op, from, to } => {
+                write!(f, "~ operation {op}: {from} -> {to}")
+            }
             Change::StatusAdded { op, status } => write!(f, "+ status {status} of {op}"),
             Change::StatusRemoved { op, status } => write!(f, "- status {status} of {op}"),
             Change::ParameterAdded { op, name, required } => {
-                write!(f, "+ parameter {name} of {op}{}", if *required { " (required)" } else { "" })
+                write!(
+                    f,
+                    "+ parameter {name} of {op}{}",
+                    if *required { " (required)" } else { "" }
+                )
             }
             Change::ParameterRemoved { op, name } => write!(f, "- parameter {name} of {op}"),
             Change::ParameterRequired { op, name, required } => write!(
@@ -55,10 +106,19 @@ impl std::fmt::Display for Change {
             Change::SchemaRemoved(s) => write!(f, "- schema {s}"),
             Change::FieldAdded { schema, field, ty } => write!(f, "+ field {schema}.{field}: {ty}"),
             Change::FieldRemoved { schema, field } => write!(f, "- field {schema}.{field}"),
-            Change::FieldRetyped { schema, field, from, to } => {
+            Change::FieldRetyped {
+                schema,
+                field,
+                from,
+                to,
+            } => {
                 write!(f, "~ field {schema}.{field}: {from} -> {to}")
             }
-            Change::FieldRequired { schema, field, required } => write!(
+            Change::FieldRequired {
+                schema,
+                field,
+                required,
+            } => write!(
                 f,
                 "~ field {schema}.{field} is now {}",
                 if *required { "required" } else { "optional" }
@@ -192,10 +252,16 @@ pub(crate) fn diff(old: &Value, new: &Value) -> Report {
         };
         let (s_old, s_new) = (statuses(op_old), statuses(op_new));
         for status in s_new.difference(&s_old) {
-            changes.push(Change::StatusAdded { op: id.clone(), status: status.clone() });
+            changes.push(Change::StatusAdded {
+                op: id.clone(),
+                status: status.clone(),
+            });
         }
         for status in s_old.difference(&s_new) {
-            changes.push(Change::StatusRemoved { op: id.clone(), status: status.clone() });
+            changes.push(Change::StatusRemoved {
+                op: id.clone(),
+                status: status.clone(),
+            });
         }
         let (p_old, p_new) = (parameters(old, op_old), parameters(new, op_new));
         for (name, required) in &p_new {
@@ -214,7 +280,10 @@ pub(crate) fn diff(old: &Value, new: &Value) -> Report {
             }
         }
         for name in p_old.keys().filter(|n| !p_new.contains_key(*n)) {
-            changes.push(Change::ParameterRemoved { op: id.clone(), name: name.clone() });
+            changes.push(Change::ParameterRemoved {
+                op: id.clone(),
+                name: name.clone(),
+            });
         }
         if op_old.get("requestBody") != op_new.get("requestBody") {
             changes.push(Change::RequestBodyChanged { op: id.clone() });
@@ -261,10 +330,16 @@ fn diff_schema(name: &str, old: &Value, new: &Value, changes: &mut Vec<Change>) 
     };
     let (e_old, e_new) = (values(old), values(new));
     for value in e_new.difference(&e_old) {
-        changes.push(Change::EnumValueAdded { schema: name.to_owned(), value: value.clone() });
+        changes.push(Change::EnumValueAdded {
+            schema: name.to_owned(),
+            value: value.clone(),
+        });
     }
     for value in e_old.difference(&e_new) {
-        changes.push(Change::EnumValueRemoved { schema: name.to_owned(), value: value.clone() });
+        changes.push(Change::EnumValueRemoved {
+            schema: name.to_owned(),
+            value: value.clone(),
+        });
     }
     if let (Some(i_old), Some(i_new)) = (old.get("items"), new.get("items")) {
         diff_schema(&format!("{name}[]"), i_old, i_new, changes);
@@ -321,7 +396,10 @@ fn diff_schema(name: &str, old: &Value, new: &Value, changes: &mut Vec<Change>) 
         }
     }
     for field in p_old.keys().filter(|f| !p_new.contains_key(*f)) {
-        changes.push(Change::FieldRemoved { schema: name.to_owned(), field: field.clone() });
+        changes.push(Change::FieldRemoved {
+            schema: name.to_owned(),
+            field: field.clone(),
+        });
     }
 }
 

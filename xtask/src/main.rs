@@ -26,7 +26,10 @@ mod spec;
 const MIRROR_ENV: &str = "SPECS_MIRROR";
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Spec pipeline of the akamai-sdk workspace")]
+#[command(
+    name = "cargo xtask",
+    about = "Spec pipeline of the akamai-sdk workspace"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -126,7 +129,15 @@ fn update(root: &Path, args: UpdateArgs) -> anyhow::Result<()> {
         let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
             .current_dir(root)
             .env("INSTA_UPDATE", "new")
-            .args(["test", "-p", "akamai-sdk-tests", "--test", "it", "--", "snapshot"])
+            .args([
+                "test",
+                "-p",
+                "akamai-sdk-tests",
+                "--test",
+                "it",
+                "--",
+                "snapshot",
+            ])
             .status()?;
         if !status.success() {
             println!(

@@ -19,22 +19,70 @@ pub(crate) struct Rule {
 
 /// Every rule, in the order they run.
 pub(crate) const RULES: &[Rule] = &[
-    Rule { name: "strip-version-path-segment", apply: strip_version_path_segment },
-    Rule { name: "default-response-as-error-ranges", apply: default_response_as_error_ranges },
-    Rule { name: "problem-json-as-json", apply: problem_json_as_json },
-    Rule { name: "schemaless-json-as-raw", apply: schemaless_json_as_raw },
-    Rule { name: "single-request-media-type", apply: single_request_media_type },
-    Rule { name: "binary-request-bodies", apply: binary_request_bodies },
-    Rule { name: "drop-untyped-branches", apply: drop_untyped_branches },
-    Rule { name: "string-enum-values", apply: string_enum_values },
-    Rule { name: "drop-additional-properties-false", apply: drop_additional_properties_false },
-    Rule { name: "drop-misplaced-format", apply: drop_misplaced_format },
-    Rule { name: "string-header-parameters", apply: string_header_parameters },
-    Rule { name: "opaque-string-formats", apply: opaque_string_formats },
-    Rule { name: "shared-parameter-enums", apply: shared_parameter_enums },
-    Rule { name: "ref-equal-components", apply: ref_equal_components },
-    Rule { name: "hoist-response-schemas", apply: hoist_response_schemas },
-    Rule { name: "raw-mixed-response-groups", apply: raw_mixed_response_groups },
+    Rule {
+        name: "strip-version-path-segment",
+        apply: strip_version_path_segment,
+    },
+    Rule {
+        name: "default-response-as-error-ranges",
+        apply: default_response_as_error_ranges,
+    },
+    Rule {
+        name: "problem-json-as-json",
+        apply: problem_json_as_json,
+    },
+    Rule {
+        name: "schemaless-json-as-raw",
+        apply: schemaless_json_as_raw,
+    },
+    Rule {
+        name: "single-request-media-type",
+        apply: single_request_media_type,
+    },
+    Rule {
+        name: "binary-request-bodies",
+        apply: binary_request_bodies,
+    },
+    Rule {
+        name: "drop-untyped-branches",
+        apply: drop_untyped_branches,
+    },
+    Rule {
+        name: "string-enum-values",
+        apply: string_enum_values,
+    },
+    Rule {
+        name: "drop-additional-properties-false",
+        apply: drop_additional_properties_false,
+    },
+    Rule {
+        name: "drop-misplaced-format",
+        apply: drop_misplaced_format,
+    },
+    Rule {
+        name: "string-header-parameters",
+        apply: string_header_parameters,
+    },
+    Rule {
+        name: "opaque-string-formats",
+        apply: opaque_string_formats,
+    },
+    Rule {
+        name: "shared-parameter-enums",
+        apply: shared_parameter_enums,
+    },
+    Rule {
+        name: "ref-equal-components",
+        apply: ref_equal_components,
+    },
+    Rule {
+        name: "hoist-response-schemas",
+        apply: hoist_response_schemas,
+    },
+    Rule {
+        name: "raw-mixed-response-groups",
+        apply: raw_mixed_response_groups,
+    },
 ];
 
 /// Runs every rule; returns `(rule, hits)` in order.
@@ -113,9 +161,18 @@ fn for_each_schema(spec: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)
             };
             for (key, value) in item.iter_mut() {
                 if key == "parameters" {
-                    value.as_array_mut().into_iter().flatten().for_each(|p| visit_content(p, f));
+                    value
+                        .as_array_mut()
+                        .into_iter()
+                        .flatten()
+                        .for_each(|p| visit_content(p, f));
                 } else if spec::METHODS.contains(&key.as_str()) {
-                    for p in value.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                    for p in value
+                        .get_mut("parameters")
+                        .and_then(Value::as_array_mut)
+                        .into_iter()
+                        .flatten()
+                    {
                         visit_content(p, f);
                     }
                     if let Some(body) = value.get_mut("requestBody") {
@@ -164,14 +221,17 @@ fn strip_version_path_segment(spec: &mut Value) -> usize {
         let p = parameter(&snapshot, p);
         p.get("in").and_then(Value::as_str) == Some("path")
             && p.get("name").and_then(Value::as_str) == Some(name)
-            && p.pointer("/schema/enum").and_then(Value::as_array).is_some_and(|values| {
-                !values.is_empty()
-                    && values.iter().all(|v| {
-                        v.as_str().is_some_and(|s| {
-                            s.starts_with('v') && s[1..].starts_with(|c: char| c.is_ascii_digit())
+            && p.pointer("/schema/enum")
+                .and_then(Value::as_array)
+                .is_some_and(|values| {
+                    !values.is_empty()
+                        && values.iter().all(|v| {
+                            v.as_str().is_some_and(|s| {
+                                s.starts_with('v')
+                                    && s[1..].starts_with(|c: char| c.is_ascii_digit())
+                            })
                         })
-                    })
-            })
+                })
     };
     let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
         return 0;
@@ -203,7 +263,11 @@ fn strip_version_path_segment(spec: &mut Value) -> usize {
         }
         if found {
             hits += 1;
-            let new_path = if rest.is_empty() { "/".to_owned() } else { rest.to_owned() };
+            let new_path = if rest.is_empty() {
+                "/".to_owned()
+            } else {
+                rest.to_owned()
+            };
             paths.insert(new_path, item);
         } else {
             paths.insert(path, item);
@@ -319,7 +383,9 @@ fn binary_request_bodies(spec: &mut Value) -> usize {
             .collect();
         for media in foreign {
             content.shift_remove(&media);
-            content.entry("application/octet-stream").or_insert_with(raw_media);
+            content
+                .entry("application/octet-stream")
+                .or_insert_with(raw_media);
             hits += 1;
         }
     });
@@ -328,7 +394,15 @@ fn binary_request_bodies(spec: &mut Value) -> usize {
 
 /// Keys that give a schema a shape of its own (rather than only constraining its parent's).
 /// (`enum` is a constraint here: `{enum: [0]}` under `type: integer` only narrows the parent.)
-const SHAPE_KEYS: [&str; 7] = ["type", "$ref", "properties", "items", "allOf", "oneOf", "anyOf"];
+const SHAPE_KEYS: [&str; 7] = [
+    "type",
+    "$ref",
+    "properties",
+    "items",
+    "allOf",
+    "oneOf",
+    "anyOf",
+];
 
 /// Rule 1: `oneOf`/`anyOf` whose branches only add constraints (no type, no shape) under a
 /// typed parent (EdgeKV `retentionInSeconds`: `0` or `86400..`): drop the branches and keep
@@ -340,11 +414,15 @@ fn drop_untyped_branches(spec: &mut Value) -> usize {
             return;
         }
         for key in ["oneOf", "anyOf"] {
-            let untyped = schema.get(key).and_then(Value::as_array).is_some_and(|branches| {
-                branches.iter().all(|b| {
-                    b.as_object().is_some_and(|b| SHAPE_KEYS.iter().all(|k| !b.contains_key(*k)))
-                })
-            });
+            let untyped = schema
+                .get(key)
+                .and_then(Value::as_array)
+                .is_some_and(|branches| {
+                    branches.iter().all(|b| {
+                        b.as_object()
+                            .is_some_and(|b| SHAPE_KEYS.iter().all(|k| !b.contains_key(*k)))
+                    })
+                });
             if untyped {
                 schema.shift_remove(key);
                 hits += 1;
@@ -435,13 +513,23 @@ fn string_header_parameters(spec: &mut Value) -> usize {
         params.values_mut().for_each(&mut fix);
     }
     spec::for_each_operation(spec, |_, _, op| {
-        for p in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+        for p in op
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
             fix(p);
         }
     });
     if let Some(Value::Object(paths)) = spec.get_mut("paths") {
         for item in paths.values_mut() {
-            for p in item.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+            for p in item
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
                 fix(p);
             }
         }
@@ -504,7 +592,7 @@ fn shared_parameter_enums(spec: &mut Value) -> usize {
     let existing: BTreeSet<String> = spec
         .pointer("/components/schemas")
         .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
+        .map(|m| m.keys().map(|k| pascal(k)).collect())
         .unwrap_or_default();
     let mut hits = 0;
     visit_parameters(spec, &mut |p| {
@@ -575,7 +663,10 @@ fn visit_parameters(spec: &mut Value, f: &mut impl FnMut(&mut Value)) {
 /// so that its type gets the component's name (`ChildAccount`, not
 /// `AddedGetChildAccounts200DataItem`).
 fn ref_equal_components(spec: &mut Value) -> usize {
-    let Some(components) = spec.pointer("/components/schemas").and_then(Value::as_object) else {
+    let Some(components) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
         return 0;
     };
     // Only object schemas with properties: replacing scalars would turn every `type: integer`
@@ -597,7 +688,12 @@ fn ref_equal_components(spec: &mut Value) -> usize {
     };
     // Walk every schema position, replacing whole nodes (so this cannot use for_each_schema,
     // which hands out the node itself); a component never becomes a reference to itself.
-    fn replace(value: &mut Value, top: bool, find: &dyn Fn(&Map<String, Value>) -> Option<String>, hits: &mut usize) {
+    fn replace(
+        value: &mut Value,
+        top: bool,
+        find: &dyn Fn(&Map<String, Value>) -> Option<String>,
+        hits: &mut usize,
+    ) {
         let Some(map) = value.as_object_mut() else {
             return;
         };
@@ -616,11 +712,15 @@ fn ref_equal_components(spec: &mut Value) -> usize {
         }
         for key in ["allOf", "oneOf", "anyOf"] {
             if let Some(Value::Array(children)) = map.get_mut(key) {
-                children.iter_mut().for_each(|c| replace(c, false, find, hits));
+                children
+                    .iter_mut()
+                    .for_each(|c| replace(c, false, find, hits));
             }
         }
         if let Some(Value::Object(props)) = map.get_mut("properties") {
-            props.values_mut().for_each(|c| replace(c, false, find, hits));
+            props
+                .values_mut()
+                .for_each(|c| replace(c, false, find, hits));
         }
     }
     if let Some(Value::Object(schemas)) = spec.pointer_mut("/components/schemas") {
@@ -635,7 +735,9 @@ fn ref_equal_components(spec: &mut Value) -> usize {
                 if !spec::METHODS.contains(&key.as_str()) {
                     continue;
                 }
-                let Some(op) = op.as_object_mut() else { continue };
+                let Some(op) = op.as_object_mut() else {
+                    continue;
+                };
                 for (k, v) in op.iter_mut() {
                     match k.as_str() {
                         "requestBody" => media_schemas.extend(content_schemas(v)),
@@ -701,34 +803,59 @@ fn hoist_response_schemas(spec: &mut Value) -> usize {
                 if !media.contains("json") {
                     continue;
                 }
-                let Some(schema) = m.get_mut("schema") else { continue };
+                let Some(schema) = m.get_mut("schema") else {
+                    continue;
+                };
                 if schema.get("$ref").is_some() {
                     continue;
                 }
                 let is_success = status.starts_with('2');
                 let base = if let Some(t) = schema.get("title").and_then(Value::as_str) {
                     pascal(t)
-                } else if let Some(path) = schema.pointer("/x-akamai/file-path").and_then(Value::as_str) {
+                } else if let Some(path) = schema
+                    .pointer("/x-akamai/file-path")
+                    .and_then(Value::as_str)
+                {
                     let stem = path.rsplit('/').next().unwrap_or(path);
                     let stem = stem.trim_end_matches(".yaml").trim_end_matches(".json");
                     // `initialize-200` names the 200 body of initialize: `Initialize`.
                     let stem = match stem.rsplit_once('-') {
-                        Some((head, status)) if status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()) => head,
+                        Some((head, status))
+                            if status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()) =>
+                        {
+                            head
+                        }
                         _ => stem,
                     };
                     pascal(stem)
                 } else {
-                    let several = if is_success { success_count > 1 } else { error_count > 1 };
-                    let status = if several { pascal(status).to_ascii_uppercase() } else { String::new() };
-                    format!("{}{}{}", pascal(&id), if is_success { "Response" } else { "Error" }, status)
+                    let several = if is_success {
+                        success_count > 1
+                    } else {
+                        error_count > 1
+                    };
+                    let status = if several {
+                        pascal(status).to_ascii_uppercase()
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "{}{}{}",
+                        pascal(&id),
+                        if is_success { "Response" } else { "Error" },
+                        status
+                    )
                 };
                 // Reuse an identical schema; otherwise find a free name.
                 let name = match existing.iter().find(|(_, s)| *s == schema) {
                     Some((name, _)) => name.clone(),
                     None => {
+                        // Names are compared as the type names typify derives from them
+                        // (`linode` and `Linode` are both `Linode`).
+                        let taken = |name: &str| existing.keys().any(|k| pascal(k) == pascal(name));
                         let mut name = base.clone();
                         let mut n = 2;
-                        while existing.contains_key(&name) {
+                        while taken(&name) {
                             name = format!("{base}{n}");
                             n += 1;
                         }
@@ -831,7 +958,10 @@ mod tests {
             "components": { "parameters": { "v": {"name": "apiVersion", "in": "path", "schema": {"enum": ["v4", "v4beta"]}} } }
         });
         assert_eq!(strip_version_path_segment(&mut spec), 1);
-        assert_eq!(spec["paths"]["/account"]["parameters"], json!([{"name": "q", "in": "query"}]));
+        assert_eq!(
+            spec["paths"]["/account"]["parameters"],
+            json!([{"name": "q", "in": "query"}])
+        );
         assert!(spec["paths"].get("/{id}/other").is_some());
     }
 
@@ -849,9 +979,14 @@ mod tests {
 
     #[test]
     fn problem_json_is_renamed_to_json() {
-        let mut spec = op(json!({"400": {"content": {"application/problem+json": {"schema": {"type": "object"}}}}}));
+        let mut spec = op(
+            json!({"400": {"content": {"application/problem+json": {"schema": {"type": "object"}}}}}),
+        );
         assert_eq!(problem_json_as_json(&mut spec), 1);
-        assert!(spec["paths"]["/x"]["get"]["responses"]["400"]["content"]["application/json"]["schema"].is_object());
+        assert!(
+            spec["paths"]["/x"]["get"]["responses"]["400"]["content"]["application/json"]["schema"]
+                .is_object()
+        );
     }
 
     #[test]
@@ -867,7 +1002,9 @@ mod tests {
         let mut spec = json!({"paths": {"/x": {"put": {"requestBody": {"content": {
             "text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {}}}}}}}});
         assert_eq!(single_request_media_type(&mut spec), 1);
-        let c = spec["paths"]["/x"]["put"]["requestBody"]["content"].as_object().unwrap();
+        let c = spec["paths"]["/x"]["put"]["requestBody"]["content"]
+            .as_object()
+            .unwrap();
         assert_eq!(c.keys().collect::<Vec<_>>(), ["application/json"]);
     }
 
@@ -896,7 +1033,10 @@ mod tests {
         let mut spec = json!({"components": {"schemas": {"C": {"type": "string", "enum": [true, "local", false, 2]},
                                                         "N": {"type": "integer", "enum": [1, 2]}}}});
         assert_eq!(string_enum_values(&mut spec), 3);
-        assert_eq!(spec["components"]["schemas"]["C"]["enum"], json!(["true", "local", "false", "2"]));
+        assert_eq!(
+            spec["components"]["schemas"]["C"]["enum"],
+            json!(["true", "local", "false", "2"])
+        );
         assert_eq!(spec["components"]["schemas"]["N"]["enum"], json!([1, 2]));
     }
 
@@ -943,9 +1083,18 @@ mod tests {
         let p = json!({"name": "network", "in": "path", "schema": {"type": "string", "enum": ["staging", "production"]}});
         let mut spec = json!({"paths": {"/a": {"parameters": [p.clone()], "get": {}}, "/b": {"get": {"parameters": [p]}}}});
         assert_eq!(shared_parameter_enums(&mut spec), 2);
-        assert_eq!(spec["paths"]["/a"]["parameters"][0]["schema"]["$ref"], "#/components/schemas/Network");
-        assert_eq!(spec["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"], "#/components/schemas/Network");
-        assert_eq!(spec["components"]["schemas"]["Network"]["enum"], json!(["staging", "production"]));
+        assert_eq!(
+            spec["paths"]["/a"]["parameters"][0]["schema"]["$ref"],
+            "#/components/schemas/Network"
+        );
+        assert_eq!(
+            spec["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"],
+            "#/components/schemas/Network"
+        );
+        assert_eq!(
+            spec["components"]["schemas"]["Network"]["enum"],
+            json!(["staging", "production"])
+        );
     }
 
     #[test]
@@ -957,10 +1106,16 @@ mod tests {
                 {"type": "object", "properties": {"data": {"type": "array", "items": child}, "page": {"type": "integer"}}}}}}}}}}
         });
         assert_eq!(ref_equal_components(&mut spec), 1);
-        let s = &spec["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
-        assert_eq!(s["properties"]["data"]["items"]["$ref"], "#/components/schemas/child-account");
+        let s = &spec["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"];
+        assert_eq!(
+            s["properties"]["data"]["items"]["$ref"],
+            "#/components/schemas/child-account"
+        );
         assert_eq!(s["properties"]["page"]["type"], "integer");
-        assert!(spec["components"]["schemas"]["child-account"].get("$ref").is_none());
+        assert!(spec["components"]["schemas"]["child-account"]
+            .get("$ref")
+            .is_none());
     }
 
     #[test]
@@ -976,9 +1131,31 @@ mod tests {
                 "4XX": {"content": {"application/json": {"schema": err}}}}}}}});
         assert_eq!(hoist_response_schemas(&mut spec), 5);
         let schemas = spec["components"]["schemas"].as_object().unwrap();
-        assert_eq!(schemas.keys().collect::<Vec<_>>(), ["GetAResponse", "GetAError4XX", "Thing"]);
-        assert_eq!(spec["paths"]["/b"]["get"]["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"],
-                   "#/components/schemas/GetAError4XX");
+        assert_eq!(
+            schemas.keys().collect::<Vec<_>>(),
+            ["GetAResponse", "GetAError4XX", "Thing"]
+        );
+        assert_eq!(
+            spec["paths"]["/b"]["get"]["responses"]["4XX"]["content"]["application/json"]["schema"]
+                ["$ref"],
+            "#/components/schemas/GetAError4XX"
+        );
+    }
+
+    #[test]
+    fn hoisted_names_do_not_collide_with_components_of_another_spelling() {
+        let mut spec = json!({
+            "components": {"schemas": {"linode": {"type": "object", "properties": {"id": {}}}}},
+            "paths": {"/a": {"get": {"operationId": "get-a", "responses": {"200": {"content": {"application/json":
+                {"schema": {"title": "Linode", "type": "object", "properties": {"other": {}}}}}}}}}}});
+        assert_eq!(hoist_response_schemas(&mut spec), 1);
+        let names: Vec<_> = spec["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(names, ["linode", "Linode2"]);
     }
 
     #[test]

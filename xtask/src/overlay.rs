@@ -29,7 +29,8 @@ struct Action {
 /// Applies the overlay document `text` (YAML or JSON) to `spec`. Every action must select at
 /// least one node: an overlay whose target no longer exists upstream is stale and says so.
 pub(crate) fn apply(spec: &mut Value, text: &str, origin: &str) -> Result<usize> {
-    let overlay: Overlay = serde_norway::from_str(text).with_context(|| format!("parsing {origin}"))?;
+    let overlay: Overlay =
+        serde_norway::from_str(text).with_context(|| format!("parsing {origin}"))?;
     if !overlay.overlay.starts_with("1.") {
         bail!("{origin}: unsupported overlay version {}", overlay.overlay);
     }
@@ -50,7 +51,10 @@ fn apply_action(spec: &mut Value, action: &Action) -> Result<()> {
         .map(|l| l.to_json_pointer())
         .collect();
     if pointers.is_empty() {
-        bail!("target {:?} selects nothing (stale overlay?)", action.target);
+        bail!(
+            "target {:?} selects nothing (stale overlay?)",
+            action.target
+        );
     }
     if action.remove {
         if action.update.is_some() {
@@ -74,7 +78,9 @@ fn apply_action(spec: &mut Value, action: &Action) -> Result<()> {
 }
 
 fn remove(spec: &mut Value, pointer: &str) -> Result<()> {
-    let (parent, last) = pointer.rsplit_once('/').context("cannot remove the document root")?;
+    let (parent, last) = pointer
+        .rsplit_once('/')
+        .context("cannot remove the document root")?;
     let key = last.replace("~1", "/").replace("~0", "~");
     match spec.pointer_mut(parent) {
         Some(Value::Object(map)) => {

@@ -33,7 +33,10 @@ pub(crate) fn run(root: &Path, args: &PullArgs) -> Result<Vec<(String, drift::Re
             // Show what changed before refusing, so that the decision is an informed one.
             if let Ok(processed) = process(root, source, &bytes) {
                 if let Some(previous) = &previous {
-                    print!("{}", drift::diff(previous, &processed.spec).render(&source.name));
+                    print!(
+                        "{}",
+                        drift::diff(previous, &processed.spec).render(&source.name)
+                    );
                 }
             }
             bail!(
@@ -132,15 +135,18 @@ pub(crate) fn fetch(url: &str, mirror: Option<&Path>) -> Result<Vec<u8>> {
     if let Some(mirror) = mirror {
         let path = mirror_path(mirror, url)?;
         return std::fs::read(&path).with_context(|| {
-            format!("reading {url} from the mirror at {} (is the mirror complete?)", path.display())
+            format!(
+                "reading {url} from the mirror at {} (is the mirror complete?)",
+                path.display()
+            )
         });
     }
     if !url.starts_with("https://") {
         bail!("only https:// sources are supported: {url}");
     }
-    let response = ureq::get(url)
-        .call()
-        .with_context(|| format!("downloading {url} (offline? use --mirror DIR or SPECS_MIRROR)"))?;
+    let response = ureq::get(url).call().with_context(|| {
+        format!("downloading {url} (offline? use --mirror DIR or SPECS_MIRROR)")
+    })?;
     let bytes = response
         .into_body()
         .with_config()
@@ -156,7 +162,11 @@ mod tests {
 
     #[test]
     fn urls_map_onto_the_mirror_layout() {
-        let p = mirror_path(Path::new("/m"), "https://raw.example.com/o/r/abc/openapi.yaml").unwrap();
+        let p = mirror_path(
+            Path::new("/m"),
+            "https://raw.example.com/o/r/abc/openapi.yaml",
+        )
+        .unwrap();
         assert_eq!(p, Path::new("/m/raw.example.com/o/r/abc/openapi.yaml"));
         assert!(mirror_path(Path::new("/m"), "http://x/y").is_err());
         assert!(mirror_path(Path::new("/m"), "https://x/../etc/passwd").is_err());

@@ -33,9 +33,8 @@ pub(crate) fn select(spec: &mut Value, keep: Option<&[String]>) -> Result<()> {
                 }
             }
             paths.retain(|_, item| {
-                item.as_object().is_some_and(|item| {
-                    item.keys().any(|k| spec::METHODS.contains(&k.as_str()))
-                })
+                item.as_object()
+                    .is_some_and(|item| item.keys().any(|k| spec::METHODS.contains(&k.as_str())))
             });
         }
     }
@@ -53,7 +52,9 @@ pub(crate) fn prune_components(spec: &mut Value) {
         }
     }
     // Security schemes are referenced by name, not by `$ref`.
-    if let Some(schemes) = spec.pointer("/components/securitySchemes").and_then(Value::as_object)
+    if let Some(schemes) = spec
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
     {
         queue.extend(
             schemes

@@ -108,8 +108,14 @@ mod tests {
         let v = parse(yaml, "t.yaml").unwrap();
         // YAML 1.2: `yes` is a string, not a boolean, and `010` is not the octal 8 of YAML 1.1
         // (the parser keeps a leading-zero number as the string it is written as).
-        assert_eq!(v, json!({"a": "yes", "b": true, "c": "010", "d": "2024-01-01", "e": 1.0}));
-        assert_eq!(parse(b" {\"x\": [1]}", "t.json").unwrap(), json!({"x": [1]}));
+        assert_eq!(
+            v,
+            json!({"a": "yes", "b": true, "c": "010", "d": "2024-01-01", "e": 1.0})
+        );
+        assert_eq!(
+            parse(b" {\"x\": [1]}", "t.json").unwrap(),
+            json!({"x": [1]})
+        );
         assert!(parse(b"{", "t.json").is_err());
     }
 

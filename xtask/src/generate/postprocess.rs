@@ -4,13 +4,16 @@
 //! * open enums: every string enum gets an `Unknown(String)` variant that catches (and
 //!   re-serialises) values this version does not know, so that a new `tokenActivationStatus`
 //!   or `billing_source` does not fail a whole response;
-//! * `schemars::JsonSchema` is derived on every type behind the `schemars` feature.
+//! * `schemars::JsonSchema` is derived on every type behind the `schemars` feature;
+//! * code blocks in doc comments (upstream descriptions show CLI commands and JSON) are
+//!   marked `text`, so that rustdoc neither tests nor highlights them as Rust.
 
 use quote::quote;
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Arm, Attribute, Item, ItemEnum, ItemImpl, Pat};
 
 pub(crate) fn apply(mut file: syn::File) -> syn::File {
+    DocFences.visit_file_mut(&mut file);
     for item in &mut file.items {
         if let Item::Mod(module) = item {
             if module.ident == "types" {
@@ -24,12 +27,12 @@ pub(crate) fn apply(mut file: syn::File) -> syn::File {
 }
 
 fn rewrite_types(items: &mut [Item]) {
-    let open: Vec<String> = items
+    let open: Vec<(String, syn::Ident)> = items
         .iter_mut()
         .filter_map(|item| match item {
             Item::Enum(e) if is_string_enum(e) => {
-                open_enum(e);
-                Some(e.ident.to_string())
+                let variant = open_enum(e);
+                Some((e.ident.to_string(), variant))
             }
             _ => None,
         })
@@ -41,8 +44,8 @@ fn rewrite_types(items: &mut [Item]) {
             Item::Impl(imp) => {
                 let ty = &imp.self_ty;
                 let name = quote!(#ty).to_string();
-                if open.contains(&name) {
-                    open_impl(imp);
+                if let Some((_, variant)) = open.iter().find(|(n, _)| *n == name) {
+                    open_impl(imp, variant);
                 }
             }
             _ => {}
@@ -57,9 +60,10 @@ fn schemars_attr() -> Attribute {
 /// An enum whose variants are all unit variants renamed to their wire string, deriving
 /// `Deserialize`: the shape typify gives a `type: string` + `enum` schema.
 fn is_string_enum(e: &ItemEnum) -> bool {
-    let derives_deserialize = e.attrs.iter().any(|a| {
-        a.path().is_ident("derive") && quote!(#a).to_string().contains("Deserialize")
-    });
+    let derives_deserialize = e
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("Deserialize"));
     derives_deserialize
         && !e.variants.is_empty()
         && e.variants.iter().all(|v| {
@@ -70,7 +74,9 @@ fn is_string_enum(e: &ItemEnum) -> bool {
         })
 }
 
-fn open_enum(e: &mut ItemEnum) {
+/// Adds the catch-all variant and returns its name: `Unknown`, or `UnknownValue` (then
+/// `UnknownValue1`, ...) where the spec already has a value of that name.
+fn open_enum(e: &mut ItemEnum) -> syn::Ident {
     for attr in &mut e.attrs {
         if attr.path().is_ident("derive") {
             let kept: Vec<syn::Path> = attr
@@ -84,28 +90,83 @@ fn open_enum(e: &mut ItemEnum) {
             }
         }
     }
+    let taken = |name: &str| e.variants.iter().any(|v| v.ident == name);
+    let name = std::iter::once("Unknown".to_owned())
+        .chain((0..).map(|n| {
+            format!(
+                "UnknownValue{}",
+                if n == 0 { String::new() } else { n.to_string() }
+            )
+        }))
+        .find(|n| !taken(n))
+        .unwrap_or_default();
+    let variant = syn::Ident::new(&name, proc_macro2::Span::call_site());
     e.variants.push(parse_quote! {
         /// A value this version of the SDK does not know, kept as sent.
         #[serde(untagged)]
-        Unknown(::std::string::String)
+        #variant(::std::string::String)
     });
+    variant
 }
 
-/// Teaches the enum's `Display` and `FromStr` impls about the `Unknown` variant.
-fn open_impl(imp: &mut ItemImpl) {
+/// Teaches the enum's `Display` and `FromStr` impls about the catch-all variant.
+fn open_impl(imp: &mut ItemImpl, variant: &syn::Ident) {
     let Some((_, trait_path, _)) = &imp.trait_ else {
         return;
     };
     let last = trait_path.segments.last().map(|s| s.ident.to_string());
     match last.as_deref() {
-        Some("Display") => AddArm(parse_quote!(Self::Unknown(ref value) => f.write_str(value),))
+        Some("Display") => AddArm(parse_quote!(Self::#variant(ref value) => f.write_str(value),))
             .visit_item_impl_mut(imp),
         Some("FromStr") => {
-            ReplaceWildcard(parse_quote!(_ => Ok(Self::Unknown(value.to_owned())),))
+            ReplaceWildcard(parse_quote!(_ => Ok(Self::#variant(value.to_owned())),))
                 .visit_item_impl_mut(imp)
         }
         _ => {}
     }
+}
+
+struct DocFences;
+
+impl VisitMut for DocFences {
+    fn visit_attribute_mut(&mut self, attr: &mut Attribute) {
+        if !attr.path().is_ident("doc") {
+            return;
+        }
+        if let syn::Meta::NameValue(nv) = &mut attr.meta {
+            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &mut nv.value {
+                let fixed = text_fences(&text.value());
+                *text = syn::LitStr::new(&fixed, text.span());
+            }
+        }
+    }
+}
+
+/// Marks every fenced code block's opening fence as `text`.
+fn text_fences(doc: &str) -> String {
+    let mut inside = false;
+    let mut out: Vec<String> = Vec::new();
+    for line in doc.split('\n') {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            if inside {
+                inside = false;
+                out.push(line.to_owned());
+            } else {
+                inside = true;
+                let indent = &line[..line.len() - trimmed.len()];
+                let label = info.trim();
+                out.push(if label.is_empty() {
+                    format!("{indent}```text")
+                } else {
+                    format!("{indent}```text ({label})")
+                });
+            }
+        } else {
+            out.push(line.to_owned());
+        }
+    }
+    out.join("\n")
 }
 
 struct AddArm(Arm);
@@ -135,6 +196,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn doc_code_blocks_become_text() {
+        let doc = "Run:\n\n```Text CLI\nlinode-cli profile view\n```\n```\n{\"a\": 1}\n```";
+        assert_eq!(
+            text_fences(doc),
+            "Run:\n\n```text (Text CLI)\nlinode-cli profile view\n```\n```text\n{\"a\": 1}\n```"
+        );
+    }
+
+    #[test]
     fn string_enums_become_open_and_types_get_the_schemars_derive() {
         let file: syn::File = parse_quote! {
             pub mod types {
@@ -156,6 +226,11 @@ mod tests {
                 }
                 #[derive(::serde::Deserialize)]
                 pub enum Tagged { A(u8) }
+                #[derive(::serde::Deserialize)]
+                pub enum Health {
+                    #[serde(rename = "unknown")]
+                    Unknown,
+                }
                 pub struct Plain {}
             }
         };
@@ -163,9 +238,20 @@ mod tests {
         assert!(out.contains("Unknown(::std::string::String)"), "{out}");
         assert!(out.contains("#[serde(untagged)]"), "{out}");
         assert!(!out.contains("Copy"), "{out}");
-        assert!(out.contains("Self::Unknown(ref value) => f.write_str(value)"), "{out}");
-        assert!(out.contains("_ => Ok(Self::Unknown(value.to_owned()))"), "{out}");
-        assert_eq!(out.matches("Unknown(::std").count(), 1, "tagged enums stay closed");
-        assert_eq!(out.matches("cfg_attr(feature = \"schemars\"").count(), 3);
+        assert!(
+            out.contains("Self::Unknown(ref value) => f.write_str(value)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("_ => Ok(Self::Unknown(value.to_owned()))"),
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("Unknown(::std").count(),
+            1,
+            "tagged enums stay closed"
+        );
+        assert!(out.contains("UnknownValue(::std::string::String)"), "{out}");
+        assert_eq!(out.matches("cfg_attr(feature = \"schemars\"").count(), 4);
     }
 }
