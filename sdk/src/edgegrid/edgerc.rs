@@ -188,7 +188,11 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+        // PROPTEST_CASES raises the count for a long run.
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(4096),
+            ..ProptestConfig::default()
+        })]
 
         /// Arbitrary text never panics, and errors never echo a line's text.
         #[test]
@@ -197,6 +201,7 @@ mod tests {
                 let msg = e.to_string();
                 prop_assert!(msg.starts_with("fuzz"));
             }
+            let _ = crate::edgegrid::Credentials::from_edgerc_str(&text, "fuzz", "default");
         }
 
         /// Text made of INI-like pieces (far likelier to reach deep states than random text).
@@ -211,6 +216,10 @@ mod tests {
             ], 0..12)) {
             let text = lines.join("\n");
             let _ = parse(&text, "fuzz");
+            match crate::edgegrid::Credentials::from_edgerc_str(&text, "fuzz", "default") {
+                Ok(creds) => prop_assert!(!creds.host().contains('/')),
+                Err(e) => prop_assert!(e.to_string().starts_with("fuzz")),
+            }
         }
     }
 }
