@@ -5,3 +5,5 @@ mod generated_types;
 mod linode;
 mod runtime;
 mod signing;
+mod spec_drift;
+mod surface;

@@ -1,0 +1,662 @@
+//! Drift tests of the spec pipeline (`cargo xtask pull` / `generate`).
+//!
+//! Each test copies `specs/sources.toml`, `specs/overlays/` and `generated/src/` into a scratch
+//! workspace root and runs the real xtask binary there (`XTASK_ROOT`), reading upstream files
+//! from the offline mirror (`../shared/upstream` beside the checkout, or `SPECS_MIRROR`). The
+//! baseline is pulled and generated in the scratch root from the pinned mirror files, so the
+//! tests need neither the network nor a previous `cargo xtask pull` in the workspace.
+//!
+//! A change to the upstream spec is simulated by editing the mirrored file into a scratch
+//! mirror (same layout) and pulling it with `--update`; the tests check that the drift report
+//! names the change, that `generate --check` then fails, and how the generated surface moves.
+//!
+//! Without the mirror the tests print a loud notice and pass, unless `CI` is set: then they
+//! fail, because CI must exercise the pipeline.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::surface;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// The mirror directory, or `None` (after a loud notice) when it is missing outside CI.
+fn mirror_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("SPECS_MIRROR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/upstream"));
+    let complete = ["linode", "edgekv"]
+        .iter()
+        .all(|api| dir.join(mirror_relative_path(api)).is_file());
+    if complete {
+        return Some(dir);
+    }
+    let message = format!(
+        "the spec mirror is missing or incomplete at {} (set SPECS_MIRROR or put the shared \
+         directory beside the checkout)",
+        dir.display()
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{message}");
+    }
+    eprintln!("\n!!! SKIPPING spec drift test: {message}\n");
+    None
+}
+
+/// `https://HOST/PATH` of a source in `specs/sources.toml`, as the mirror's `HOST/PATH`.
+fn mirror_relative_path(api: &str) -> PathBuf {
+    let text = std::fs::read_to_string(workspace_root().join("specs/sources.toml"))
+        .expect("reading specs/sources.toml");
+    let url = sources_value(&text, api, "url");
+    PathBuf::from(
+        url.strip_prefix("https://")
+            .unwrap_or_else(|| panic!("{api}: not an https URL: {url}")),
+    )
+}
+
+/// The string value of `key` in section `[api]` of a `sources.toml` text.
+fn sources_value(text: &str, api: &str, key: &str) -> String {
+    let mut in_section = false;
+    for line in text.lines().map(str::trim) {
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            in_section = section == api;
+        } else if in_section {
+            if let Some((k, v)) = line.split_once('=') {
+                if k.trim() == key {
+                    return v.trim().trim_matches('"').to_owned();
+                }
+            }
+        }
+    }
+    panic!("no {key} in [{api}] of sources.toml:\n{text}");
+}
+
+/// The xtask binary, built (release, like `cargo xtask`) once per test run.
+fn xtask() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args([
+                "build",
+                "--package",
+                "xtask",
+                "--release",
+                "--message-format=json",
+            ])
+            .output()
+            .expect("running cargo build --package xtask");
+        assert!(
+            output.status.success(),
+            "building xtask failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "xtask")
+            .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported no xtask executable")
+    })
+}
+
+/// What one xtask run printed.
+#[derive(Debug)]
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(self, what: &str) -> Self {
+        assert!(
+            self.success,
+            "{what} failed:\n{}\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// A scratch workspace root and a scratch mirror.
+struct Scratch {
+    root: tempfile::TempDir,
+    mirror: tempfile::TempDir,
+    upstream: PathBuf,
+}
+
+impl Scratch {
+    fn new(upstream: PathBuf) -> Self {
+        let root = tempfile::tempdir().expect("creating a scratch root");
+        let workspace = workspace_root();
+        copy_dir(
+            &workspace.join("specs/overlays"),
+            &root.path().join("specs/overlays"),
+        );
+        std::fs::copy(
+            workspace.join("specs/sources.toml"),
+            root.path().join("specs/sources.toml"),
+        )
+        .expect("copying specs/sources.toml");
+        copy_dir(
+            &workspace.join("generated/src"),
+            &root.path().join("generated/src"),
+        );
+        Self {
+            root,
+            mirror: tempfile::tempdir().expect("creating a scratch mirror"),
+            upstream,
+        }
+    }
+
+    fn xtask(&self, args: &[&str]) -> Run {
+        let output = Command::new(xtask())
+            .args(args)
+            .env("XTASK_ROOT", self.root.path())
+            .env_remove("SPECS_MIRROR")
+            .current_dir(self.root.path())
+            .output()
+            .expect("running xtask");
+        Run {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// `pull` from the real (pinned) mirror.
+    fn pull_pinned(&self, api: &str) -> Run {
+        let mirror = self.upstream.to_str().expect("a UTF-8 mirror path");
+        self.xtask(&["pull", "--api", api, "--mirror", mirror])
+    }
+
+    /// `pull` from the scratch mirror, where `bytes` replace the upstream file of `api`.
+    fn pull_changed(&self, api: &str, bytes: &[u8], update: bool) -> Run {
+        let path = self.mirror.path().join(mirror_relative_path(api));
+        std::fs::create_dir_all(path.parent().expect("a mirror file has a parent"))
+            .expect("creating the scratch mirror layout");
+        std::fs::write(&path, bytes).expect("writing the scratch mirror");
+        let mirror = self.mirror.path().to_str().expect("a UTF-8 mirror path");
+        let mut args = vec!["pull", "--api", api, "--mirror", mirror];
+        if update {
+            args.push("--update");
+        }
+        self.xtask(&args)
+    }
+
+    fn generate(&self, api: &str, check: bool) -> Run {
+        let mut args = vec!["generate", "--api", api];
+        if check {
+            args.push("--check");
+        }
+        self.xtask(&args)
+    }
+
+    fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.root.path().join(relative))
+            .unwrap_or_else(|e| panic!("reading {relative} in the scratch root: {e}"))
+    }
+
+    fn spec(&self, api: &str) -> String {
+        self.read(&format!("specs/{api}.json"))
+    }
+
+    fn code(&self, api: &str) -> String {
+        self.read(&format!("generated/src/{api}.rs"))
+    }
+
+    fn pinned_sha256(&self, api: &str) -> String {
+        sources_value(&self.read("specs/sources.toml"), api, "sha256")
+    }
+
+    /// The pinned upstream file of `api`.
+    fn upstream_bytes(&self, api: &str) -> Vec<u8> {
+        std::fs::read(self.upstream.join(mirror_relative_path(api))).expect("reading the mirror")
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("creating {}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let entry = entry.expect("reading a directory entry");
+        if entry.file_type().expect("a file type").is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))
+                .unwrap_or_else(|e| panic!("copying {}: {e}", entry.path().display()));
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Lines of `new` that are not in `old` and lines of `old` that are not in `new`.
+fn line_diff(old: &str, new: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let set =
+        |text: &str| -> BTreeSet<String> { text.lines().map(|l| l.trim().to_owned()).collect() };
+    let (old, new) = (set(old), set(new));
+    (
+        new.difference(&old).cloned().collect(),
+        old.difference(&new).cloned().collect(),
+    )
+}
+
+/// The outcome of pulling an edited EdgeKV spec with `--update` and regenerating.
+struct Drift {
+    report: String,
+    base_code: String,
+    new_code: String,
+    /// Surface lines that appeared.
+    added: BTreeSet<String>,
+    /// Surface lines that disappeared.
+    removed: BTreeSet<String>,
+}
+
+/// Pulls and generates the pinned EdgeKV spec in a scratch root, then pulls `edit`ed copy of
+/// it with `--update` and checks the steps every drift goes through: the report lists exactly
+/// `expected` (one line per change), the source is re-pinned to the new file's hash,
+/// `generate --check` fails until `generate` runs, and then passes.
+fn edgekv_drift(edit: impl FnOnce(&mut Value), expected: &[&str]) -> Option<Drift> {
+    let scratch = Scratch::new(mirror_dir()?);
+    scratch.pull_pinned("edgekv").ok("baseline pull");
+    scratch.generate("edgekv", false).ok("baseline generate");
+    scratch
+        .generate("edgekv", true)
+        .ok("baseline generate --check");
+    let base_code = scratch.code("edgekv");
+
+    let mut doc: Value =
+        serde_json::from_slice(&scratch.upstream_bytes("edgekv")).expect("the EdgeKV spec is JSON");
+    edit(&mut doc);
+    let bytes = serde_json::to_vec_pretty(&doc).expect("serialising the edited spec");
+    let run = scratch
+        .pull_changed("edgekv", &bytes, true)
+        .ok("pull --update");
+
+    let report = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("drift (edgekv)"))
+        .take_while(|l| !l.trim_start().starts_with("re-pinned"))
+        .map(|l| format!("{}\n", l.trim()))
+        .collect::<String>();
+    let mut want = if expected.is_empty() {
+        "drift (edgekv): none\n".to_owned()
+    } else {
+        format!("drift (edgekv): {} change(s)\n", expected.len())
+    };
+    for line in expected {
+        want.push_str(line);
+        want.push('\n');
+    }
+    assert_eq!(report, want, "drift report; full output:\n{}", run.stdout);
+
+    let sha = sha256_hex(&bytes);
+    assert!(
+        run.stdout
+            .contains(&format!("re-pinned edgekv to sha256 {sha}")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        scratch.pinned_sha256("edgekv"),
+        sha,
+        "specs/sources.toml is re-pinned"
+    );
+
+    // Re-pinning alone makes the committed code stale (its header names the hash).
+    let check = scratch.generate("edgekv", true);
+    assert!(
+        !check.success,
+        "generate --check passed after drift:\n{}",
+        check.stdout
+    );
+    assert!(
+        check
+            .stderr
+            .contains("generated code is stale: generated/src/edgekv.rs"),
+        "{}",
+        check.stderr
+    );
+    assert!(
+        check.stdout.contains("generated/src/edgekv.rs is stale"),
+        "{}",
+        check.stdout
+    );
+    scratch.generate("edgekv", false).ok("generate");
+    scratch
+        .generate("edgekv", true)
+        .ok("generate --check after generate");
+
+    let new_code = scratch.code("edgekv");
+    assert!(
+        new_code.contains(&format!("// sha256: {sha}\n")),
+        "the generated header names the new hash"
+    );
+    let (added, removed) = line_diff(
+        &surface::render(&base_code).expect("parsing the baseline code"),
+        &surface::render(&new_code).expect("parsing the regenerated code"),
+    );
+    Some(Drift {
+        report,
+        base_code,
+        new_code,
+        added,
+        removed,
+    })
+}
+
+/// The pointer of the `application/json` 200 schema of Get a group (`AuthGroup`).
+const AUTH_GROUP: &str =
+    "/paths/~1auth~1groups~1{groupId}/get/responses/200/content/application~1json/schema";
+
+fn at<'a>(doc: &'a mut Value, pointer: &str) -> &'a mut Value {
+    doc.pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("the EdgeKV spec has no {pointer}"))
+}
+
+fn assert_only(set: &BTreeSet<String>, expected: &[&str], what: &str) {
+    let expected: BTreeSet<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+    assert_eq!(set, &expected, "{what}");
+}
+
+#[test]
+fn drift_identical_pull_of_edgekv_is_no_drift() {
+    identical_pull("edgekv");
+}
+
+#[test]
+fn drift_identical_pull_of_linode_is_no_drift() {
+    identical_pull("linode");
+}
+
+/// Pulling the same pinned file twice reports no drift and writes the same bytes.
+fn identical_pull(api: &str) {
+    let Some(mirror) = mirror_dir() else { return };
+    let scratch = Scratch::new(mirror);
+    let sources = scratch.read("specs/sources.toml");
+    let first = scratch.pull_pinned(api).ok("first pull");
+    assert!(
+        first
+            .stdout
+            .contains("drift: no previous pull to compare with"),
+        "{}",
+        first.stdout
+    );
+    let spec = scratch.spec(api);
+    let second = scratch.pull_pinned(api).ok("second pull");
+    assert!(
+        second.stdout.contains(&format!("  drift ({api}): none\n")),
+        "{}",
+        second.stdout
+    );
+    assert!(!second.stdout.contains("re-pinned"), "{}", second.stdout);
+    assert!(
+        spec == scratch.spec(api),
+        "specs/{api}.json differs between two pulls"
+    );
+    assert_eq!(scratch.read("specs/sources.toml"), sources);
+}
+
+#[test]
+fn drift_one_changed_byte_fails_with_both_hashes() {
+    let Some(mirror) = mirror_dir() else { return };
+    let scratch = Scratch::new(mirror);
+    scratch.pull_pinned("edgekv").ok("baseline pull");
+    let (spec, sources) = (scratch.spec("edgekv"), scratch.read("specs/sources.toml"));
+    let pinned = scratch.pinned_sha256("edgekv");
+
+    let mut bytes = scratch.upstream_bytes("edgekv");
+    let text = String::from_utf8(bytes.clone()).expect("the EdgeKV spec is UTF-8");
+    let at = text.find("EdgeKV").expect("the spec mentions EdgeKV") + "EdgeK".len();
+    bytes[at] = b'v';
+    let received = sha256_hex(&bytes);
+    assert_ne!(received, pinned);
+
+    let run = scratch.pull_changed("edgekv", &bytes, false);
+    assert!(
+        !run.success,
+        "pull accepted a changed file:\n{}",
+        run.stdout
+    );
+    for expected in [
+        "sha256 mismatch for edgekv".to_owned(),
+        format!("pinned:   {pinned}"),
+        format!("received: {received}"),
+        "cargo xtask pull --update --api edgekv".to_owned(),
+    ] {
+        assert!(
+            run.stderr.contains(&expected),
+            "missing {expected:?} in\n{}",
+            run.stderr
+        );
+    }
+    // Nothing is written or re-pinned.
+    assert!(spec == scratch.spec("edgekv"), "specs/edgekv.json changed");
+    assert_eq!(scratch.read("specs/sources.toml"), sources);
+}
+
+#[test]
+fn drift_reformatted_spec_is_no_drift() {
+    // The same document, re-serialised (keys sorted, other indentation): a new hash but no
+    // change in the processed spec or the surface.
+    let Some(drift) = edgekv_drift(|_| {}, &[]) else {
+        return;
+    };
+    assert!(drift.report.contains("none"));
+    assert_only(&drift.added, &[], "surface lines added");
+    assert_only(&drift.removed, &[], "surface lines removed");
+    let (added, removed) = line_diff(&drift.base_code, &drift.new_code);
+    assert_eq!(added.len(), 1, "only the hash line changes: {added:?}");
+    assert_eq!(removed.len(), 1, "only the hash line changes: {removed:?}");
+}
+
+#[test]
+fn drift_operation_added() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            let paths = doc["paths"].as_object_mut().expect("paths");
+            let mut item = paths["/auth/groups/{groupId}"].clone();
+            item["get"]["operationId"] = json!("get-group-copy");
+            paths.insert("/auth/groups/{groupId}/copy".to_owned(), item);
+        },
+        &["+ operation get-group-copy (GET /auth/groups/{groupId}/copy)"],
+    ) else {
+        return;
+    };
+    assert_only(&drift.removed, &[], "surface lines removed");
+    assert_only(
+        &drift.added,
+        &["async fn Client::get_group_copy(&self, group_id: u64, account_switch_key: Option<&str>) \
+           -> Result<ResponseValue<types::AuthGroup>, Error<types::Error>>  \
+           [GET /auth/groups/{groupId}/copy]"],
+        "surface lines added",
+    );
+}
+
+#[test]
+fn drift_operation_removed() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            let item = "/paths/~1networks~1{network}~1namespaces~1{namespaceId}~1groups~1{groupId}~1items~1{itemId}";
+            at(doc, item)
+                .as_object_mut()
+                .expect("a path item")
+                .remove("delete")
+                .expect("Delete an item");
+        },
+        &["- operation delete-item"],
+    ) else {
+        return;
+    };
+    assert_only(&drift.added, &[], "surface lines added");
+    assert_eq!(drift.removed.len(), 1, "{:?}", drift.removed);
+    let removed = drift.removed.first().expect("one line");
+    assert!(
+        removed.starts_with("async fn Client::delete_item(&self, "),
+        "{removed}"
+    );
+}
+
+#[test]
+fn drift_response_field_added() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            at(doc, AUTH_GROUP)["properties"]["description"] =
+                json!({"type": "string", "description": "What the group is for."});
+        },
+        &["+ field AuthGroup.description: string"],
+    ) else {
+        return;
+    };
+    assert_only(&drift.removed, &[], "surface lines removed");
+    assert_only(
+        &drift.added,
+        &["types::AuthGroup.description: Option<String>  #[serde(skip_serializing_if = \"Option::is_none\")]"],
+        "surface lines added",
+    );
+}
+
+#[test]
+fn drift_response_field_removed() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            let schema = at(doc, AUTH_GROUP);
+            schema["properties"]
+                .as_object_mut()
+                .expect("properties")
+                .remove("groupName")
+                .expect("groupName");
+            schema["required"]
+                .as_array_mut()
+                .expect("required")
+                .retain(|name| name != "groupName");
+        },
+        &["- field AuthGroup.groupName"],
+    ) else {
+        return;
+    };
+    assert_only(&drift.added, &[], "surface lines added");
+    assert_only(
+        &drift.removed,
+        &["types::AuthGroup.group_name: String  #[serde(rename = \"groupName\")]"],
+        "surface lines removed",
+    );
+}
+
+#[test]
+fn drift_response_field_retyped() {
+    let Some(drift) = edgekv_drift(
+        |doc| at(doc, AUTH_GROUP)["properties"]["groupId"] = json!({"type": "string"}),
+        &["~ field AuthGroup.groupId: integer -> string"],
+    ) else {
+        return;
+    };
+    assert_only(
+        &drift.removed,
+        &["types::AuthGroup.group_id: u64  #[serde(rename = \"groupId\")]"],
+        "surface lines removed",
+    );
+    assert_only(
+        &drift.added,
+        &["types::AuthGroup.group_id: String  #[serde(rename = \"groupId\")]"],
+        "surface lines added",
+    );
+}
+
+#[test]
+fn drift_enum_value_added() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            at(doc, AUTH_GROUP)["properties"]["capabilities"]["items"]["enum"]
+                .as_array_mut()
+                .expect("an enum")
+                .push(json!("PURGE_DATA"));
+        },
+        &["+ enum value AuthGroup.capabilities[]: PURGE_DATA"],
+    ) else {
+        return;
+    };
+    assert_only(&drift.removed, &[], "surface lines removed");
+    assert_only(
+        &drift.added,
+        &["types::AuthGroupCapabilitiesItem::PurgeData  #[serde(rename = \"PURGE_DATA\")]"],
+        "surface lines added",
+    );
+}
+
+#[test]
+fn drift_status_code_added() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            let responses = at(doc, "/paths/~1auth~1groups~1{groupId}/get/responses");
+            responses["404"] = responses["403"].clone();
+        },
+        &["+ status 404 of get-group"],
+    ) else {
+        return;
+    };
+    // A new error status of the same error type only adds a match arm inside the method:
+    // the signature (and so the surface) stays the same, the code does not.
+    assert_only(&drift.added, &[], "surface lines added");
+    assert_only(&drift.removed, &[], "surface lines removed");
+    let count = |code: &str| code.matches("404u16 =>").count();
+    assert_eq!(
+        count(&drift.new_code),
+        count(&drift.base_code) + 1,
+        "one more 404 arm in the generated code"
+    );
+}
+
+#[test]
+fn drift_parameter_made_required() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            let params = at(
+                doc,
+                "/paths/~1networks~1{network}~1namespaces~1{namespaceId}~1groups~1{groupId}/get/parameters",
+            );
+            let max_items = params
+                .as_array_mut()
+                .expect("parameters")
+                .iter_mut()
+                .find(|p| p["name"] == "maxItems")
+                .expect("maxItems");
+            max_items["required"] = json!(true);
+        },
+        &["~ parameter maxItems (query) of get-group-items is now required"],
+    ) else {
+        return;
+    };
+    let [removed] = drift.removed.iter().collect::<Vec<_>>()[..] else {
+        panic!("one changed signature: {:?}", drift.removed);
+    };
+    let [added] = drift.added.iter().collect::<Vec<_>>()[..] else {
+        panic!("one changed signature: {:?}", drift.added);
+    };
+    assert!(
+        removed.starts_with("async fn Client::get_group_items("),
+        "{removed}"
+    );
+    assert!(removed.contains("max_items: Option<i64>"), "{removed}");
+    assert_eq!(
+        added,
+        &removed.replace("max_items: Option<i64>", "max_items: i64"),
+        "only max_items changes"
+    );
+}

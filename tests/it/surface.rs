@@ -1,0 +1,691 @@
+//! API-surface snapshots of the generated clients.
+//!
+//! `generated/src/{linode,edgekv}.rs` are parsed with `syn` and their public surface is
+//! rendered as sorted text: every public item (one block per item, sorted by path), and in
+//! each block one line per member (fields, variants, methods, trait impls). A spec change that
+//! alters what SDK code can call or match on shows up as a reviewable snapshot diff.
+//!
+//! The rendering is also used by the spec drift tests (`spec_drift.rs`) to compare the surface
+//! of freshly generated code with the baseline.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use quote::ToTokens;
+
+/// The rendered public surface of one generated module.
+pub(crate) fn render(source: &str) -> Result<String, syn::Error> {
+    let file = syn::parse_file(source)?;
+    let mut surface = Surface::default();
+    surface.items("", &file.items);
+    Ok(surface.text())
+}
+
+/// The surface of `generated/src/<api>.rs`, read relative to this crate.
+fn render_committed(api: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../generated/src")
+        .join(format!("{api}.rs"));
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    render(&source).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// The sections of a rendered surface, in output order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    Reexport,
+    Client,
+    Module,
+    Type,
+}
+
+/// One public item: a header line and its member lines.
+#[derive(Debug, Default)]
+struct Block {
+    header: Option<String>,
+    /// `(rank, line)`: fields and variants first, then functions, then trait impls.
+    members: Vec<(u8, String)>,
+}
+
+#[derive(Debug, Default)]
+struct Surface {
+    blocks: BTreeMap<(Section, String), Block>,
+}
+
+impl Surface {
+    fn block(&mut self, section: Section, path: &str) -> &mut Block {
+        self.blocks.entry((section, path.to_owned())).or_default()
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for ((_, path), block) in &self.blocks {
+            match &block.header {
+                Some(header) => out.push_str(header),
+                // Impls of a type that is not itself part of this file's surface.
+                None => out.push_str(&format!("(impls of) {path}")),
+            }
+            out.push('\n');
+            // Fields and variants keep their declaration order (serde tries untagged variants
+            // in order); functions and impls are sorted.
+            let mut members = block.members.clone();
+            members.sort_by(|a, b| {
+                a.0.cmp(&b.0).then_with(|| {
+                    if a.0 == 0 {
+                        std::cmp::Ordering::Equal
+                    } else {
+                        a.1.cmp(&b.1)
+                    }
+                })
+            });
+            members.dedup();
+            for (_, line) in members {
+                out.push_str("  ");
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    fn items(&mut self, module: &str, items: &[syn::Item]) {
+        for item in items {
+            self.item(module, item);
+        }
+    }
+
+    fn item(&mut self, module: &str, item: &syn::Item) {
+        let path = |ident: &syn::Ident| format!("{module}{ident}");
+        match item {
+            syn::Item::Struct(s) if is_pub(&s.vis) => {
+                let path = path(&s.ident);
+                let section = section_of(&path);
+                let attrs = render_attrs(&s.attrs);
+                let generics = render_generics(&s.generics);
+                let (header, members) = match &s.fields {
+                    syn::Fields::Named(named) => {
+                        let private = named.named.iter().any(|f| !is_pub(&f.vis));
+                        let marker = if private { " (has private fields)" } else { "" };
+                        (
+                            format!("struct {path}{generics}{marker}{attrs}"),
+                            named
+                                .named
+                                .iter()
+                                .filter(|f| is_pub(&f.vis))
+                                .map(|f| render_field(&path, f))
+                                .collect::<Vec<_>>(),
+                        )
+                    }
+                    syn::Fields::Unnamed(unnamed) => {
+                        let fields = unnamed
+                            .unnamed
+                            .iter()
+                            .map(|f| {
+                                let vis = if is_pub(&f.vis) { "pub " } else { "" };
+                                format!("{vis}{}", compact(&f.ty))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let kind = if unnamed.unnamed.len() == 1 {
+                            "newtype"
+                        } else {
+                            "tuple struct"
+                        };
+                        (
+                            format!("{kind} {path}{generics}({fields}){attrs}"),
+                            Vec::new(),
+                        )
+                    }
+                    syn::Fields::Unit => {
+                        (format!("unit struct {path}{generics}{attrs}"), Vec::new())
+                    }
+                };
+                let block = self.block(section, &path);
+                block.header = Some(header);
+                block.members.extend(members.into_iter().map(|m| (0, m)));
+            }
+            syn::Item::Enum(e) if is_pub(&e.vis) => {
+                let path = path(&e.ident);
+                let attrs = render_attrs(&e.attrs);
+                let generics = render_generics(&e.generics);
+                let variants = e.variants.iter().map(render_variant).collect::<Vec<_>>();
+                let block = self.block(section_of(&path), &path);
+                block.header = Some(format!("enum {path}{generics}{attrs}"));
+                // Variant order matters to serde (untagged fallbacks are tried in order).
+                block
+                    .members
+                    .extend(variants.into_iter().map(|v| (0, format!("{path}::{v}"))));
+            }
+            syn::Item::Type(t) if is_pub(&t.vis) => {
+                let path = path(&t.ident);
+                let generics = render_generics(&t.generics);
+                self.block(section_of(&path), &path).header =
+                    Some(format!("type {path}{generics} = {}", compact(&t.ty)));
+            }
+            syn::Item::Const(c) if is_pub(&c.vis) => {
+                let path = path(&c.ident);
+                self.block(section_of(&path), &path).header =
+                    Some(format!("const {path}: {}", compact(&c.ty)));
+            }
+            syn::Item::Static(s) if is_pub(&s.vis) => {
+                let path = path(&s.ident);
+                self.block(section_of(&path), &path).header =
+                    Some(format!("static {path}: {}", compact(&s.ty)));
+            }
+            syn::Item::Fn(f) if is_pub(&f.vis) => {
+                let path = path(&f.sig.ident);
+                self.block(section_of(&path), &path).header =
+                    Some(render_fn(&path, &f.sig, &f.attrs));
+            }
+            syn::Item::Trait(t) if is_pub(&t.vis) => {
+                let path = path(&t.ident);
+                let methods = t
+                    .items
+                    .iter()
+                    .filter_map(|i| match i {
+                        syn::TraitItem::Fn(f) => Some(render_fn(
+                            &format!("{path}::{}", f.sig.ident),
+                            &f.sig,
+                            &f.attrs,
+                        )),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>();
+                let block = self.block(section_of(&path), &path);
+                block.header = Some(format!("trait {path}"));
+                block.members.extend(methods.into_iter().map(|m| (1, m)));
+            }
+            syn::Item::Use(u) if is_pub(&u.vis) => {
+                let tree = compact(&u.tree);
+                self.block(Section::Reexport, &format!("{module}{tree}"))
+                    .header = Some(format!("pub use {tree} (in {})", module_name(module)));
+            }
+            syn::Item::Mod(m) if is_pub(&m.vis) => {
+                let path = path(&m.ident);
+                self.block(Section::Module, &path).header = Some(format!("mod {path}"));
+                if let Some((_, items)) = &m.content {
+                    self.items(&format!("{path}::"), items);
+                }
+            }
+            syn::Item::Impl(i) => self.impl_block(module, i),
+            _ => {}
+        }
+    }
+
+    /// Trait impls become a member line of their self type; inherent impls contribute their
+    /// public functions.
+    fn impl_block(&mut self, module: &str, item: &syn::ItemImpl) {
+        let self_ty = compact(&item.self_ty);
+        let owner = match local_type(&item.self_ty) {
+            Some(ident) => format!("{module}{ident}"),
+            // `impl From<Local> for Vec<String>`: listed with the local type.
+            None => item
+                .trait_
+                .as_ref()
+                .and_then(|(_, path, _)| path.segments.last())
+                .and_then(|segment| match &segment.arguments {
+                    syn::PathArguments::AngleBracketed(args) => {
+                        args.args.iter().find_map(|arg| match arg {
+                            syn::GenericArgument::Type(ty) => local_type(ty),
+                            _ => None,
+                        })
+                    }
+                    _ => None,
+                })
+                .map_or_else(
+                    || format!("{module}{self_ty}"),
+                    |ident| format!("{module}{ident}"),
+                ),
+        };
+        let section = section_of(&owner);
+        let generics = render_generics(&item.generics);
+        match &item.trait_ {
+            Some((negative, trait_path, _)) => {
+                let bang = if negative.is_some() { "!" } else { "" };
+                let line = format!("impl{generics} {bang}{} for {self_ty}", compact(trait_path));
+                self.block(section, &owner).members.push((2, line));
+            }
+            None => {
+                let fns = item
+                    .items
+                    .iter()
+                    .filter_map(|i| match i {
+                        syn::ImplItem::Fn(f) if is_pub(&f.vis) => Some(render_fn(
+                            &format!("{self_ty}::{}", f.sig.ident),
+                            &f.sig,
+                            &f.attrs,
+                        )),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>();
+                self.block(section, &owner)
+                    .members
+                    .extend(fns.into_iter().map(|f| (1, f)));
+            }
+        }
+    }
+}
+
+/// The name of a type written as a bare identifier (`Thing`, `&Thing`), which is how a
+/// generated module refers to its own types; `None` for paths such as `Vec<String>`.
+fn local_type(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => local_type(&r.elem),
+        syn::Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            let segment = &p.path.segments[0];
+            let name = segment.ident.to_string();
+            let builtin = [
+                "String", "Vec", "Option", "Box", "HashMap", "BTreeMap", "str",
+            ];
+            (segment.arguments.is_none() && !builtin.contains(&name.as_str())).then_some(name)
+        }
+        _ => None,
+    }
+}
+
+fn module_name(module: &str) -> &str {
+    match module.trim_end_matches("::") {
+        "" => "crate root",
+        m => m,
+    }
+}
+
+fn section_of(path: &str) -> Section {
+    if path == "Client" {
+        Section::Client
+    } else {
+        Section::Type
+    }
+}
+
+/// Only `pub` counts: `pub(crate)` and `pub(super)` are not part of the surface.
+fn is_pub(vis: &syn::Visibility) -> bool {
+    matches!(vis, syn::Visibility::Public(_))
+}
+
+fn render_field(owner: &str, field: &syn::Field) -> String {
+    let name = field
+        .ident
+        .as_ref()
+        .map_or_else(|| "_".to_owned(), ToString::to_string);
+    format!(
+        "{owner}.{name}: {}{}",
+        compact(&field.ty),
+        render_attrs(&field.attrs)
+    )
+}
+
+fn render_variant(variant: &syn::Variant) -> String {
+    let fields = match &variant.fields {
+        syn::Fields::Named(named) => {
+            let fields = named
+                .named
+                .iter()
+                .map(|f| {
+                    let name = f
+                        .ident
+                        .as_ref()
+                        .map_or_else(String::new, ToString::to_string);
+                    format!("{name}: {}{}", compact(&f.ty), render_attrs(&f.attrs))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(" {{ {fields} }}")
+        }
+        syn::Fields::Unnamed(unnamed) => {
+            let fields = unnamed
+                .unnamed
+                .iter()
+                .map(|f| compact(&f.ty))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({fields})")
+        }
+        syn::Fields::Unit => String::new(),
+    };
+    let discriminant = variant
+        .discriminant
+        .as_ref()
+        .map(|(_, e)| format!(" = {}", compact(e)))
+        .unwrap_or_default();
+    format!(
+        "{}{fields}{discriminant}{}",
+        variant.ident,
+        render_attrs(&variant.attrs)
+    )
+}
+
+/// `async fn Client::get_item(&self, a: &str) -> Result<..>  [GET /path]`.
+fn render_fn(path: &str, sig: &syn::Signature, attrs: &[syn::Attribute]) -> String {
+    let asyncness = if sig.asyncness.is_some() {
+        "async "
+    } else {
+        ""
+    };
+    let unsafety = if sig.unsafety.is_some() {
+        "unsafe "
+    } else {
+        ""
+    };
+    let generics = render_generics(&sig.generics);
+    let inputs = sig
+        .inputs
+        .iter()
+        .map(|arg| match arg {
+            syn::FnArg::Receiver(r) => {
+                let reference = if r.reference.is_some() { "&" } else { "" };
+                let mutability = if r.mutability.is_some() { "mut " } else { "" };
+                format!("{reference}{mutability}self")
+            }
+            syn::FnArg::Typed(t) => format!("{}: {}", compact(&t.pat), compact(&t.ty)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let output = match &sig.output {
+        syn::ReturnType::Default => String::new(),
+        syn::ReturnType::Type(_, ty) => format!(" -> {}", compact(ty)),
+    };
+    let endpoint = endpoint(attrs)
+        .map(|e| format!("  [{e}]"))
+        .unwrap_or_default();
+    format!("{unsafety}{asyncness}fn {path}{generics}({inputs}){output}{endpoint}")
+}
+
+/// The HTTP method and path that progenitor records in an operation's doc comment
+/// (``Sends a `GET` request to `/path` ``).
+fn endpoint(attrs: &[syn::Attribute]) -> Option<String> {
+    let docs = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let rest = &docs[docs.find("Sends a `")? + "Sends a `".len()..];
+    let (method, rest) = rest.split_once('`')?;
+    let rest = rest.strip_prefix(" request to `")?;
+    let (path, _) = rest.split_once('`')?;
+    Some(format!("{method} {path}"))
+}
+
+/// Generic parameters without lifetimes (progenitor's `'a` carries no information), plus
+/// the where clause; empty when there is neither.
+fn render_generics(generics: &syn::Generics) -> String {
+    let params = generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+        .map(compact)
+        .collect::<Vec<_>>();
+    let mut out = if params.is_empty() {
+        String::new()
+    } else {
+        format!("<{}>", params.join(", "))
+    };
+    if let Some(where_clause) = &generics.where_clause {
+        out.push(' ');
+        out.push_str(&compact(where_clause));
+    }
+    out
+}
+
+/// `derive`, `serde` and other non-documentation attributes, compacted; derive lists sorted.
+fn render_attrs(attrs: &[syn::Attribute]) -> String {
+    let mut out = Vec::new();
+    for attr in attrs {
+        let path = attr.path();
+        if path.is_ident("doc") || path.is_ident("allow") {
+            continue;
+        }
+        if path.is_ident("derive") {
+            let mut derives = attr
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                )
+                .map(|list| list.iter().map(compact).collect::<Vec<_>>())
+                .unwrap_or_else(|_| vec![compact(&attr.meta)]);
+            derives.sort();
+            out.push(format!("derive({})", derives.join(", ")));
+        } else {
+            out.push(compact(&attr.meta));
+        }
+    }
+    if out.is_empty() {
+        String::new()
+    } else {
+        format!("  #[{}]", out.join(", "))
+    }
+}
+
+/// Tokens printed on one line with Rust-like spacing, the lifetime of `&'a T` dropped
+/// (progenitor's `'a` carries no information), and well-known paths shortened
+/// (`::std::string::String` -> `String`).
+fn compact(tokens: &impl ToTokens) -> String {
+    let mut out = String::new();
+    print_tokens(tokens.to_token_stream(), &mut out);
+    shorten_paths(out.trim())
+}
+
+fn print_tokens(tokens: proc_macro2::TokenStream, out: &mut String) {
+    use proc_macro2::{Delimiter, Spacing, TokenTree};
+    let word_end =
+        |out: &String| out.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '"');
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tree) = iter.next() {
+        match tree {
+            TokenTree::Ident(ident) => {
+                if word_end(out) {
+                    out.push(' ');
+                }
+                out.push_str(&ident.to_string());
+            }
+            TokenTree::Literal(lit) => {
+                if word_end(out) {
+                    out.push(' ');
+                }
+                out.push_str(&lit.to_string());
+            }
+            TokenTree::Punct(punct) => match punct.as_char() {
+                ',' | ';' => {
+                    out.push(punct.as_char());
+                    out.push(' ');
+                }
+                ':' if punct.spacing() == Spacing::Joint => {
+                    // The first half of `::`; the second is pushed by the next token.
+                    out.push(':');
+                    if let Some(TokenTree::Punct(next)) = iter.next() {
+                        out.push(next.as_char());
+                    }
+                }
+                ':' => out.push_str(": "),
+                '-' if punct.spacing() == Spacing::Joint => {
+                    out.push_str(" -");
+                }
+                '=' | '+' if punct.spacing() == Spacing::Alone => {
+                    let trimmed = out.trim_end().len();
+                    out.truncate(trimmed);
+                    out.push(' ');
+                    out.push(punct.as_char());
+                    out.push(' ');
+                }
+                '>' if out.ends_with(" -") => out.push_str("> "),
+                '>' => {
+                    // prettyplease leaves a trailing comma in wrapped argument lists.
+                    if out.ends_with(", ") {
+                        out.truncate(out.len() - 2);
+                    }
+                    out.push('>');
+                }
+                '\'' => {
+                    // A lifetime: `'` followed by its name.
+                    let name = match iter.next() {
+                        Some(TokenTree::Ident(name)) => name.to_string(),
+                        _ => String::new(),
+                    };
+                    if out.ends_with('&') && name == "a" {
+                        continue;
+                    }
+                    if word_end(out) {
+                        out.push(' ');
+                    }
+                    out.push('\'');
+                    out.push_str(&name);
+                }
+                c => {
+                    if c == '&' && word_end(out) {
+                        out.push(' ');
+                    }
+                    out.push(c);
+                }
+            },
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace if out.ends_with("::") => ("{", "}"),
+                    Delimiter::Brace => (" { ", " }"),
+                    Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                let mut inner = String::new();
+                print_tokens(group.stream(), &mut inner);
+                out.push_str(inner.trim().trim_end_matches(','));
+                out.push_str(close);
+            }
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+}
+
+/// Drops the module part of `::std::…`, `::core::…`, `::alloc::…` and `::serde::…` paths
+/// and the leading `::` of other absolute paths.
+fn shorten_paths(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("::") {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        let absolute = !before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '>');
+        let after = &after[2..];
+        if !absolute {
+            out.push_str("::");
+            rest = after;
+            continue;
+        }
+        let crate_name: String = after
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if ["std", "core", "alloc", "serde"].contains(&crate_name.as_str()) {
+            // Skip `crate::` and every lowercase module segment after it.
+            let mut tail = &after[crate_name.len()..];
+            while let Some(next) = tail.strip_prefix("::") {
+                let segment: String = next
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let is_module = segment.starts_with(|c: char| c.is_ascii_lowercase())
+                    && next[segment.len()..].starts_with("::");
+                if !is_module {
+                    tail = next;
+                    break;
+                }
+                tail = &next[segment.len()..];
+            }
+            rest = tail;
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn compact_prints_types_the_way_they_are_written() {
+    let ty: syn::Type = syn::parse_str("::std::option::Option<&'a ::std::string::String>").unwrap();
+    assert_eq!(compact(&ty), "Option<&String>");
+    let ty: syn::Type = syn::parse_str(
+        "Result<ResponseValue<types::Initialize>, Error<::std::collections::HashMap<::std::string::String, ::serde_json::Value>>>",
+    )
+    .unwrap();
+    assert_eq!(
+        compact(&ty),
+        "Result<ResponseValue<types::Initialize>, Error<HashMap<String, serde_json::Value>>>"
+    );
+    let path: syn::Path = syn::parse_str("::std::option::Option::is_none").unwrap();
+    assert_eq!(compact(&path), "Option::is_none");
+    let ty: syn::Type = syn::parse_str("::std::borrow::Cow<'static, str>").unwrap();
+    assert_eq!(compact(&ty), "Cow<'static, str>");
+}
+
+#[test]
+fn render_covers_operations_fields_variants_and_newtypes() {
+    let source = r#"
+        pub mod types {
+            #[derive(::serde::Serialize, Clone, Debug)]
+            pub struct Thing {
+                #[serde(rename = "someField")]
+                pub some_field: ::std::option::Option<i64>,
+                hidden: bool,
+            }
+            #[derive(Clone)]
+            pub enum Kind {
+                #[serde(rename = "A")]
+                A,
+                #[serde(untagged)]
+                Unknown(::std::string::String),
+            }
+            #[serde(transparent)]
+            pub struct Ids(pub ::std::vec::Vec<::std::string::String>);
+            impl ::std::fmt::Display for Kind {}
+            pub(super) fn internal_default() {}
+        }
+        pub struct Client { pub(crate) baseurl: String }
+        impl Client {
+            /**Get a thing
+
+Sends a `GET` request to `/things/{id}`*/
+            pub async fn get_thing<'a>(&'a self, id: &'a str, limit: Option<u64>)
+                -> Result<ResponseValue<types::Thing>, Error<()>> { todo!() }
+            fn helper(&self) {}
+        }
+    "#;
+    let text = render(source).unwrap();
+    for expected in [
+        "struct Client (has private fields)\n",
+        "  async fn Client::get_thing(&self, id: &str, limit: Option<u64>) -> Result<ResponseValue<types::Thing>, Error<()>>  [GET /things/{id}]\n",
+        "struct types::Thing (has private fields)  #[derive(Clone, Debug, Serialize)]\n",
+        "  types::Thing.some_field: Option<i64>  #[serde(rename = \"someField\")]\n",
+        "enum types::Kind  #[derive(Clone)]\n",
+        "  types::Kind::A  #[serde(rename = \"A\")]\n  types::Kind::Unknown(String)  #[serde(untagged)]\n",
+        "  impl Display for Kind\n",
+        "newtype types::Ids(pub Vec<String>)  #[serde(transparent)]\n",
+        "mod types\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(!text.contains("helper"), "{text}");
+    assert!(!text.contains("internal_default"), "{text}");
+    assert!(!text.contains("baseurl"), "{text}");
+}
+
+#[test]
+fn linode_surface_snapshot() {
+    insta::assert_snapshot!("linode_surface", render_committed("linode"));
+}
+
+#[test]
+fn edgekv_surface_snapshot() {
+    insta::assert_snapshot!("edgekv_surface", render_committed("edgekv"));
+}
