@@ -267,11 +267,28 @@ struct Drift {
     removed: BTreeSet<String>,
 }
 
-/// Pulls and generates the pinned EdgeKV spec in a scratch root, then pulls `edit`ed copy of
-/// it with `--update` and checks the steps every drift goes through: the report lists exactly
-/// `expected` (one line per change), the source is re-pinned to the new file's hash,
-/// `generate --check` fails until `generate` runs, and then passes.
+/// [`edgekv_drift_any_report`], and the drift report lists exactly `expected` (one line per
+/// change, in the report's order).
 fn edgekv_drift(edit: impl FnOnce(&mut Value), expected: &[&str]) -> Option<Drift> {
+    let drift = edgekv_drift_any_report(edit)?;
+    let mut want = if expected.is_empty() {
+        "drift (edgekv): none\n".to_owned()
+    } else {
+        format!("drift (edgekv): {} change(s)\n", expected.len())
+    };
+    for line in expected {
+        want.push_str(line);
+        want.push('\n');
+    }
+    assert_eq!(drift.report, want, "drift report");
+    Some(drift)
+}
+
+/// Pulls and generates the pinned EdgeKV spec in a scratch root, then pulls an `edit`ed copy
+/// of it with `--update` and checks the steps every drift goes through: the source is
+/// re-pinned to the new file's hash, `generate --check` fails until `generate` runs, and then
+/// passes. Returns the drift report and how the code and its surface moved.
+fn edgekv_drift_any_report(edit: impl FnOnce(&mut Value)) -> Option<Drift> {
     let scratch = Scratch::new(mirror_dir()?);
     scratch.pull_pinned("edgekv").ok("baseline pull");
     scratch.generate("edgekv", false).ok("baseline generate");
@@ -295,16 +312,11 @@ fn edgekv_drift(edit: impl FnOnce(&mut Value), expected: &[&str]) -> Option<Drif
         .take_while(|l| !l.trim_start().starts_with("re-pinned"))
         .map(|l| format!("{}\n", l.trim()))
         .collect::<String>();
-    let mut want = if expected.is_empty() {
-        "drift (edgekv): none\n".to_owned()
-    } else {
-        format!("drift (edgekv): {} change(s)\n", expected.len())
-    };
-    for line in expected {
-        want.push_str(line);
-        want.push('\n');
-    }
-    assert_eq!(report, want, "drift report; full output:\n{}", run.stdout);
+    assert!(
+        report.starts_with("drift (edgekv): "),
+        "no drift report in\n{}",
+        run.stdout
+    );
 
     let sha = sha256_hex(&bytes);
     assert!(
@@ -658,5 +670,165 @@ fn drift_parameter_made_required() {
         added,
         &removed.replace("max_items: Option<i64>", "max_items: i64"),
         "only max_items changes"
+    );
+}
+
+#[test]
+fn drift_response_field_made_optional() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            at(doc, AUTH_GROUP)["required"]
+                .as_array_mut()
+                .expect("required")
+                .retain(|name| name != "groupName");
+        },
+        &["~ field AuthGroup.groupName is now optional"],
+    ) else {
+        return;
+    };
+    assert_only(
+        &drift.removed,
+        &["types::AuthGroup.group_name: String  #[serde(rename = \"groupName\")]"],
+        "surface lines removed",
+    );
+    assert_only(
+        &drift.added,
+        &["types::AuthGroup.group_name: Option<String>  \
+           #[serde(rename = \"groupName\", skip_serializing_if = \"Option::is_none\")]"],
+        "surface lines added",
+    );
+}
+
+#[test]
+fn drift_operation_moved() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            let paths = doc["paths"].as_object_mut().expect("paths");
+            let item = paths.remove("/auth/groups/{groupId}").expect("Get a group");
+            paths.insert("/auth/group/{groupId}".to_owned(), item);
+        },
+        &["~ operation get-group: GET /auth/groups/{groupId} -> GET /auth/group/{groupId}"],
+    ) else {
+        return;
+    };
+    // Same method and signature, another endpoint.
+    let [removed] = drift.removed.iter().collect::<Vec<_>>()[..] else {
+        panic!("one changed method: {:?}", drift.removed);
+    };
+    let [added] = drift.added.iter().collect::<Vec<_>>()[..] else {
+        panic!("one changed method: {:?}", drift.added);
+    };
+    assert!(
+        removed.starts_with("async fn Client::get_group("),
+        "{removed}"
+    );
+    assert_eq!(
+        added,
+        &removed.replace(
+            "[GET /auth/groups/{groupId}]",
+            "[GET /auth/group/{groupId}]"
+        )
+    );
+}
+
+#[test]
+fn drift_documentation_only() {
+    let Some(drift) = edgekv_drift(
+        |doc| {
+            at(doc, "/paths/~1auth~1groups~1{groupId}/get")["description"] =
+                json!("Shows one access group and its EdgeKV capabilities.");
+        },
+        &["~ documentation of get-group"],
+    ) else {
+        return;
+    };
+    // Documentation is not part of the surface; it only reaches the doc comments.
+    assert_only(&drift.added, &[], "surface lines added");
+    assert_only(&drift.removed, &[], "surface lines removed");
+    assert!(drift
+        .new_code
+        .contains("Shows one access group and its EdgeKV capabilities."));
+}
+
+#[test]
+#[ignore = "xtask drift report: a parameter's type change is reported only as \
+            `~ documentation of <op>` (drift.rs compares parameters by name and `required`)"]
+fn drift_parameter_retyped() {
+    let Some(drift) = edgekv_drift_any_report(|doc| {
+        let params = at(
+            doc,
+            "/paths/~1networks~1{network}~1namespaces~1{namespaceId}~1groups~1{groupId}/get/parameters",
+        );
+        let max_items = params
+            .as_array_mut()
+            .expect("parameters")
+            .iter_mut()
+            .find(|p| p["name"] == "maxItems")
+            .expect("maxItems");
+        max_items["schema"] = json!({"type": "string"});
+    }) else {
+        return;
+    };
+    let [removed] = drift.removed.iter().collect::<Vec<_>>()[..] else {
+        panic!("one changed signature: {:?}", drift.removed);
+    };
+    let [added] = drift.added.iter().collect::<Vec<_>>()[..] else {
+        panic!("one changed signature: {:?}", drift.added);
+    };
+    assert_eq!(
+        added,
+        &removed.replace("max_items: Option<i64>", "max_items: Option<&str>")
+    );
+    // The report must name the parameter whose type changed, not call it documentation.
+    assert!(
+        drift
+            .report
+            .lines()
+            .any(|l| l.contains("maxItems") && l.contains("get-group-items")),
+        "the drift report does not name the retyped parameter:\n{}",
+        drift.report
+    );
+}
+
+#[test]
+#[ignore = "xtask drift report: an operation's response schema change is reported only as \
+            `~ documentation of <op>` (plus the schema it no longer uses), not as a change of \
+            the response type"]
+fn drift_response_type_changed() {
+    let Some(drift) = edgekv_drift_any_report(|doc| {
+        let other = at(
+            doc,
+            "/paths/~1tokens~1{tokenName}/delete/responses/200/content/application~1json/schema",
+        )
+        .clone();
+        *at(doc, AUTH_GROUP) = other;
+    }) else {
+        return;
+    };
+    // The return type of get_group changes (and AuthGroup, now unused, disappears).
+    assert!(
+        drift
+            .added
+            .iter()
+            .any(|l| l.starts_with("async fn Client::get_group(")
+                && l.contains("ResponseValue<types::TokensDelete>")),
+        "{:?}",
+        drift.added
+    );
+    assert!(
+        drift
+            .removed
+            .iter()
+            .any(|l| l.starts_with("async fn Client::get_group(")),
+        "{:?}",
+        drift.removed
+    );
+    // The report must say that the 200 response of get-group changed.
+    assert!(
+        drift.report.lines().any(|l| l.contains("get-group")
+            && !l.contains("documentation")
+            && (l.contains("200") || l.contains("response"))),
+        "the drift report does not name the changed response:\n{}",
+        drift.report
     );
 }
