@@ -267,21 +267,25 @@ struct Drift {
     removed: BTreeSet<String>,
 }
 
-/// [`edgekv_drift_any_report`], and the drift report lists exactly `expected` (one line per
-/// change, in the report's order).
+/// [`edgekv_drift_any_report`], and the drift report lists exactly `expected`.
 fn edgekv_drift(edit: impl FnOnce(&mut Value), expected: &[&str]) -> Option<Drift> {
     let drift = edgekv_drift_any_report(edit)?;
+    assert_report(&drift, "edgekv", expected);
+    Some(drift)
+}
+
+/// The drift report of `api` lists exactly `expected` (one line per change, in order).
+fn assert_report(drift: &Drift, api: &str, expected: &[&str]) {
     let mut want = if expected.is_empty() {
-        "drift (edgekv): none\n".to_owned()
+        format!("drift ({api}): none\n")
     } else {
-        format!("drift (edgekv): {} change(s)\n", expected.len())
+        format!("drift ({api}): {} change(s)\n", expected.len())
     };
     for line in expected {
         want.push_str(line);
         want.push('\n');
     }
     assert_eq!(drift.report, want, "drift report");
-    Some(drift)
 }
 
 /// Pulls and generates the pinned EdgeKV spec in a scratch root, then pulls an `edit`ed copy
@@ -289,31 +293,34 @@ fn edgekv_drift(edit: impl FnOnce(&mut Value), expected: &[&str]) -> Option<Drif
 /// re-pinned to the new file's hash, `generate --check` fails until `generate` runs, and then
 /// passes. Returns the drift report and how the code and its surface moved.
 fn edgekv_drift_any_report(edit: impl FnOnce(&mut Value)) -> Option<Drift> {
-    let scratch = Scratch::new(mirror_dir()?);
-    scratch.pull_pinned("edgekv").ok("baseline pull");
-    scratch.generate("edgekv", false).ok("baseline generate");
-    scratch
-        .generate("edgekv", true)
-        .ok("baseline generate --check");
-    let base_code = scratch.code("edgekv");
+    drift_of("edgekv", |upstream| {
+        let mut doc: Value = serde_json::from_slice(upstream).expect("the EdgeKV spec is JSON");
+        edit(&mut doc);
+        serde_json::to_vec_pretty(&doc).expect("serialising the edited spec")
+    })
+}
 
-    let mut doc: Value =
-        serde_json::from_slice(&scratch.upstream_bytes("edgekv")).expect("the EdgeKV spec is JSON");
-    edit(&mut doc);
-    let bytes = serde_json::to_vec_pretty(&doc).expect("serialising the edited spec");
-    let run = scratch
-        .pull_changed("edgekv", &bytes, true)
-        .ok("pull --update");
+/// [`edgekv_drift_any_report`] for any API: `change` turns the pinned upstream bytes into the
+/// new upstream file.
+fn drift_of(api: &str, change: impl FnOnce(&[u8]) -> Vec<u8>) -> Option<Drift> {
+    let scratch = Scratch::new(mirror_dir()?);
+    scratch.pull_pinned(api).ok("baseline pull");
+    scratch.generate(api, false).ok("baseline generate");
+    scratch.generate(api, true).ok("baseline generate --check");
+    let base_code = scratch.code(api);
+
+    let bytes = change(&scratch.upstream_bytes(api));
+    let run = scratch.pull_changed(api, &bytes, true).ok("pull --update");
 
     let report = run
         .stdout
         .lines()
-        .skip_while(|l| !l.trim_start().starts_with("drift (edgekv)"))
+        .skip_while(|l| !l.trim_start().starts_with(&format!("drift ({api})")))
         .take_while(|l| !l.trim_start().starts_with("re-pinned"))
         .map(|l| format!("{}\n", l.trim()))
         .collect::<String>();
     assert!(
-        report.starts_with("drift (edgekv): "),
+        report.starts_with(&format!("drift ({api}): ")),
         "no drift report in\n{}",
         run.stdout
     );
@@ -321,18 +328,18 @@ fn edgekv_drift_any_report(edit: impl FnOnce(&mut Value)) -> Option<Drift> {
     let sha = sha256_hex(&bytes);
     assert!(
         run.stdout
-            .contains(&format!("re-pinned edgekv to sha256 {sha}")),
+            .contains(&format!("re-pinned {api} to sha256 {sha}")),
         "{}",
         run.stdout
     );
     assert_eq!(
-        scratch.pinned_sha256("edgekv"),
+        scratch.pinned_sha256(api),
         sha,
         "specs/sources.toml is re-pinned"
     );
 
     // Re-pinning alone makes the committed code stale (its header names the hash).
-    let check = scratch.generate("edgekv", true);
+    let check = scratch.generate(api, true);
     assert!(
         !check.success,
         "generate --check passed after drift:\n{}",
@@ -341,21 +348,23 @@ fn edgekv_drift_any_report(edit: impl FnOnce(&mut Value)) -> Option<Drift> {
     assert!(
         check
             .stderr
-            .contains("generated code is stale: generated/src/edgekv.rs"),
+            .contains(&format!("generated code is stale: generated/src/{api}.rs")),
         "{}",
         check.stderr
     );
     assert!(
-        check.stdout.contains("generated/src/edgekv.rs is stale"),
+        check
+            .stdout
+            .contains(&format!("generated/src/{api}.rs is stale")),
         "{}",
         check.stdout
     );
-    scratch.generate("edgekv", false).ok("generate");
+    scratch.generate(api, false).ok("generate");
     scratch
-        .generate("edgekv", true)
+        .generate(api, true)
         .ok("generate --check after generate");
 
-    let new_code = scratch.code("edgekv");
+    let new_code = scratch.code(api);
     assert!(
         new_code.contains(&format!("// sha256: {sha}\n")),
         "the generated header names the new hash"
@@ -829,6 +838,82 @@ fn drift_response_type_changed() {
             && !l.contains("documentation")
             && (l.contains("200") || l.contains("response"))),
         "the drift report does not name the changed response:\n{}",
+        drift.report
+    );
+}
+
+/// Adds `reseller` to every `billing_source` enum (`[akamai, linode]`) of the Linode YAML
+/// that follows the first occurrence of `from` (`""`: the whole file).
+fn linode_with_reseller(upstream: &[u8], from: &str) -> Vec<u8> {
+    let text = std::str::from_utf8(upstream).expect("the Linode spec is UTF-8");
+    let start = text
+        .find(from)
+        .unwrap_or_else(|| panic!("no {from:?} in the Linode spec"));
+    let (head, tail) = text.split_at(start);
+    let lines: Vec<&str> = tail.lines().collect();
+    let mut out = String::with_capacity(upstream.len() + 256);
+    out.push_str(head);
+    let mut edited = 0;
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        // `billing_source:` ... `<indent>enum:` / `<indent>- akamai` / `<indent>- linode`
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let is_linode_value = line.trim() == "- linode"
+            && i >= 2
+            && lines[i - 1] == format!("{indent}- akamai")
+            && lines[i - 2] == format!("{indent}enum:")
+            && lines[i.saturating_sub(6)..i - 2]
+                .iter()
+                .any(|l| l.trim() == "billing_source:");
+        if is_linode_value {
+            out.push_str(indent);
+            out.push_str("- reseller\n");
+            edited += 1;
+        }
+    }
+    assert!(edited > 0, "no billing_source enum after {from:?}");
+    if !text.ends_with('\n') {
+        out.pop();
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn drift_linode_enum_value_added() {
+    // Every copy of the enum changes (the component and the operations' inline copies), as
+    // when upstream edits the shared schema file.
+    let Some(drift) = drift_of("linode", |upstream| linode_with_reseller(upstream, "")) else {
+        return;
+    };
+    assert_report(
+        &drift,
+        "linode",
+        &["+ enum value account.billing_source: reseller"],
+    );
+    assert_only(&drift.removed, &[], "surface lines removed");
+    assert_only(
+        &drift.added,
+        &["types::AccountBillingSource::Reseller  #[serde(rename = \"reseller\")]"],
+        "surface lines added",
+    );
+}
+
+#[test]
+#[ignore = "xtask drift report: when an operation's inline response schema stops being equal \
+            to a component, it is hoisted under a new name; the report then lists the schema \
+            swap and `~ documentation of <op>` but not the change itself, and the public type \
+            is renamed (Account -> GetAccountResponse)"]
+fn drift_linode_inline_copy_diverges() {
+    // Only the copy inside Get your account's response changes.
+    let Some(drift) = drift_of("linode", |upstream| {
+        linode_with_reseller(upstream, "operationId: get-account\n")
+    }) else {
+        return;
+    };
+    assert!(
+        drift.report.contains("reseller"),
+        "the drift report does not name the new enum value:\n{}",
         drift.report
     );
 }
