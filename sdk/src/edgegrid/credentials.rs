@@ -450,7 +450,10 @@ fn normalize_host(
         reason,
     };
     let mut host = value.trim();
-    if host.len() >= 8 && host[..8].eq_ignore_ascii_case("https://") {
+    if host
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    {
         host = &host[8..];
     } else if host.contains("://") {
         return Err(invalid("only an https:// prefix is accepted"));
@@ -470,6 +473,9 @@ fn normalize_host(
     }
     if host.contains('@') {
         return Err(invalid("user information is not allowed"));
+    }
+    if !host.is_ascii() {
+        return Err(invalid("a host must be ASCII (use the punycode form)"));
     }
     if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid("a host must not contain blanks"));

@@ -181,6 +181,24 @@ mod tests {
         assert_eq!(o.get("empty").unwrap().value, "");
     }
 
+    /// Found by the fuzzer: a multi-byte character across the `https://` prefix length.
+    #[test]
+    fn non_ascii_hosts_are_errors_not_panics() {
+        for host in [
+            "abcdef\u{feff}x",
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
+            "h\u{e9}.net",
+        ] {
+            let text = format!("[default]\nhost = {host}\nclient_token = ct\nclient_secret = cs\naccess_token = at\n");
+            let err =
+                crate::edgegrid::Credentials::from_edgerc_str(&text, "t", "default").unwrap_err();
+            assert!(
+                matches!(err, crate::edgegrid::CredentialsError::InvalidHost { .. }),
+                "{err:?}"
+            );
+        }
+    }
+
     #[test]
     fn crlf_line_endings_are_read() {
         let sections = parse("[a]\r\nk = v\r\n", "t").unwrap();
