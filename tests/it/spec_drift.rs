@@ -760,8 +760,6 @@ fn drift_documentation_only() {
 }
 
 #[test]
-#[ignore = "xtask drift report: a parameter's type change is reported only as \
-            `~ documentation of <op>` (drift.rs compares parameters by name and `required`)"]
 fn drift_parameter_retyped() {
     let Some(drift) = edgekv_drift_any_report(|doc| {
         let params = at(
@@ -800,9 +798,6 @@ fn drift_parameter_retyped() {
 }
 
 #[test]
-#[ignore = "xtask drift report: an operation's response schema change is reported only as \
-            `~ documentation of <op>` (plus the schema it no longer uses), not as a change of \
-            the response type"]
 fn drift_response_type_changed() {
     let Some(drift) = edgekv_drift_any_report(|doc| {
         let other = at(
@@ -900,10 +895,6 @@ fn drift_linode_enum_value_added() {
 }
 
 #[test]
-#[ignore = "xtask drift report: when an operation's inline response schema stops being equal \
-            to a component, it is hoisted under a new name; the report then lists the schema \
-            swap and `~ documentation of <op>` but not the change itself, and the public type \
-            is renamed (Account -> GetAccountResponse)"]
 fn drift_linode_inline_copy_diverges() {
     // Only the copy inside Get your account's response changes.
     let Some(drift) = drift_of("linode", |upstream| {

@@ -36,6 +36,19 @@ pub(crate) enum Change {
         op: String,
         name: String,
     },
+    ParameterRetyped {
+        op: String,
+        name: String,
+        from: String,
+        to: String,
+    },
+    /// The body type of one response status changed (another schema, or another shape).
+    ResponseRetyped {
+        op: String,
+        status: String,
+        from: String,
+        to: String,
+    },
     ParameterRequired {
         op: String,
         name: String,
@@ -101,6 +114,17 @@ impl std::fmt::Display for Change {
                 "~ parameter {name} of {op} is now {}",
                 if *required { "required" } else { "optional" }
             ),
+            Change::ParameterRetyped { op, name, from, to } => {
+                write!(f, "~ parameter {name} of {op}: {from} -> {to}")
+            }
+            Change::ResponseRetyped {
+                op,
+                status,
+                from,
+                to,
+            } => {
+                write!(f, "~ response {status} of {op}: {from} -> {to}")
+            }
             Change::RequestBodyChanged { op } => write!(f, "~ request body of {op}"),
             Change::SchemaAdded(s) => write!(f, "+ schema {s}"),
             Change::SchemaRemoved(s) => write!(f, "- schema {s}"),
@@ -159,6 +183,9 @@ impl Report {
 /// A short, readable type for a schema: `string`, `integer?` (nullable), `[Thing]`, `Thing`,
 /// `map<string>`, `string(date-time)`, `enum`.
 fn type_summary(schema: &Value) -> String {
+    if let Value::String(kind) = schema {
+        return kind.clone();
+    }
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         return r.rsplit('/').next().unwrap_or(r).to_owned();
     }
@@ -193,7 +220,8 @@ fn type_summary(schema: &Value) -> String {
     }
 }
 
-fn operations_by_id(doc: &Value) -> BTreeMap<String, (String, &Value)> {
+/// Operations by id: (`METHOD /path`, path, operation).
+fn operations_by_id(doc: &Value) -> BTreeMap<String, (String, String, &Value)> {
     spec::operations(doc)
         .into_iter()
         .map(|(path, method, op)| {
@@ -202,24 +230,54 @@ fn operations_by_id(doc: &Value) -> BTreeMap<String, (String, &Value)> {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("{method} {path}"));
-            (id, (format!("{} {path}", method.to_uppercase()), op))
+            (id, (format!("{} {path}", method.to_uppercase()), path, op))
         })
         .collect()
 }
 
-fn parameters(doc: &Value, op: &Value) -> BTreeMap<String, bool> {
-    op.get("parameters")
-        .and_then(Value::as_array)
+/// An operation's parameters (its own and its path item's): name (place) -> (required, type).
+fn parameters(doc: &Value, path: &str, op: &Value) -> BTreeMap<String, (bool, String)> {
+    let shared = doc
+        .get("paths")
+        .and_then(|p| p.get(path))
+        .and_then(|item| item.get("parameters"))
+        .and_then(Value::as_array);
+    let own = op.get("parameters").and_then(Value::as_array);
+    shared
         .into_iter()
         .flatten()
+        .chain(own.into_iter().flatten())
         .map(|p| spec::deref(doc, p))
         .filter_map(|p| {
             let name = p.get("name")?.as_str()?;
             let place = p.get("in").and_then(Value::as_str).unwrap_or("?");
+            let ty = p
+                .get("schema")
+                .map_or_else(|| "any".to_owned(), type_summary);
             Some((
                 format!("{name} ({place})"),
-                p.get("required") == Some(&Value::Bool(true)),
+                (p.get("required") == Some(&Value::Bool(true)), ty),
             ))
+        })
+        .collect()
+}
+
+/// The JSON body schema of each response status.
+fn response_schemas(op: &Value) -> BTreeMap<String, Value> {
+    op.get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(status, r)| {
+            let content = r.get("content")?.as_object()?;
+            let schema = content
+                .iter()
+                .find(|(k, _)| k.contains("json"))
+                .and_then(|(_, m)| m.get("schema"))
+                .cloned()
+                .or_else(|| r.get("x-original-schema").cloned())
+                .unwrap_or(Value::String("raw".into()));
+            Some((status.clone(), schema))
         })
         .collect()
 }
@@ -231,8 +289,8 @@ pub(crate) fn diff(old: &Value, new: &Value) -> Report {
     for id in old_ops.keys().filter(|k| !new_ops.contains_key(*k)) {
         changes.push(Change::OperationRemoved(id.clone()));
     }
-    for (id, (where_new, op_new)) in &new_ops {
-        let Some((where_old, op_old)) = old_ops.get(id) else {
+    for (id, (where_new, path_new, op_new)) in &new_ops {
+        let Some((where_old, path_old, op_old)) = old_ops.get(id) else {
             changes.push(Change::OperationAdded(format!("{id} ({where_new})")));
             continue;
         };
@@ -263,20 +321,34 @@ pub(crate) fn diff(old: &Value, new: &Value) -> Report {
                 status: status.clone(),
             });
         }
-        let (p_old, p_new) = (parameters(old, op_old), parameters(new, op_new));
-        for (name, required) in &p_new {
+        let (p_old, p_new) = (
+            parameters(old, path_old, op_old),
+            parameters(new, path_new, op_new),
+        );
+        for (name, (required, ty)) in &p_new {
             match p_old.get(name) {
                 None => changes.push(Change::ParameterAdded {
                     op: id.clone(),
                     name: name.clone(),
                     required: *required,
                 }),
-                Some(was) if was != required => changes.push(Change::ParameterRequired {
-                    op: id.clone(),
-                    name: name.clone(),
-                    required: *required,
-                }),
-                Some(_) => {}
+                Some((was_required, was_ty)) => {
+                    if was_required != required {
+                        changes.push(Change::ParameterRequired {
+                            op: id.clone(),
+                            name: name.clone(),
+                            required: *required,
+                        });
+                    }
+                    if was_ty != ty {
+                        changes.push(Change::ParameterRetyped {
+                            op: id.clone(),
+                            name: name.clone(),
+                            from: was_ty.clone(),
+                            to: ty.clone(),
+                        });
+                    }
+                }
             }
         }
         for name in p_old.keys().filter(|n| !p_new.contains_key(*n)) {
@@ -284,6 +356,24 @@ pub(crate) fn diff(old: &Value, new: &Value) -> Report {
                 op: id.clone(),
                 name: name.clone(),
             });
+        }
+        let (r_old, r_new) = (response_schemas(op_old), response_schemas(op_new));
+        for (status, schema) in &r_new {
+            let Some(before) = r_old.get(status) else {
+                continue;
+            };
+            let (from, to) = (type_summary(before), type_summary(schema));
+            if from != to {
+                changes.push(Change::ResponseRetyped {
+                    op: id.clone(),
+                    status: status.clone(),
+                    from,
+                    to,
+                });
+                // Another schema now: say what differs between the two, field by field.
+                let (a, b) = (spec::deref(old, before), spec::deref(new, schema));
+                diff_schema(&format!("{id} {status}"), a, b, &mut changes);
+            }
         }
         if op_old.get("requestBody") != op_new.get("requestBody") {
             changes.push(Change::RequestBodyChanged { op: id.clone() });
@@ -445,6 +535,20 @@ mod tests {
             "- field T.a",
             "~ field T.b: integer -> string",
             "+ enum value T.s: Z",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+        let mut retyped = base();
+        retyped["paths"]["/t"]["get"]["parameters"][0]["schema"] = json!({"type": "integer"});
+        retyped["components"]["schemas"]["U"] = json!({"type": "object", "properties": {"a": {"type": "string"}, "z": {"type": "integer"}}});
+        retyped["paths"]["/t"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["$ref"] = json!("#/components/schemas/U");
+        let text = diff(&base(), &retyped).render("x");
+        for expected in [
+            "~ parameter q (query) of get-t: any -> integer",
+            "~ response 200 of get-t: T -> U",
+            "+ field get-t 200.z: integer",
+            "- field get-t 200.s",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

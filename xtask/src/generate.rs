@@ -238,15 +238,11 @@ fn whole_linode(root: &Path, mirror: Option<&Path>) -> Result<()> {
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", root.join("target/whole-linode/target"))
         .status()?;
-    println!(
-        "whole Linode spec: release build {} in {:.2?}",
-        if status.success() {
-            "succeeded"
-        } else {
-            "FAILED"
-        },
-        build.elapsed()
-    );
+    let elapsed = build.elapsed();
+    if !status.success() {
+        bail!("whole Linode spec: the generated crate does not build ({elapsed:.2?})");
+    }
+    println!("whole Linode spec: release build succeeded in {elapsed:.2?}");
     Ok(())
 }
 

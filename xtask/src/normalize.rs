@@ -80,6 +80,10 @@ pub(crate) const RULES: &[Rule] = &[
         apply: hoist_response_schemas,
     },
     Rule {
+        name: "drop-colliding-titles",
+        apply: drop_colliding_titles,
+    },
+    Rule {
         name: "raw-mixed-response-groups",
         apply: raw_mixed_response_groups,
     },
@@ -889,6 +893,31 @@ fn hoist_response_schemas(spec: &mut Value) -> usize {
     hits
 }
 
+/// typify names an inline schema after its `title`; where that is the (PascalCase) name of a
+/// different component schema (Linode has inline objects titled `Linode` beside the `linode`
+/// component), two types get one name. Drop such a title; typify then names the schema from
+/// where it stands.
+fn drop_colliding_titles(spec: &mut Value) -> usize {
+    let components: BTreeMap<String, Value> = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (pascal(k), v.clone())).collect())
+        .unwrap_or_default();
+    let mut hits = 0;
+    for_each_schema(spec, &mut |schema| {
+        let Some(title) = schema.get("title").and_then(Value::as_str) else {
+            return;
+        };
+        if let Some(component) = components.get(&pascal(title)) {
+            if component.as_object() != Some(&*schema) {
+                schema.shift_remove("title");
+                hits += 1;
+            }
+        }
+    });
+    hits
+}
+
 /// Rule 8: progenitor gives an operation one success type and one error type. Where the
 /// success (or error) responses of an operation carry different bodies (EdgeKV get-initialize
 /// returns a status body with its 404; Linode grants answer 200 with a body or 204 without),
@@ -1156,6 +1185,20 @@ mod tests {
             .cloned()
             .collect();
         assert_eq!(names, ["linode", "Linode2"]);
+    }
+
+    #[test]
+    fn titles_naming_another_component_are_dropped() {
+        let mut spec = json!({"components": {"schemas": {
+            "linode": {"title": "Linode", "type": "object", "properties": {"id": {}}},
+            "other": {"type": "object", "properties": {
+                "inner": {"title": "Linode", "type": "object", "properties": {"label": {}}},
+                "fine": {"title": "Unique", "type": "object"}}}}}});
+        assert_eq!(drop_colliding_titles(&mut spec), 1);
+        let s = &spec["components"]["schemas"];
+        assert_eq!(s["linode"]["title"], "Linode");
+        assert!(s["other"]["properties"]["inner"].get("title").is_none());
+        assert_eq!(s["other"]["properties"]["fine"]["title"], "Unique");
     }
 
     #[test]

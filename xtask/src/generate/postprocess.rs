@@ -134,7 +134,11 @@ impl VisitMut for DocFences {
             return;
         }
         if let syn::Meta::NameValue(nv) = &mut attr.meta {
-            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &mut nv.value {
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) = &mut nv.value
+            {
                 let fixed = text_fences(&text.value());
                 *text = syn::LitStr::new(&fixed, text.span());
             }
