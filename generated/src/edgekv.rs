@@ -76,7 +76,7 @@ pub mod types {
         pub uuid: ::std::string::String,
         ///The token value, returned by legacy tokens only. A secret: it goes into `edgekv_tokens.js` in place of `reference`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<::std::string::String>,
+        pub value: ::std::option::Option<crate::Secret>,
     }
     ///The tokens you have permission to view.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]

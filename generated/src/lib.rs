@@ -12,6 +12,8 @@
 //!   the status and headers of the response, which progenitor does not keep when a body fails
 //!   to decode (an HTML 502 from a gateway where a JSON error was documented).
 //! * [`DateTime`] is the lenient timestamp type that every `format: date-time` maps to.
+//! * [`Secret`] is what every `format: password` string maps to (the overlays mark tokens so):
+//!   Debug and Display print a redaction, and the text is zeroised on drop.
 //!
 //! Most users want the `akamai-sdk` crate, which wraps these clients with authentication,
 //! retries, pagination and typed errors.
@@ -152,6 +154,79 @@ pub async fn capture_response<F: Future>(call: F) -> (F::Output, Option<Response
         .await
 }
 
+/// A secret string from an API body (a Linode proxy token, an EdgeKV token value).
+///
+/// `Debug` and `Display` print `[REDACTED]`; [`Secret::expose`] gives the text; the memory
+/// is zeroised on drop. Serialising writes the real value (a request may need to carry it).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The secret text. Keep what you do with it out of logs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Takes the secret text out; `self` is left empty (and zeroised on drop).
+    pub fn into_string(mut self) -> String {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([REDACTED])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(text))
+    }
+}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self)
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Secret {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "password" })
+    }
+}
+
 /// A timestamp as the APIs send it: RFC 3339 (`2024-05-21T10:11:12Z`, `…+02:00`) or, as Linode
 /// does, an offset-less UTC date-time (`2018-01-01T00:01:01`).
 ///
@@ -279,7 +354,11 @@ mod tests {
         // Outside a capture scope the hook is a no-op.
         observe_response(&signer, &Ok(response));
         let response = reqwest::Response::from(
-            http::Response::builder().status(502).header("x-request-id", "r1").body("").unwrap(),
+            http::Response::builder()
+                .status(502)
+                .header("x-request-id", "r1")
+                .body("")
+                .unwrap(),
         );
         let ((), meta) = capture_response(async { observe_response(&signer, &Ok(response)) }).await;
         let meta = meta.unwrap();
@@ -287,6 +366,18 @@ mod tests {
         assert_eq!(meta.headers["x-request-id"], "r1");
         let ((), none) = capture_response(async {}).await;
         assert!(none.is_none());
+    }
+
+    #[test]
+    fn secrets_are_redacted_but_round_trip() {
+        let secret: super::Secret = serde_json::from_str("\"tok-123\"").unwrap();
+        assert_eq!(
+            format!("{secret:?} {secret}"),
+            "Secret([REDACTED]) [REDACTED]"
+        );
+        assert_eq!(secret.expose(), "tok-123");
+        assert_eq!(serde_json::to_string(&secret).unwrap(), "\"tok-123\"");
+        assert_eq!(secret.into_string(), "tok-123");
     }
 
     #[test]

@@ -2060,7 +2060,7 @@ Simply put, a promotion offers a certain amount of credit  month, until either t
         pub scopes: ::std::option::Option<::std::string::String>,
         ///__Read-only__ The proxy user token that can be used to access the API and CLI. After you [create](ref:post-child-account-token) a token, you can see the full token in the response. All other operations that contain this token only show the first 16 characters in their response.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub token: ::std::option::Option<::std::string::String>,
+        pub token: ::std::option::Option<crate::Secret>,
     }
     ///__Filterable__ The name of the token. The API automatically sets this to `<username>_<uid>_<time>`. It's composed of the `username` for your parent account user, the unique `uid` Akamai assigned to identify your user, and the `time` the API generated the token. This is for display purposes only, but you can use it to help track how you're using each proxy user token.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]

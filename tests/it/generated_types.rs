@@ -114,3 +114,27 @@ fn generated_types_derive_json_schema_behind_the_schemars_feature() {
     let token = serde_json::to_value(schemars::schema_for!(edgekv::types::AccessToken)).unwrap();
     assert!(token["properties"].get("namespacePermissions").is_some());
 }
+
+#[test]
+fn tokens_in_generated_types_never_reach_debug_output() {
+    let minted: linode::types::ProxyUserToken = serde_json::from_value(json!({
+        "id": 918, "label": "parent_user_1234_1714521661", "token": "abcdefghijklmnop-secret",
+        "created": "2024-05-01T00:01:01", "expiry": "2024-05-01T00:16:01", "scopes": "*"
+    }))
+    .unwrap();
+    assert!(!format!("{minted:?}").contains("abcdefghijklmnop"));
+    assert_eq!(
+        minted.token.as_ref().unwrap().expose(),
+        "abcdefghijklmnop-secret"
+    );
+    let legacy: edgekv::types::AccessToken = serde_json::from_value(json!({
+        "name": "legacy", "uuid": "u", "value": "legacy-token-value"
+    }))
+    .unwrap();
+    assert!(!format!("{legacy:?}").contains("legacy-token-value"));
+    // Serialising keeps the value: a secret survives a round trip through the types.
+    assert_eq!(
+        serde_json::to_value(&legacy).unwrap()["value"],
+        "legacy-token-value"
+    );
+}

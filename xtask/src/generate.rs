@@ -22,7 +22,8 @@ mod postprocess;
 ///   each request is authenticated on its final form (see `generated/src/lib.rs`). The
 ///   post-response hook `crate::observe_response` keeps the status and headers that
 ///   progenitor drops when an error body does not decode.
-/// * `format: date-time` maps to the lenient `crate::DateTime` (Linode sends offset-less UTC).
+/// * `format: date-time` maps to the lenient `crate::DateTime` (Linode sends offset-less UTC);
+///   `format: password` to `crate::Secret` (redacted Debug, zeroised).
 ///   `uuid`/`ip*` formats are dropped during `pull` (rule `opaque-string-formats`), so they
 ///   are `String`.
 pub(crate) fn settings() -> GenerationSettings {
@@ -34,28 +35,34 @@ pub(crate) fn settings() -> GenerationSettings {
         .with_pre_hook_async(quote!(crate::sign_request))
         .with_post_hook(quote!(crate::observe_response))
         .with_derive("PartialEq");
-    for nullable in [false, true] {
-        let instance_type = if nullable {
-            schemars::schema::SingleOrVec::Vec(vec![
-                schemars::schema::InstanceType::String,
-                schemars::schema::InstanceType::Null,
-            ])
-        } else {
-            schemars::schema::InstanceType::String.into()
-        };
-        settings.with_conversion(
-            schemars::schema::SchemaObject {
-                instance_type: Some(instance_type),
-                format: Some("date-time".to_owned()),
-                ..Default::default()
-            },
-            if nullable {
-                "::std::option::Option<crate::DateTime>"
+    for (format, target) in [
+        ("date-time", "crate::DateTime"),
+        ("password", "crate::Secret"),
+    ] {
+        for nullable in [false, true] {
+            let instance_type = if nullable {
+                schemars::schema::SingleOrVec::Vec(vec![
+                    schemars::schema::InstanceType::String,
+                    schemars::schema::InstanceType::Null,
+                ])
             } else {
-                "crate::DateTime"
-            },
-            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
-        );
+                schemars::schema::InstanceType::String.into()
+            };
+            let type_name = if nullable {
+                format!("::std::option::Option<{target}>")
+            } else {
+                target.to_owned()
+            };
+            settings.with_conversion(
+                schemars::schema::SchemaObject {
+                    instance_type: Some(instance_type),
+                    format: Some(format.to_owned()),
+                    ..Default::default()
+                },
+                type_name,
+                [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+            );
+        }
     }
     settings
 }

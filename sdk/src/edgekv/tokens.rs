@@ -145,7 +145,7 @@ impl From<types::AccessToken> for AccessToken {
             next_scheduled_refresh_date: t.next_scheduled_refresh_date,
             cpcode: t.cpcode,
             restrict_to_edge_worker_ids: t.restrict_to_edge_worker_ids,
-            value: t.value.map(SecretString::from),
+            value: t.value.map(|v| SecretString::from(v.into_string())),
         }
     }
 }
