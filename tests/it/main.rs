@@ -3,6 +3,7 @@ mod edgekv;
 mod edgerc;
 mod generated_types;
 mod linode;
+mod request_shapes;
 mod runtime;
 mod signing;
 mod spec_drift;
