@@ -893,12 +893,12 @@ fn hoist_response_schemas(spec: &mut Value) -> usize {
     hits
 }
 
-/// typify names an inline schema after its `title`; where that is the (PascalCase) name of a
-/// different component schema (Linode has inline objects titled `Linode` beside the `linode`
-/// component), two types get one name. Drop such a title; typify then names the schema from
-/// where it stands.
+/// typify names an inline schema after its `title`. Where two different schemas would get
+/// one name (an inline object titled `Linode` beside the `linode` component, or two different
+/// inline `NodeBalancer`s), keep the title on the component (or on the first schema that has
+/// it) and drop it from the others, which typify then names from where they stand.
 fn drop_colliding_titles(spec: &mut Value) -> usize {
-    let components: BTreeMap<String, Value> = spec
+    let mut owners: BTreeMap<String, Value> = spec
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .map(|m| m.iter().map(|(k, v)| (pascal(k), v.clone())).collect())
@@ -908,10 +908,15 @@ fn drop_colliding_titles(spec: &mut Value) -> usize {
         let Some(title) = schema.get("title").and_then(Value::as_str) else {
             return;
         };
-        if let Some(component) = components.get(&pascal(title)) {
-            if component.as_object() != Some(&*schema) {
+        let name = pascal(title);
+        match owners.get(&name) {
+            Some(owner) if owner.as_object() == Some(&*schema) => {}
+            Some(_) => {
                 schema.shift_remove("title");
                 hits += 1;
+            }
+            None => {
+                owners.insert(name, Value::Object(schema.clone()));
             }
         }
     });
@@ -1193,12 +1198,14 @@ mod tests {
             "linode": {"title": "Linode", "type": "object", "properties": {"id": {}}},
             "other": {"type": "object", "properties": {
                 "inner": {"title": "Linode", "type": "object", "properties": {"label": {}}},
-                "fine": {"title": "Unique", "type": "object"}}}}}});
-        assert_eq!(drop_colliding_titles(&mut spec), 1);
+                "fine": {"title": "Unique", "type": "object"},
+                "twin": {"title": "Unique", "type": "object", "properties": {"x": {}}}}}}}});
+        assert_eq!(drop_colliding_titles(&mut spec), 2);
         let s = &spec["components"]["schemas"];
         assert_eq!(s["linode"]["title"], "Linode");
         assert!(s["other"]["properties"]["inner"].get("title").is_none());
         assert_eq!(s["other"]["properties"]["fine"]["title"], "Unique");
+        assert!(s["other"]["properties"]["twin"].get("title").is_none());
     }
 
     #[test]
