@@ -569,7 +569,8 @@ pub fn sign_parts_uncached(
     let _ = write!(authorization, "signature={signature}");
     SignedParts {
         authorization,
-        data_to_sign: String::from_utf8_lossy(&data_to_sign).into_owned(),
+        data_to_sign: String::from_utf8(data_to_sign)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
     }
 }
 
