@@ -1,4 +1,5 @@
 //! Integration tests of the akamai-sdk workspace: one binary, one module per area.
+mod contract;
 mod edgekv;
 mod edgerc;
 mod generated_types;

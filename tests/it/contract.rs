@@ -1,0 +1,560 @@
+//! Contract tests against Prism, a mock server that serves and validates the processed specs
+//! (`specs/<api>.json`, written by `cargo xtask pull`). Every operation of the SDK is sent to
+//! it: Prism checks the request against the spec (path, query, headers, body, security; an
+//! invalid request gets a 4xx) and answers with the spec's example (or one it builds from the
+//! schema's examples), which has to decode through the SDK's types.
+//!
+//! Prism is given the *wire view* of each processed spec (see [`wire_view`]): the processed
+//! spec is shaped for the code generator, and a few of its normalisation rules change what the
+//! API accepts or answers (one request media type per operation, raw bytes for operations
+//! with a body on one success status and none on another); the wire view restores those
+//! parts from what the normalisation keeps or from the upstream spec.
+//!
+//! Prism runs without `--errors`: an invalid request still gets a 4xx (and a `Violation:
+//! request` log line, which fails the test too), while an example answer that breaks its own
+//! schema (Linode's timestamps without a UTC offset under `format: date-time`) is still served
+//! instead of a 500, so that the SDK has to decode it; such answers are listed on stderr.
+//!
+//! Prism is installed with `npm install --prefix target/prism @stoplight/prism-cli@5` (or named
+//! by `PRISM_BIN`). Without it, or without the pulled specs, the tests are skipped with a
+//! message; when `CI` is set they fail instead.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use akamai_sdk::config::HttpConfig;
+use akamai_sdk::edgegrid::Credentials;
+use akamai_sdk::edgekv::{
+    DataAccessPolicy, EdgeKvClient, ItemValue, Network, NewToken, Permission, PostNamespaceBody,
+};
+use akamai_sdk::linode::{ChildAccountField, ChildAccountFilter, Euuid, LinodeClient, Order};
+use akamai_sdk::retry::RetryPolicy;
+use serde_json::{json, Value};
+
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(90);
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives in the workspace")
+        .to_path_buf()
+}
+
+fn prism_bin() -> PathBuf {
+    match std::env::var_os("PRISM_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => workspace_root().join("target/prism/node_modules/.bin/prism"),
+    }
+}
+
+/// The spec and the Prism binary, or `None` (after saying why) when the test has to be skipped
+/// outside CI. Panics in CI.
+fn prerequisites(api: &str) -> Option<(PathBuf, PathBuf)> {
+    let spec = workspace_root().join("specs").join(format!("{api}.json"));
+    let bin = prism_bin();
+    let mut missing = Vec::new();
+    if !spec.is_file() {
+        missing.push(format!(
+            "{} (run `cargo xtask pull --mirror <dir>`)",
+            spec.display()
+        ));
+    }
+    if !bin.is_file() {
+        missing.push(format!(
+            "{} (run `npm install --prefix target/prism @stoplight/prism-cli@5` or set PRISM_BIN)",
+            bin.display()
+        ));
+    }
+    if missing.is_empty() {
+        return Some((spec, bin));
+    }
+    let message = format!("contract test of {api} needs: {}", missing.join("; and "));
+    if std::env::var_os("CI").is_some() {
+        panic!("{message}");
+    }
+    eprintln!("\n*** SKIPPED: {message} ***\n");
+    None
+}
+
+/// A running `prism mock`, killed when dropped.
+struct Prism {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+impl Prism {
+    fn start(bin: &Path, spec: &Path) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = wire_view(spec, dir.path());
+        let log = dir.path().join("prism.log");
+        let out = File::create(&log).unwrap();
+        let err = out.try_clone().unwrap();
+        let port = free_port();
+        let child = Command::new(bin)
+            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .arg(&spec)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let mut prism = Prism {
+            child,
+            port,
+            log,
+            _dir: dir,
+        };
+        prism.wait_until_listening();
+        prism
+    }
+
+    fn wait_until_listening(&mut self) {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("prism exited with {status}:\n{}", self.log_text());
+            }
+            if self.log_text().contains("Prism is listening")
+                && TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < STARTUP_TIMEOUT,
+                "prism did not listen within {STARTUP_TIMEOUT:?}:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn uri(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The length of the log so far (to leave out the lines of an expected rejection).
+    fn log_len(&self) -> usize {
+        self.log_text().len()
+    }
+
+    /// The lines of Prism's log, outside `skip` byte ranges, that report a request it found
+    /// invalid or could not serve, and those reporting that its own answer breaks the spec.
+    fn findings(&self, skip: &[std::ops::Range<usize>]) -> (Vec<String>, Vec<String>) {
+        let text = self.log_text();
+        let mut request = Vec::new();
+        let mut response = Vec::new();
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            let start = at;
+            at += line.len();
+            if skip.iter().any(|r| r.contains(&start)) {
+                continue;
+            }
+            let line = line.trim();
+            if line.contains("Violation: response") {
+                response.push(line.to_owned());
+            } else if line.contains('✖') || line.contains('⚠') || line.contains("Violation") {
+                request.push(line.to_owned());
+            }
+        }
+        (request, response)
+    }
+}
+
+/// Writes the wire view of the processed spec `spec` into `dir`:
+///
+/// * responses that normalisation rule 8 turned into raw bytes (an operation answering with a
+///   body on one success status and without one on another: Linode grants, 200 or 204) get
+///   back their JSON schema, which the rule keeps under `x-original-schema`; a 204 next to
+///   them has no body.
+/// * `put-item` accepts `text/plain` besides `application/json`, as upstream says
+///   (normalisation rule 3 keeps one request media type for the generator; the SDK sends
+///   text items by hand).
+fn wire_view(spec: &Path, dir: &Path) -> PathBuf {
+    let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(spec).unwrap()).unwrap();
+    for item in spec["paths"].as_object_mut().unwrap().values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for op in item.values_mut() {
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            if !responses
+                .values()
+                .any(|r| r.get("x-original-schema").is_some())
+            {
+                continue;
+            }
+            for (code, response) in responses.iter_mut() {
+                let Some(response) = response.as_object_mut() else {
+                    continue;
+                };
+                if let Some(original) = response.get("x-original-schema").cloned() {
+                    response.insert(
+                        "content".into(),
+                        json!({"application/json": {"schema": original}}),
+                    );
+                } else if code == "204" {
+                    response.remove("content");
+                }
+            }
+        }
+        if let Some(content) = item
+            .get_mut("put")
+            .filter(|op| op["operationId"] == "put-item")
+            .and_then(|op| op.pointer_mut("/requestBody/content"))
+            .and_then(Value::as_object_mut)
+        {
+            content
+                .entry("text/plain")
+                .or_insert(json!({"schema": {"type": "string"}}));
+        }
+    }
+    let out = dir.join("wire.json");
+    std::fs::write(&out, serde_json::to_vec_pretty(&spec).unwrap()).unwrap();
+    out
+}
+
+fn http_config() -> HttpConfig {
+    HttpConfig::new()
+        .allow_insecure_loopback(true)
+        .with_retry(RetryPolicy::disabled())
+        .with_timeout(Duration::from_secs(30))
+}
+
+/// Collects the failed operations, so that one run reports all of them.
+#[derive(Default)]
+struct Outcomes {
+    failures: Vec<String>,
+    passed: usize,
+    /// Log ranges of the expected rejections.
+    skip: Vec<std::ops::Range<usize>>,
+}
+
+impl Outcomes {
+    fn check<T, E: std::fmt::Display>(&mut self, label: &str, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => {
+                self.passed += 1;
+                Some(value)
+            }
+            Err(e) => {
+                self.failures.push(format!("{label}: {e}"));
+                None
+            }
+        }
+    }
+
+    /// A request the spec does not allow yet, for the reason given: Prism has to reject it
+    /// (with a 4xx), so that this test notices when the spec starts allowing it. `since` is
+    /// the log length before the request.
+    fn rejected<T>(
+        &mut self,
+        label: &str,
+        prism: &Prism,
+        since: usize,
+        result: Result<T, akamai_sdk::Error>,
+    ) {
+        std::thread::sleep(Duration::from_millis(200));
+        self.skip.push(since..prism.log_len());
+        match result {
+            Err(e) if e.status().is_some_and(|s| s.is_client_error()) => self.passed += 1,
+            Err(e) => self.failures.push(format!(
+                "{label}: expected a rejection by the spec, got {e}"
+            )),
+            Ok(_) => self.failures.push(format!(
+                "{label}: the spec now allows this request; drop it from the expected rejections"
+            )),
+        }
+    }
+
+    /// An answer the SDK cannot decode because the spec's example breaks the spec's own schema
+    /// (`needle` names the field). Passes while the decoding fails at that field, and fails
+    /// once the example is fixed, so that the entry gets dropped.
+    fn spec_example_defect<T>(
+        &mut self,
+        label: &str,
+        needle: &str,
+        result: Result<T, akamai_sdk::Error>,
+    ) {
+        match result {
+            Err(akamai_sdk::Error::Decode(e)) if e.to_string().contains(needle) => {
+                self.passed += 1;
+            }
+            Err(e) => self.failures.push(format!("{label}: {e}")),
+            Ok(_) => self.failures.push(format!(
+                "{label}: the spec example at `{needle}` decodes now; check it as a normal \
+                 operation"
+            )),
+        }
+    }
+
+    /// Fails with every rejected operation and every request problem Prism logged.
+    fn finish(self, api: &str, prism: &Prism) {
+        // Prism writes its log asynchronously; give the last lines a moment.
+        std::thread::sleep(Duration::from_millis(300));
+        let (request_problems, response_problems) = prism.findings(&self.skip);
+        if !response_problems.is_empty() {
+            eprintln!(
+                "prism ({api}): its example answers break the spec here:\n  {}",
+                response_problems.join("\n  ")
+            );
+        }
+        let mut report = String::new();
+        if !self.failures.is_empty() {
+            writeln!(report, "operations that failed against the {api} spec:").unwrap();
+            for f in &self.failures {
+                writeln!(report, "  {f}").unwrap();
+            }
+        }
+        if !request_problems.is_empty() {
+            writeln!(report, "prism log:").unwrap();
+            for p in &request_problems {
+                writeln!(report, "  {p}").unwrap();
+            }
+        }
+        assert!(report.is_empty(), "{report}");
+        eprintln!("prism ({api}): {} operations passed", self.passed);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_linode_operations_match_the_spec() {
+    let Some((spec, bin)) = prerequisites("linode") else {
+        return;
+    };
+    let prism = tokio::task::spawn_blocking(move || Prism::start(&bin, &spec))
+        .await
+        .unwrap();
+    let parent = LinodeClient::builder()
+        .token("contract-parent-token")
+        .base_url(prism.uri())
+        .http_config(http_config())
+        .build()
+        .unwrap();
+    let mut o = Outcomes::default();
+
+    // The spec's example of `credit_card.last_four` is the number 1111 under `type: string`
+    // (the API sends a string): every answer holding an account breaks there.
+    const LAST_FOUR: &str = "credit_card.last_four";
+    o.spec_example_defect("GET /account", LAST_FOUR, parent.account().await);
+    o.check("GET /profile", parent.profile().await);
+    o.check("GET /profile/grants", parent.profile_grants().await);
+    o.check(
+        "GET /account/users/{username}/grants",
+        parent.user_grants("example-user").await,
+    );
+    o.spec_example_defect(
+        "GET /account/child-accounts",
+        LAST_FOUR,
+        parent.child_accounts().page(1).await,
+    );
+    let filter = ChildAccountFilter::new()
+        .contains(ChildAccountField::Company, "Acme")
+        .order_by(ChildAccountField::Company, Order::Asc);
+    o.spec_example_defect(
+        "GET /account/child-accounts (X-Filter, page_size 25)",
+        LAST_FOUR,
+        parent
+            .child_accounts()
+            .page_size(25)
+            .filter(&filter)
+            .page(1)
+            .await,
+    );
+    // The euuid of the spec's example child account.
+    let euuid: Euuid = "A1BC2DEF-34GH-567I-J890KLMN12O34P56".parse().unwrap();
+    o.spec_example_defect(
+        "GET /account/child-accounts/{euuid}",
+        LAST_FOUR,
+        parent.child_account(&euuid).await,
+    );
+    o.check(
+        "POST /account/child-accounts/{euuid}/token",
+        parent.create_proxy_token(&euuid).await,
+    );
+    let child = parent.child(euuid);
+    o.spec_example_defect("child: GET /account", LAST_FOUR, child.account().await);
+    o.check("child: GET /profile", child.profile().await);
+    o.check("child: GET /profile/grants", child.profile_grants().await);
+    o.check(
+        "child: GET /account/users/{username}/grants",
+        child.user_grants("example-user").await,
+    );
+    o.check(
+        "child: DELETE /profile/tokens/{tokenId}",
+        child.revoke().await,
+    );
+
+    o.finish("linode", &prism);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_edgekv_operations_match_the_spec() {
+    let Some((spec, bin)) = prerequisites("edgekv") else {
+        return;
+    };
+    let prism = tokio::task::spawn_blocking(move || Prism::start(&bin, &spec))
+        .await
+        .unwrap();
+    // The processed spec's paths start below its server URL (`https://{hostname}/edgekv/v1`),
+    // and Prism serves them from the root.
+    let c = EdgeKvClient::builder(credentials(prism.port))
+        .http_config(http_config())
+        .base_url(prism.uri())
+        .build()
+        .unwrap();
+    let switched = EdgeKvClient::builder(credentials(prism.port))
+        .http_config(http_config())
+        .base_url(prism.uri())
+        .account_switch_key("1-5C0YLB:1-8BYUX")
+        .build()
+        .unwrap();
+    let policy = DataAccessPolicy {
+        restrict_data_access: false,
+        allow_namespace_policy_override: true,
+    };
+    let mut o = Outcomes::default();
+
+    o.check("GET /initialize", c.initialization_status().await);
+    o.check("PUT /initialize (policy)", c.initialize(Some(policy)).await);
+    o.check("PUT /initialize (no policy)", c.initialize(None).await);
+    o.check("PUT /auth/database", c.set_data_access_policy(policy).await);
+    o.check("GET /auth/groups", c.auth_groups().await);
+    o.check("GET /auth/groups/{groupId}", c.auth_group(4284).await);
+    o.check(
+        "PUT /auth/namespaces/{namespaceId}",
+        c.reauthorize_namespace("marketing", 4284).await,
+    );
+    o.check(
+        "GET /networks/{network}/namespaces",
+        c.namespaces(Network::Staging).await,
+    );
+    o.check(
+        "GET /networks/{network}/namespaces (accountSwitchKey)",
+        switched.namespaces(Network::Production).await,
+    );
+    o.check(
+        "POST /networks/{network}/namespaces",
+        c.create_namespace(
+            Network::Staging,
+            &PostNamespaceBody {
+                namespace: "marketing".into(),
+                retention_in_seconds: 15_724_800,
+                group_id: 4284,
+                geo_location: Default::default(),
+                data_access_policy: None,
+            },
+        )
+        .await,
+    );
+    o.check(
+        "GET /networks/{network}/namespaces/{namespaceId}",
+        c.namespace(Network::Production, "marketing").await,
+    );
+    o.check(
+        "PUT /networks/{network}/namespaces/{namespaceId}",
+        c.update_namespace(Network::Staging, "marketing", 86400)
+            .await,
+    );
+    o.check(
+        "GET …/namespaces/{namespaceId}/groups",
+        c.namespace_groups(Network::Staging, "marketing").await,
+    );
+    let group = c.group(Network::Staging, "marketing", "countries");
+    o.check("GET …/groups/{groupId}", group.list(None).await);
+    o.check(
+        "GET …/groups/{groupId} (maxItems, sandboxId)",
+        c.group(Network::Staging, "marketing", "countries")
+            .sandbox("sb-1")
+            .list(Some(10))
+            .await,
+    );
+    o.check(
+        "PUT …/items/{itemId} (JSON)",
+        group
+            .put(
+                "US",
+                &ItemValue::json(&json!({"name": "United States", "currency": "$"})).unwrap(),
+            )
+            .await,
+    );
+    o.check(
+        "PUT …/items/{itemId} (text)",
+        group.put("greeting", &ItemValue::text("hello")).await,
+    );
+    // Items as bytes travel as `application/octet-stream`, which the spec does not list (it
+    // has `application/json` and `text/plain`).
+    let since = prism.log_len();
+    o.rejected(
+        "PUT …/items/{itemId} (bytes)",
+        &prism,
+        since,
+        group
+            .put("blob", &ItemValue::bytes(vec![0u8, 0xff, 0x10]))
+            .await,
+    );
+    o.check("GET …/items/{itemId}", group.get("US").await);
+    o.check("DELETE …/items/{itemId}", group.delete("US").await);
+    o.check(
+        "POST /tokens",
+        c.create_token(
+            &NewToken::new("my_token")
+                .namespace("default", [Permission::R, Permission::W, Permission::D])
+                .expiry("2030-12-31")
+                .restrict_to_edge_workers(["1234"]),
+        )
+        .await,
+    );
+    o.check("GET /tokens", c.tokens(false).await);
+    o.check("GET /tokens (includeExpired)", c.tokens(true).await);
+    o.check("GET /tokens/{tokenName}", c.token("my_token").await);
+    o.check(
+        "POST /tokens/{tokenName}/refresh",
+        c.refresh_token("my_token").await,
+    );
+    o.check(
+        "DELETE /tokens/{tokenName}",
+        c.delete_token("my_token").await,
+    );
+
+    o.finish("edgekv", &prism);
+}
+
+/// EdgeGrid credentials for the Prism host, so that requests are signed (Prism ignores the
+/// signature: the EdgeKV spec declares no security scheme).
+fn credentials(port: u16) -> Credentials {
+    Credentials::builder(
+        format!("127.0.0.1:{port}"),
+        "akab-contract-client-token",
+        "Y29udHJhY3QtY2xpZW50LXNlY3JldA==",
+        "akab-contract-access-token",
+    )
+    .build()
+    .unwrap()
+}
