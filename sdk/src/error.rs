@@ -96,6 +96,10 @@ pub enum Error {
     /// The client is misconfigured (base URL, credentials file, HTTP client settings).
     #[error("configuration error: {0}")]
     Config(#[from] ConfigError),
+    /// The EdgeGrid credentials (`.edgerc` or environment) are missing or malformed; the
+    /// error names the file, section, key and line, never a secret.
+    #[error(transparent)]
+    Credentials(#[from] crate::edgegrid::CredentialsError),
     /// The request could not be signed. The message never contains a secret.
     #[error("request signing failed: {0}")]
     Signing(String),
@@ -221,7 +225,9 @@ impl Error {
             Self::Api(api) => Some(api.status),
             Self::Decode(decode) => decode.status,
             Self::Transport(e) | Self::Timeout(e) => e.status(),
-            Self::Config(_) | Self::Signing(_) | Self::InvalidInput(_) => None,
+            Self::Config(_) | Self::Credentials(_) | Self::Signing(_) | Self::InvalidInput(_) => {
+                None
+            }
         }
     }
 
@@ -261,7 +267,11 @@ impl Error {
             Self::Transport(e) => !e.is_builder(),
             Self::Timeout(_) => true,
             Self::Api(api) => is_retryable_status(api.status),
-            Self::Decode(_) | Self::Config(_) | Self::Signing(_) | Self::InvalidInput(_) => false,
+            Self::Decode(_)
+            | Self::Config(_)
+            | Self::Credentials(_)
+            | Self::Signing(_)
+            | Self::InvalidInput(_) => false,
         }
     }
 

@@ -139,7 +139,7 @@ impl fmt::Debug for EdgeKvClient {
 }
 
 fn credentials_error(e: CredentialsError) -> Error {
-    Error::Config(ConfigError::Invalid(e.to_string()))
+    Error::Credentials(e)
 }
 
 impl EdgeKvClient {
