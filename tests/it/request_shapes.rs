@@ -19,11 +19,12 @@ use akamai_sdk::config::HttpConfig;
 use akamai_sdk::edgegrid::{Credentials, EdgeGridSigner, Timestamp};
 use akamai_sdk::edgekv::{
     DataAccessPolicy, EdgeKvClient, EdgeKvClientBuilder, ItemValue, Network, NewToken, Permission,
-    PostNamespaceBody,
+    PostNamespaceBody, WaitOptions,
 };
 use akamai_sdk::linode::{ChildAccountField, ChildAccountFilter, Euuid, LinodeClient, Order};
 use akamai_sdk::retry::RetryPolicy;
 use edgegrid_verifier::{parse_authorization, BadlySigned, Verifier};
+use futures::StreamExt;
 use serde_json::{json, Value};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -212,7 +213,7 @@ fn linode_routes() -> Routes {
         (
             "GET",
             "/account/child-accounts".into(),
-            ok(json!({"data": [child.clone()], "page": 2, "pages": 2, "results": 26})),
+            ok(json!({"data": [child.clone()], "page": 1, "pages": 2, "results": 2})),
         ),
         ("GET", format!("/account/child-accounts/{EUUID}"), ok(child)),
         ("POST", "/token".into(), ok(token)),
@@ -235,6 +236,14 @@ fn linode_routes() -> Routes {
 #[tokio::test]
 async fn request_shape_snapshot_linode() {
     let server = MockServer::start().await;
+    let child: Value = serde_json::from_str(CHILD_ACCOUNT).unwrap();
+    Mock::given(wiremock::matchers::path("/v4/account/child-accounts"))
+        .and(wiremock::matchers::query_param("page", "2"))
+        .respond_with(ok(
+            json!({"data": [child], "page": 2, "pages": 2, "results": 2}),
+        ))
+        .mount(&server)
+        .await;
     Mock::given(wiremock::matchers::any())
         .respond_with(linode_routes())
         .mount(&server)
@@ -266,6 +275,14 @@ async fn request_shape_snapshot_linode() {
     parent.child_accounts().page(1).await.unwrap();
     rec.take("child accounts: first page, default size, no filter")
         .await;
+    let all: Vec<_> = parent
+        .child_accounts()
+        .page_size(50)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(all.len(), 2);
+    rec.take("child accounts: stream of two pages").await;
     let filter = ChildAccountFilter::new()
         .contains(ChildAccountField::Company, "Acme \"EU\"")
         .or([
@@ -469,6 +486,12 @@ async fn request_shape_snapshot_edgekv() {
     rec.take("initialize: with a data access policy").await;
     c.initialize(None).await.unwrap();
     rec.take("initialize: without a policy").await;
+    assert!(c
+        .initialize_and_wait(Some(policy), WaitOptions::new())
+        .await
+        .unwrap()
+        .is_ready());
+    rec.take("initialize and wait: already initialized").await;
     c.set_data_access_policy(policy).await.unwrap();
     rec.take("auth: set the data access policy").await;
     c.auth_groups().await.unwrap();
@@ -562,6 +585,13 @@ async fn request_shape_snapshot_edgekv() {
     rec.take("tokens: list including expired ones").await;
     c.token("my_token").await.unwrap();
     rec.take("tokens: get").await;
+    assert!(c
+        .wait_for_token("my_token", WaitOptions::new())
+        .await
+        .unwrap()
+        .is_ready());
+    rec.take("tokens: wait for activation (already active)")
+        .await;
     c.refresh_token("my_token").await.unwrap();
     rec.take("tokens: refresh").await;
     c.delete_token("my_token").await.unwrap();
