@@ -1256,9 +1256,10 @@ async fn client_construction_checks_the_base_url_and_hides_secrets() {
         .build()
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err}");
-    // A missing .edgerc is a configuration error naming the file, not a panic.
+    // A missing .edgerc is a credentials error naming the file, not a panic.
     let err = EdgeKvClient::from_edgerc("/nonexistent/.edgerc", "default").unwrap_err();
-    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert!(matches!(err, Error::Credentials(_)), "{err}");
+    assert!(err.to_string().contains("/nonexistent/.edgerc"), "{err}");
     assert_eq!("Staging".parse::<Network>().unwrap(), Network::Staging);
     assert!("prod".parse::<Network>().is_err());
 }

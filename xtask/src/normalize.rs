@@ -79,6 +79,12 @@ pub(crate) const RULES: &[Rule] = &[
         name: "hoist-response-schemas",
         apply: hoist_response_schemas,
     },
+    // Inline copies of the schemas just hoisted (Linode repeats `NodeBalancer` in several
+    // responses) now have a component to refer to.
+    Rule {
+        name: "ref-equal-hoisted-components",
+        apply: ref_equal_components,
+    },
     Rule {
         name: "drop-colliding-titles",
         apply: drop_colliding_titles,

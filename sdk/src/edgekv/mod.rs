@@ -65,6 +65,6 @@ pub use wait::{WaitOptions, WaitOutcome, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIM
 /// The generated EdgeKV types (request bodies and responses).
 pub use akamai_sdk_generated::edgekv::types;
 pub use types::{
-    AuthGroup, AuthGroupsGroupsItem, Initialize, InitializeAccountStatus, Namespace,
-    NamespacesNamespacesItem, PostNamespaceBody,
+    AuthGroup, Initialize, InitializeAccountStatus, Namespace, NamespacesNamespacesItem,
+    PostNamespaceBody,
 };

@@ -153,7 +153,7 @@ impl EdgeKvClient {
     }
 
     /// Lists the access groups with EdgeKV capabilities (`GET /auth/groups`).
-    pub async fn auth_groups(&self) -> Result<Vec<types::AuthGroupsGroupsItem>> {
+    pub async fn auth_groups(&self) -> Result<Vec<types::AuthGroup>> {
         let groups = self
             .runtime()
             .call(GET_AUTH_GROUPS, || self.raw().get_groups(self.ask()))
