@@ -85,6 +85,8 @@ struct Prism {
     child: Child,
     port: u16,
     log: PathBuf,
+    /// The wire view Prism serves.
+    spec: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -122,6 +124,7 @@ impl Prism {
             child,
             port,
             log,
+            spec,
             _dir: dir,
         };
         prism.wait_until_listening();
@@ -557,4 +560,146 @@ fn credentials(port: u16) -> Credentials {
     )
     .build()
     .unwrap()
+}
+
+/// A concrete value for a path parameter: its schema's example, else the first enum value,
+/// else the parameter's example, else a placeholder of its type.
+fn path_value(spec: &Value, parameter: &Value) -> String {
+    let mut schema = &parameter["schema"];
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        schema = spec
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or(&Value::Null);
+    }
+    // Parameter-level examples of the EdgeKV spec are `{{placeholders}}`: prefer the schema's.
+    let value = schema
+        .get("example")
+        .or_else(|| schema.pointer("/enum/0"))
+        .or_else(|| parameter.get("example"));
+    match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None if schema["type"] == "integer" => "1".to_owned(),
+        None => "example".to_owned(),
+    }
+}
+
+/// Every error response of the operations (those with a request body are sent their spec's
+/// example body), as Prism serves it when asked for that status (`Prefer: code=…`), goes through the SDK's error-body parser and
+/// comes out typed: a Linode error list or an Akamai problem, never raw text or other JSON.
+async fn error_examples_are_typed(api: &str, expect_linode: bool) {
+    use akamai_sdk::error::ErrorBody;
+    use akamai_sdk::generated::reqwest;
+
+    let Some((spec, bin)) = prerequisites(api) else {
+        return;
+    };
+    let prism = tokio::task::spawn_blocking(move || Prism::start(&bin, &spec))
+        .await
+        .unwrap();
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(&prism.spec).unwrap()).unwrap();
+    let http = reqwest::Client::new();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (template, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+                continue;
+            };
+            // A request body is the spec's own example (operations without one are left out).
+            let body = match op.get("requestBody") {
+                None => None,
+                Some(body) => match body.pointer("/content/application~1json/example") {
+                    Some(example) => Some(example.to_string()),
+                    None => continue,
+                },
+            };
+            let parameters: Vec<&Value> = item
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .chain(op.get("parameters").and_then(Value::as_array))
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .collect();
+            let mut path = template.clone();
+            for parameter in parameters {
+                let name = parameter["name"].as_str().unwrap();
+                path = path.replace(&format!("{{{name}}}"), &path_value(&spec, parameter));
+            }
+            for (code, response) in responses {
+                let status = match code.as_str() {
+                    "4XX" => "400",
+                    "5XX" => "500",
+                    c if c.starts_with('4') || c.starts_with('5') => c,
+                    _ => continue,
+                };
+                // Rule 8's status bodies (EdgeKV `GET /initialize` answers 404 with an
+                // `Initialize` document) are not error bodies.
+                if response.pointer("/content/application~1json").is_none()
+                    || response.get("x-original-schema").is_some()
+                {
+                    continue;
+                }
+                let label = format!("{} {template} {code}", method.to_uppercase());
+                let request = http
+                    .request(
+                        reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                        format!("{}{path}", prism.uri()),
+                    )
+                    .header("authorization", "Bearer contract-token")
+                    .header("prefer", format!("code={status}"));
+                let request = match &body {
+                    Some(body) => request
+                        .header("content-type", "application/json")
+                        .body(body.clone()),
+                    None => request,
+                };
+                let answer = match request.send().await {
+                    Ok(answer) => answer,
+                    Err(e) => {
+                        failures.push(format!("{label}: {e}"));
+                        continue;
+                    }
+                };
+                let got = answer.status().as_u16().to_string();
+                let content_type = answer
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let bytes = answer.bytes().await.unwrap_or_default();
+                if got != status {
+                    failures.push(format!(
+                        "{label} ({path}): Prism answered {got}: {}",
+                        String::from_utf8_lossy(&bytes)
+                    ));
+                    continue;
+                }
+                checked += 1;
+                match ErrorBody::parse(content_type.as_deref(), &bytes, true) {
+                    ErrorBody::Linode(errors) if expect_linode && !errors.is_empty() => {}
+                    ErrorBody::Problem(problem) if !expect_linode && problem.status.is_some() => {}
+                    other => failures.push(format!("{label}: parsed as {other:?}")),
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "error examples of {api}:\n  {}",
+        failures.join("\n  ")
+    );
+    assert!(checked > 0, "no error example of {api} was checked");
+    eprintln!("prism ({api}): {checked} error examples parsed as typed errors");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_linode_error_examples_are_typed() {
+    error_examples_are_typed("linode", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_edgekv_error_examples_are_typed() {
+    error_examples_are_typed("edgekv", false).await;
 }
