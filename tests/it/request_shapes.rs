@@ -1,7 +1,9 @@
 //! Request-shape snapshots: every operation of the SDK sends its request to a loopback server,
 //! and the requests (method, path, sorted query, headers, body) are compared with the reviewed
-//! snapshots in `snapshots/`. A change of the generated code or of the SDK that alters what
-//! goes over the wire shows up here as a snapshot diff (`cargo xtask update` runs these tests).
+//! snapshots in `snapshots/`. JSON (bodies, `X-Filter`) is shown with sorted keys, so the
+//! snapshots do not depend on the key order serde_json keeps. A change of the generated code or
+//! of the SDK that alters what goes over the wire shows up here as a snapshot diff (`cargo
+//! xtask update` runs these tests).
 //!
 //! Volatile values are redacted: bearer tokens become the name of the token used, and the
 //! EdgeGrid `Authorization` header keeps its layout with every value replaced, after the
@@ -104,6 +106,9 @@ fn render(request: &Request, redact_authorization: fn(&Request) -> String) -> St
         .map(|(name, value)| {
             let value = if name.as_str() == "authorization" {
                 redact_authorization(request)
+            } else if name.as_str() == "x-filter" {
+                let filter: Value = serde_json::from_slice(value.as_bytes()).unwrap();
+                ascii_json(&sorted(filter))
             } else {
                 String::from_utf8_lossy(value.as_bytes()).into_owned()
             };
@@ -115,6 +120,37 @@ fn render(request: &Request, redact_authorization: fn(&Request) -> String) -> St
         writeln!(out, "{name}: {value}").unwrap();
     }
     out.push_str(&render_body(request));
+    out
+}
+
+/// `value` with the keys of every object in sorted order, whether or not serde_json keeps
+/// insertion order (its `preserve_order` feature, which another crate of the workspace may
+/// switch on). JSON bodies and `X-Filter` are rendered this way.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+/// Compact JSON with every non-ASCII character escaped as `\uXXXX`, as header values travel.
+fn ascii_json(value: &Value) -> String {
+    let mut out = String::new();
+    for c in serde_json::to_string(value).unwrap().chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(out, "\\u{unit:04x}").unwrap();
+            }
+        }
+    }
     out
 }
 
@@ -133,7 +169,7 @@ fn render_body(request: &Request) -> String {
         return format!(
             "body (JSON, {} bytes):\n{}\n",
             body.len(),
-            serde_json::to_string_pretty(&value).unwrap()
+            serde_json::to_string_pretty(&sorted(value)).unwrap()
         );
     }
     match std::str::from_utf8(body) {
