@@ -385,6 +385,17 @@ fn drift_of(api: &str, change: impl FnOnce(&[u8]) -> Vec<u8>) -> Option<Drift> {
 /// The pointer of the `application/json` 200 schema of Get a group (`AuthGroup`).
 const AUTH_GROUP: &str =
     "/paths/~1auth~1groups~1{groupId}/get/responses/200/content/application~1json/schema";
+/// The list of auth groups carries its own inline copy of the auth group schema (upstream
+/// bundles one file into both places), so a change to the auth group changes both.
+const AUTH_GROUP_IN_LIST: &str =
+    "/paths/~1auth~1groups/get/responses/200/content/application~1json/schema/properties/groups/items";
+
+/// Applies `change` to every copy of the auth group schema.
+fn each_auth_group(doc: &mut Value, change: impl Fn(&mut Value)) {
+    for pointer in [AUTH_GROUP, AUTH_GROUP_IN_LIST] {
+        change(at(doc, pointer));
+    }
+}
 
 fn at<'a>(doc: &'a mut Value, pointer: &str) -> &'a mut Value {
     doc.pointer_mut(pointer)
@@ -538,8 +549,10 @@ fn drift_operation_removed() {
 fn drift_response_field_added() {
     let Some(drift) = edgekv_drift(
         |doc| {
-            at(doc, AUTH_GROUP)["properties"]["description"] =
-                json!({"type": "string", "description": "What the group is for."});
+            each_auth_group(doc, |schema| {
+                schema["properties"]["description"] =
+                    json!({"type": "string", "description": "What the group is for."});
+            });
         },
         &["+ field AuthGroup.description: string"],
     ) else {
@@ -557,16 +570,17 @@ fn drift_response_field_added() {
 fn drift_response_field_removed() {
     let Some(drift) = edgekv_drift(
         |doc| {
-            let schema = at(doc, AUTH_GROUP);
-            schema["properties"]
-                .as_object_mut()
-                .expect("properties")
-                .remove("groupName")
-                .expect("groupName");
-            schema["required"]
-                .as_array_mut()
-                .expect("required")
-                .retain(|name| name != "groupName");
+            each_auth_group(doc, |schema| {
+                schema["properties"]
+                    .as_object_mut()
+                    .expect("properties")
+                    .remove("groupName")
+                    .expect("groupName");
+                schema["required"]
+                    .as_array_mut()
+                    .expect("required")
+                    .retain(|name| name != "groupName");
+            });
         },
         &["- field AuthGroup.groupName"],
     ) else {
@@ -583,7 +597,11 @@ fn drift_response_field_removed() {
 #[test]
 fn drift_response_field_retyped() {
     let Some(drift) = edgekv_drift(
-        |doc| at(doc, AUTH_GROUP)["properties"]["groupId"] = json!({"type": "string"}),
+        |doc| {
+            each_auth_group(doc, |schema| {
+                schema["properties"]["groupId"] = json!({"type": "string"});
+            });
+        },
         &["~ field AuthGroup.groupId: integer -> string"],
     ) else {
         return;
@@ -604,10 +622,12 @@ fn drift_response_field_retyped() {
 fn drift_enum_value_added() {
     let Some(drift) = edgekv_drift(
         |doc| {
-            at(doc, AUTH_GROUP)["properties"]["capabilities"]["items"]["enum"]
-                .as_array_mut()
-                .expect("an enum")
-                .push(json!("PURGE_DATA"));
+            each_auth_group(doc, |schema| {
+                schema["properties"]["capabilities"]["items"]["enum"]
+                    .as_array_mut()
+                    .expect("an enum")
+                    .push(json!("PURGE_DATA"));
+            });
         },
         &["+ enum value AuthGroup.capabilities[]: PURGE_DATA"],
     ) else {
@@ -686,10 +706,12 @@ fn drift_parameter_made_required() {
 fn drift_response_field_made_optional() {
     let Some(drift) = edgekv_drift(
         |doc| {
-            at(doc, AUTH_GROUP)["required"]
-                .as_array_mut()
-                .expect("required")
-                .retain(|name| name != "groupName");
+            each_auth_group(doc, |schema| {
+                schema["required"]
+                    .as_array_mut()
+                    .expect("required")
+                    .retain(|name| name != "groupName");
+            });
         },
         &["~ field AuthGroup.groupName is now optional"],
     ) else {

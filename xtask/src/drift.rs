@@ -525,7 +525,7 @@ mod tests {
         t["c"] = json!({"type": "boolean"});
         t["b"] = json!({"type": "string"});
         t["s"]["enum"] = json!(["X", "Y", "Z"]);
-        t.as_object_mut().unwrap().shift_remove("a");
+        t.as_object_mut().unwrap().remove("a");
         let text = diff(&base(), &new).render("x");
         for expected in [
             "+ operation post-u (POST /u)",

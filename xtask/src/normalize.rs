@@ -298,7 +298,7 @@ fn default_response_as_error_ranges(spec: &mut Value) -> usize {
         if !has_success {
             return;
         }
-        if let Some(default) = responses.shift_remove("default") {
+        if let Some(default) = responses.remove("default") {
             for range in ["4XX", "5XX"] {
                 responses.entry(range).or_insert_with(|| default.clone());
             }
@@ -315,7 +315,7 @@ fn problem_json_as_json(spec: &mut Value) -> usize {
     for_each_response(spec, |_, _, response| {
         if let Some(Value::Object(content)) = response.get_mut("content") {
             if !content.contains_key("application/json") {
-                if let Some(media) = content.shift_remove("application/problem+json") {
+                if let Some(media) = content.remove("application/problem+json") {
                     content.insert("application/json".into(), media);
                     hits += 1;
                 }
@@ -339,7 +339,7 @@ fn schemaless_json_as_raw(spec: &mut Value) -> usize {
                 .get("application/json")
                 .is_some_and(|m| m.get("schema").is_none());
             if schemaless {
-                content.shift_remove("application/json");
+                content.remove("application/json");
                 content.insert("application/octet-stream".into(), raw_media());
                 hits += 1;
             }
@@ -392,7 +392,7 @@ fn binary_request_bodies(spec: &mut Value) -> usize {
             .cloned()
             .collect();
         for media in foreign {
-            content.shift_remove(&media);
+            content.remove(&media);
             content
                 .entry("application/octet-stream")
                 .or_insert_with(raw_media);
@@ -434,7 +434,7 @@ fn drop_untyped_branches(spec: &mut Value) -> usize {
                     })
                 });
             if untyped {
-                schema.shift_remove(key);
+                schema.remove(key);
                 hits += 1;
             }
         }
@@ -468,7 +468,7 @@ fn drop_additional_properties_false(spec: &mut Value) -> usize {
     let mut hits = 0;
     for_each_schema(spec, &mut |schema| {
         if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
-            schema.shift_remove("additionalProperties");
+            schema.remove("additionalProperties");
             hits += 1;
         }
     });
@@ -490,7 +490,7 @@ fn drop_misplaced_format(spec: &mut Value) -> usize {
             _ => false,
         };
         if !keep {
-            schema.shift_remove("format");
+            schema.remove("format");
             hits += 1;
         }
     });
@@ -561,7 +561,7 @@ fn opaque_string_formats(spec: &mut Value) -> usize {
             .and_then(Value::as_str)
             .is_some_and(|f| OPAQUE_FORMATS.contains(&f))
         {
-            schema.shift_remove("format");
+            schema.remove("format");
             hits += 1;
         }
     });
@@ -620,8 +620,8 @@ fn shared_parameter_enums(spec: &mut Value) -> usize {
         let mut shape = schema.clone();
         if let Some(m) = shape.as_object_mut() {
             // Parameter-specific bits stay on the parameter's reference site.
-            m.shift_remove("default");
-            m.shift_remove("example");
+            m.remove("default");
+            m.remove("example");
         }
         schemas_to_add.entry(component.clone()).or_insert(shape);
         p["schema"] = json!({ "$ref": format!("#/components/schemas/{component}") });
@@ -918,7 +918,7 @@ fn drop_colliding_titles(spec: &mut Value) -> usize {
         match owners.get(&name) {
             Some(owner) if owner.as_object() == Some(&*schema) => {}
             Some(_) => {
-                schema.shift_remove("title");
+                schema.remove("title");
                 hits += 1;
             }
             None => {
@@ -1173,7 +1173,7 @@ mod tests {
         let schemas = spec["components"]["schemas"].as_object().unwrap();
         assert_eq!(
             schemas.keys().collect::<Vec<_>>(),
-            ["GetAResponse", "GetAError4XX", "Thing"]
+            ["GetAError4XX", "GetAResponse", "Thing"]
         );
         assert_eq!(
             spec["paths"]["/b"]["get"]["responses"]["4XX"]["content"]["application/json"]["schema"]
@@ -1195,7 +1195,7 @@ mod tests {
             .keys()
             .cloned()
             .collect();
-        assert_eq!(names, ["linode", "Linode2"]);
+        assert_eq!(names, ["Linode2", "linode"]);
     }
 
     #[test]

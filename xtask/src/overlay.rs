@@ -84,7 +84,7 @@ fn remove(spec: &mut Value, pointer: &str) -> Result<()> {
     let key = last.replace("~1", "/").replace("~0", "~");
     match spec.pointer_mut(parent) {
         Some(Value::Object(map)) => {
-            map.shift_remove(&key);
+            map.remove(&key);
         }
         Some(Value::Array(items)) => {
             let index: usize = key.parse()?;
