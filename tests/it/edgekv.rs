@@ -3,9 +3,6 @@
 //! request shapes of every operation, items as text, JSON and bytes, id encoding, the
 //! initialization and token waiters, `edgekv_tokens.js`, the spec's error examples, retries.
 
-#[path = "support/edgegrid.rs"]
-mod edgegrid_verifier;
-
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
@@ -22,12 +19,14 @@ use akamai_sdk::edgekv::{
 use akamai_sdk::error::ErrorBody;
 use akamai_sdk::retry::{RetryPolicy, Sleeper};
 use akamai_sdk::Error;
-use edgegrid_verifier::{parse_authorization, BadlySigned, Verifier};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::support::edgegrid::{parse_authorization, BadlySigned, Verifier};
+use crate::support::logs;
 
 const CLIENT_TOKEN: &str = "akab-client-token-ekv-7c1d";
 const CLIENT_SECRET: &str = "ZWRnZWt2LWNsaWVudC1zZWNyZXQtOWYyYQ==";
@@ -1264,38 +1263,9 @@ async fn client_construction_checks_the_base_url_and_hides_secrets() {
     assert!("prod".parse::<Network>().is_err());
 }
 
-/// A log sink for one test.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_in_trace_logs() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = logs::capture();
 
     let f = fixture_with(retrying(), None).await;
     let secret_value = "legacy-S3cr3t-Value-in-logs";
@@ -1340,7 +1310,7 @@ async fn no_secret_in_trace_logs() {
     file.merge_token(&token).unwrap();
     tracing::info!(?token, ?file, "merged");
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     assert!(logs.contains("put-item"), "{logs}");
     assert!(logs.contains("get-token"), "{logs}");
     for secret in ["S3cr3t", CLIENT_SECRET, ACCESS_TOKEN] {

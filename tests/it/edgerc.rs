@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use akamai_sdk::edgegrid::{Credentials, CredentialsError, DEFAULT_MAX_BODY};
 use secrecy::ExposeSecret;
@@ -402,27 +401,6 @@ fn tokens_with_blanks_are_rejected() {
     );
 }
 
-/// Collects what `tracing` writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     let mut f = std::fs::File::create(&path).unwrap();
@@ -435,39 +413,34 @@ fn files_are_read_and_world_readable_ones_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     let (text, _) = sample("python/sample_edgerc");
     let path = write_file(dir.path(), "edgerc", &text);
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-
+    // The warning is logged on this test's thread, so its capture buffer receives it.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        const WARNING: &str = "readable by group or others";
+        let captured = crate::support::logs::capture();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        tracing::subscriber::with_default(subscriber, || {
-            Credentials::from_edgerc(&path, "default").unwrap();
-        });
-        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        assert!(
-            log.contains("WARN") && log.contains("readable by group or others"),
-            "{log}"
-        );
-        assert!(log.contains(&path.display().to_string()), "{log}");
+        Credentials::from_edgerc(&path, "default").unwrap();
+        let log = captured.text();
+        let warning = log
+            .lines()
+            .find(|line| line.contains(WARNING))
+            .unwrap_or_else(|| panic!("no warning about a 0644 file in {log}"));
+        assert!(warning.contains("WARN"), "{warning}");
+        assert!(warning.contains(&path.display().to_string()), "{warning}");
+        assert!(warning.contains("mode=644"), "{warning}");
         assert!(!log.contains(SECRET), "{log}");
 
-        captured.0.lock().unwrap().clear();
+        captured.clear();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(captured.clone())
-            .finish();
-        tracing::subscriber::with_default(subscriber, || {
-            Credentials::from_edgerc(&path, "default").unwrap();
-        });
-        assert!(captured.0.lock().unwrap().is_empty());
+        Credentials::from_edgerc(&path, "default").unwrap();
+        let log = captured.text();
+        assert!(
+            !log.contains(WARNING),
+            "a 0600 file was warned about: {log}"
+        );
+        assert!(!log.contains(SECRET), "{log}");
     }
-    #[cfg(not(unix))]
-    drop((subscriber, captured));
 
     let err = Credentials::from_edgerc(dir.path().join("absent"), "default").unwrap_err();
     assert!(matches!(err, CredentialsError::Read { .. }));

@@ -2,10 +2,9 @@
 //! X-Filter, proxy-token minting, renewal and revocation, credential separation, error bodies,
 //! timeouts, decoding of live-shaped JSON, and that no token reaches Debug output or logs.
 
-use std::io::Write;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use akamai_sdk::config::HttpConfig;
@@ -25,6 +24,8 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::support::logs;
 
 const PARENT_TOKEN: &str = "parent-Tok3n-7f9c2e51a0";
 const CHILD_TOKEN_1: &str = "child-Tok3n-one-4b1d";
@@ -831,43 +832,9 @@ async fn child_account_access_is_checked_with_typed_errors() {
     );
 }
 
-/// A `tracing` writer that keeps everything written.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_token_in_debug_output_or_trace_logs() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = logs::capture();
 
     let server = MockServer::start().await;
     mount_pages(&server, &[25, 3], 25).await;

@@ -8,4 +8,5 @@ mod request_shapes;
 mod runtime;
 mod signing;
 mod spec_drift;
+mod support;
 mod surface;

@@ -10,11 +10,6 @@
 //! signature has been checked by the independent verifier of `support/edgegrid.rs` and the
 //! timestamp and nonce have been checked against the fixed clock and nonce of the signer.
 
-// The EdgeKV tests include the same verifier file; each module keeps its own copy.
-#[allow(clippy::duplicate_mod)]
-#[path = "support/edgegrid.rs"]
-mod edgegrid_verifier;
-
 use std::fmt::Write as _;
 
 use akamai_sdk::config::HttpConfig;
@@ -25,10 +20,11 @@ use akamai_sdk::edgekv::{
 };
 use akamai_sdk::linode::{ChildAccountField, ChildAccountFilter, Euuid, LinodeClient, Order};
 use akamai_sdk::retry::RetryPolicy;
-use edgegrid_verifier::{parse_authorization, BadlySigned, Verifier};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::support::edgegrid::{parse_authorization, BadlySigned, Verifier};
 
 const PARENT_TOKEN: &str = "parent-Tok3n-shapes-5e21";
 const PROXY_TOKEN: &str = "proxy-Tok3n-shapes-0c77";

@@ -3,7 +3,6 @@
 //! secret reaches `Debug` output or logs.
 
 use std::future::Future;
-use std::io::Write;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +21,8 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::logs::capture;
 
 /// Records the waits instead of sleeping.
 #[derive(Clone, Debug, Default)]
@@ -710,58 +711,6 @@ async fn http_base_urls_need_loopback_and_the_opt_in() {
     assert_eq!(got["ok"], 1);
     let user_agent = &server.received_requests().await.unwrap()[0].headers["user-agent"];
     assert!(user_agent.to_str().unwrap().starts_with("akamai-sdk/"));
-}
-
-/// A tracing writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-thread_local! {
-    /// Where the events of the current test thread go.
-    static CAPTURE: std::cell::RefCell<Option<Buffer>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Writes into the current thread's capture buffer, if it has one.
-struct ThreadWriter;
-
-impl Write for ThreadWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        CAPTURE.with(|capture| {
-            if let Some(buffer) = capture.borrow().as_ref() {
-                buffer.0.lock().unwrap().extend_from_slice(bytes);
-            }
-        });
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Captures, at TRACE, everything logged on this test's thread (the `#[tokio::test]` runtime
-/// runs the whole test on it). One global subscriber serves all tests: scoped subscribers
-/// race with each other when tests run in parallel.
-fn capture() -> Buffer {
-    static INIT: std::sync::Once = std::sync::Once::new();
-    INIT.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-            .with_ansi(false)
-            .with_writer(|| ThreadWriter)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
-    });
-    let buffer = Buffer::default();
-    CAPTURE.with(|capture| *capture.borrow_mut() = Some(buffer.clone()));
-    buffer
 }
 
 #[tokio::test]
