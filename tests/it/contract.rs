@@ -350,12 +350,16 @@ async fn contract_linode_operations_match_the_spec() {
         "GET /account/users/{username}/grants",
         parent.user_grants("example-user").await,
     );
-    o.check("GET /account/child-accounts", parent.child_accounts().page(1).await,
+    o.check(
+        "GET /account/child-accounts",
+        parent.child_accounts().page(1).await,
     );
     let filter = ChildAccountFilter::new()
         .contains(ChildAccountField::Company, "Acme")
         .order_by(ChildAccountField::Company, Order::Asc);
-    o.check("GET /account/child-accounts (X-Filter, page_size 25)", parent
+    o.check(
+        "GET /account/child-accounts (X-Filter, page_size 25)",
+        parent
             .child_accounts()
             .page_size(25)
             .filter(&filter)
@@ -364,7 +368,9 @@ async fn contract_linode_operations_match_the_spec() {
     );
     // The euuid of the spec's example child account.
     let euuid: Euuid = "A1BC2DEF-34GH-567I-J890KLMN12O34P56".parse().unwrap();
-    o.check("GET /account/child-accounts/{euuid}", parent.child_account(&euuid).await,
+    o.check(
+        "GET /account/child-accounts/{euuid}",
+        parent.child_account(&euuid).await,
     );
     o.check(
         "POST /account/child-accounts/{euuid}/token",
