@@ -33,7 +33,9 @@ use std::sync::Arc;
     unreachable_pub,
     rust_2018_idioms,
     clippy::all,
-    clippy::pedantic
+    clippy::pedantic,
+    // Upstream descriptions indent sample values, which rustdoc reads as code blocks.
+    rustdoc::invalid_rust_codeblocks
 )]
 pub mod edgekv;
 #[cfg(feature = "linode")]
@@ -44,7 +46,9 @@ pub mod edgekv;
     unreachable_pub,
     rust_2018_idioms,
     clippy::all,
-    clippy::pedantic
+    clippy::pedantic,
+    // Upstream descriptions indent sample values, which rustdoc reads as code blocks.
+    rustdoc::invalid_rust_codeblocks
 )]
 pub mod linode;
 

@@ -744,10 +744,10 @@ Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
     pub struct AddedGetChildAccounts200 {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ChildAccount>,
-        ///__Read-only__ The current [page](ref:pagination).
+        ///__Read-only__ The current page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub page: ::std::option::Option<i64>,
-        ///__Read-only__ The total number of [pages](ref:pagination).
+        ///__Read-only__ The total number of pages.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pages: ::std::option::Option<i64>,
         ///__Read-only__ The total number of results.
@@ -1445,7 +1445,7 @@ __Note__. If this is a US military address, use state abbreviations (AA, AE, AP)
         ///The field in the request that caused this error. This may be a path, separated by periods in the case of nested fields. In some cases this may come back as `null` if the error is not specific to any single element of the request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field: ::std::option::Option<::std::string::String>,
-        ///What happened to cause this error. In most cases, this can be fixed immediately by changing the data you sent in the request, but in some cases you will be instructed to [Open a support ticket](ref:post-ticket) or perform some other action before you can complete the request successfully.
+        ///What happened to cause this error. In most cases, this can be fixed immediately by changing the data you sent in the request, but in some cases you will be instructed to Open a support ticket or perform some other action before you can complete the request successfully.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
     }
@@ -1718,18 +1718,18 @@ __Note__. This functionality may not yet be available in Cloud Manager. See the 
 
 - `keys_only` is the most secure if you intend to use Lish.
 - `disabled` is recommended if you do not intend to use Lish at all.
-- If this account's Cloud Manager authentication type is set to a Third-Party Authentication method, `password_keys` cannot be used as your Lish authentication method. To view this account's Cloud Manager `authentication_type` field, send a request to the [Get a profile](ref:get-profile) operation.*/
+- If this account's Cloud Manager authentication type is set to a Third-Party Authentication method, `password_keys` cannot be used as your Lish authentication method. To view this account's Cloud Manager `authentication_type` field, send a request to the Get a profile operation.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub lish_auth_method: ::std::option::Option<ProfileLishAuthMethod>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub referrals: ::std::option::Option<ProfileReferrals>,
-        ///If true, your User has restrictions on what can be accessed on your Account. To get details on what entities/actions you can access/perform, run [List grants](ref:get-profile-grants).
+        ///If true, your User has restrictions on what can be accessed on your Account. To get details on what entities/actions you can access/perform, run List grants.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub restricted: ::std::option::Option<bool>,
         ///The timezone you prefer to see times in. This is not used by the API directly. It is provided for the benefit of clients such as the Linode Cloud Manager and other clients built on the API. All times returned by the API are in UTC.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
-        ///If true, logins from untrusted computers will require Two Factor Authentication.  Run [Create a two factor secret](ref:post-tfa-enable) to enable Two Factor Authentication.
+        ///If true, logins from untrusted computers will require Two Factor Authentication.  Run Create a two factor secret to enable Two Factor Authentication.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub two_factor_auth: ::std::option::Option<bool>,
         ///__Read-only__ Your unique ID in our system. This value will never change, and can safely be used to identify your User.
@@ -1738,7 +1738,7 @@ __Note__. This functionality may not yet be available in Cloud Manager. See the 
         ///__Read-only__ Your username, used for logging in to our system.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
-        /**__Read-only__ The phone number verified for this Profile with the [Verify a phone number](ref:post-profile-phone-number-verify) operation.
+        /**__Read-only__ The phone number verified for this Profile with the Verify a phone number operation.
 
 `null` if this Profile has no verified phone number.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1813,7 +1813,7 @@ __Note__. This functionality may not yet be available in Cloud Manager. See the 
 
 - `keys_only` is the most secure if you intend to use Lish.
 - `disabled` is recommended if you do not intend to use Lish at all.
-- If this account's Cloud Manager authentication type is set to a Third-Party Authentication method, `password_keys` cannot be used as your Lish authentication method. To view this account's Cloud Manager `authentication_type` field, send a request to the [Get a profile](ref:get-profile) operation.*/
+- If this account's Cloud Manager authentication type is set to a Third-Party Authentication method, `password_keys` cannot be used as your Lish authentication method. To view this account's Cloud Manager `authentication_type` field, send a request to the Get a profile operation.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2058,7 +2058,7 @@ Simply put, a promotion offers a certain amount of credit  month, until either t
         ///__Read-only__ The scopes this token was created with. Defaults to `*`. Proxy user tokens automatically inherit all the permissions of the proxy user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scopes: ::std::option::Option<::std::string::String>,
-        ///__Read-only__ The proxy user token that can be used to access the API and CLI. After you [create](ref:post-child-account-token) a token, you can see the full token in the response. All other operations that contain this token only show the first 16 characters in their response.
+        ///__Read-only__ The proxy user token that can be used to access the API and CLI. After you create a token, you can see the full token in the response. All other operations that contain this token only show the first 16 characters in their response.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<crate::Secret>,
     }
@@ -2220,7 +2220,6 @@ impl Client {
 Returns the contact and billing information related to your Account.
 
 
-<<LB>>
 
 ```text (Text CLI)
 linode-cli account view
@@ -2286,7 +2285,6 @@ Returns a paginated list of basic information for the child accounts that exist 
 __Note__. This operation can only be accessed by an unrestricted parent user, or restricted parent user with the `child_account_access` grant.
 
 
-<<LB>>
 
 ```text (Text CLI)
 linode-cli child-account list
@@ -2362,7 +2360,6 @@ View a specific child account based on its `euuid`. See [Parent and Child Accoun
 __Note__. This operation can only be accessed by an unrestricted user, or restricted user with the `child_account_access` grant.
 
 
-<<LB>>
 
 ```text (Text CLI)
 linode-cli child-account view A1BC2DEF-34GH-567I-J890KLMN12O34P56
@@ -2439,7 +2436,7 @@ The token lets a parent account run API operations through the proxy user, as if
 
 These points apply to the use of this operation:
 
-- To create a token, a parent account user needs the `child_account_access` grant. This lets them use the proxy user on the child account. You can run [List a user's grants](ref:get-user-grants) on a parent account user to check its `child_account_access` setting. To add this access, you can [update](ref:put-user-grants) the parent account user.
+- To create a token, a parent account user needs the `child_account_access` grant. This lets them use the proxy user on the child account. You can run List a user's grants on a parent account user to check its `child_account_access` setting. To add this access, you can update the parent account user.
 
 - The created token inherits the permissions of the proxy user. It will never have less.
 
@@ -2447,12 +2444,11 @@ These points apply to the use of this operation:
 
 Example workflow:
 
-1. [List child accounts](ref:get-child-accounts) and store the `euuid` for the applicable one.
+1. List child accounts and store the `euuid` for the applicable one.
 2. Run this operation and store the `token` that's created for the proxy user.
 3. As a parent account user with access to the proxy user in the child account, use this `token` to authenticate API operations, as if you were a child user.
 
 
-<<LB>>
 
 ```text (Text CLI)
 linode-cli child-account create A1BC2DEF-34GH-567I-J890KLMN12O34P56
@@ -2521,12 +2517,11 @@ Arguments:
 
 Returns the full grants structure for an account username you specify. This includes all entities on the account, and the level of access this user has to each of them.
 
-This doesn't apply to the account owner or the current authenticated user. You can run the [List grants](ref:get-profile-grants) operation to view those grants. However, this doesn't show the entities that they _don't_ have access to.
+This doesn't apply to the account owner or the current authenticated user. You can run the List grants operation to view those grants. However, this doesn't show the entities that they _don't_ have access to.
 
 __Note__. This operation can only be accessed by account users with _unrestricted_ access.
 
 
-<<LB>>
 
 ---
 
@@ -2591,7 +2586,6 @@ Returns information about the current User. This can be used to see who is actin
 This operation is always accessible, no matter what OAuth scopes the acting token has.
 
 
-<<LB>>
 
 ---
 
@@ -2702,7 +2696,6 @@ Sends a `GET` request to `/profile/grants`
 Revokes a Personal Access Token. The token will be invalidated immediately, and requests using that token will fail with a 401. It is possible to revoke access to the token making the request to revoke a token, but keep in mind that doing so could lose you access to the api and require you to create a new token through some other means.
 
 
-<<LB>>
 
 ```text (Text CLI)
 linode-cli profile token-delete 123

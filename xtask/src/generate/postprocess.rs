@@ -6,7 +6,8 @@
 //!   or `billing_source` does not fail a whole response;
 //! * `schemars::JsonSchema` is derived on every type behind the `schemars` feature;
 //! * code blocks in doc comments (upstream descriptions show CLI commands and JSON) are
-//!   marked `text`, so that rustdoc neither tests nor highlights them as Rust.
+//!   marked `text`, so that rustdoc neither tests nor highlights them as Rust; the
+//!   documentation portal's markup (`<<LB>>` breaks, `(ref:operation)` links) becomes text.
 
 use quote::quote;
 use syn::visit_mut::VisitMut;
@@ -139,11 +140,29 @@ impl VisitMut for DocFences {
                 ..
             }) = &mut nv.value
             {
-                let fixed = text_fences(&text.value());
+                let fixed = text_fences(&portal_markup(&text.value()));
                 *text = syn::LitStr::new(&fixed, text.span());
             }
         }
     }
+}
+
+/// Drops the portal's `<<LB>>` line breaks and turns `[text](ref:target)` links, which
+/// point into the portal, into their text.
+fn portal_markup(doc: &str) -> String {
+    let lines: Vec<&str> = doc.split('\n').filter(|l| l.trim() != "<<LB>>").collect();
+    let mut out = lines.join("\n");
+    while let Some(start) = out.find("](ref:") {
+        let Some(open) = out[..start].rfind('[') else {
+            break;
+        };
+        let Some(close) = out[start..].find(')') else {
+            break;
+        };
+        let text = out[open + 1..start].to_owned();
+        out.replace_range(open..start + close + 1, &text);
+    }
+    out
 }
 
 /// Marks every fenced code block's opening fence as `text`.
@@ -198,6 +217,16 @@ impl VisitMut for ReplaceWildcard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn portal_markup_becomes_text() {
+        assert_eq!(
+            portal_markup(
+                "The current [page](ref:pagination).\n\n<<LB>>\n\nMore [x](https://e.com)."
+            ),
+            "The current page.\n\n\nMore [x](https://e.com)."
+        );
+    }
 
     #[test]
     fn doc_code_blocks_become_text() {
