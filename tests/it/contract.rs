@@ -192,11 +192,11 @@ impl Prism {
 ///
 /// * responses that normalisation rule 8 turned into raw bytes (an operation answering with a
 ///   body on one success status and without one on another: Linode grants, 200 or 204) get
-///   back their JSON schema, which the rule keeps under `x-original-schema`; a 204 next to
-///   them has no body.
-/// * `put-item` accepts `text/plain` besides `application/json`, as upstream says
-///   (normalisation rule 3 keeps one request media type for the generator; the SDK sends
-///   text items by hand).
+///   back their JSON schema, which the rule keeps under `x-original-schema`, and responses
+///   marked `x-original-empty` have no body again.
+/// * Request bodies accept the media types that normalisation rule 3 set aside for the
+///   generator under `x-other-media-types` (`put-item`'s `text/plain`; the SDK sends text
+///   items by hand).
 fn wire_view(spec: &Path, dir: &Path) -> PathBuf {
     let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(spec).unwrap()).unwrap();
     for item in spec["paths"].as_object_mut().unwrap().values_mut() {
@@ -213,7 +213,7 @@ fn wire_view(spec: &Path, dir: &Path) -> PathBuf {
             {
                 continue;
             }
-            for (code, response) in responses.iter_mut() {
+            for response in responses.values_mut() {
                 let Some(response) = response.as_object_mut() else {
                     continue;
                 };
@@ -222,20 +222,25 @@ fn wire_view(spec: &Path, dir: &Path) -> PathBuf {
                         "content".into(),
                         json!({"application/json": {"schema": original}}),
                     );
-                } else if code == "204" {
+                } else if response.get("x-original-empty") == Some(&json!(true)) {
                     response.remove("content");
                 }
             }
         }
-        if let Some(content) = item
-            .get_mut("put")
-            .filter(|op| op["operationId"] == "put-item")
-            .and_then(|op| op.pointer_mut("/requestBody/content"))
-            .and_then(Value::as_object_mut)
-        {
-            content
-                .entry("text/plain")
-                .or_insert(json!({"schema": {"type": "string"}}));
+        // Request media types the generator could not take (put-item's text/plain) are kept
+        // under `x-other-media-types`.
+        for op in item.values_mut() {
+            let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let others = body.get("x-other-media-types").cloned();
+            if let (Some(Value::Object(others)), Some(Value::Object(content))) =
+                (others, body.get_mut("content"))
+            {
+                for (media, value) in others {
+                    content.entry(media).or_insert(value);
+                }
+            }
         }
     }
     let out = dir.join("wire.json");

@@ -350,10 +350,16 @@ fn schemaless_json_as_raw(spec: &mut Value) -> usize {
 
 /// Rule 3: progenitor takes one request media type; keep JSON (else the first). The SDK offers
 /// the others by hand (EdgeKV items as `text/plain`).
+///
+/// The others stay in the processed spec under the request body's `x-other-media-types`, so
+/// that what the API accepts is still on record (mock servers and contract tests read it).
 fn single_request_media_type(spec: &mut Value) -> usize {
     let mut hits = 0;
     spec::for_each_operation(spec, |_, _, op| {
-        let Some(Value::Object(content)) = op.pointer_mut("/requestBody/content") else {
+        let Some(Value::Object(body)) = op.get_mut("requestBody") else {
+            return;
+        };
+        let Some(Value::Object(content)) = body.get_mut("content") else {
             return;
         };
         if content.len() > 1 {
@@ -362,7 +368,16 @@ fn single_request_media_type(spec: &mut Value) -> usize {
             } else {
                 content.keys().next().cloned().unwrap_or_default()
             };
-            content.retain(|k, _| *k == keep);
+            let mut others = Map::new();
+            let all = std::mem::take(content);
+            for (media, value) in all {
+                if media == keep {
+                    content.insert(media, value);
+                } else {
+                    others.insert(media, value);
+                }
+            }
+            body.insert("x-other-media-types".into(), Value::Object(others));
             hits += 1;
         }
     });
@@ -967,9 +982,12 @@ fn raw_mixed_response_groups(spec: &mut Value) -> usize {
                         "description": description,
                         "content": { "application/octet-stream": raw_media() },
                     });
-                    // Keep the documented body schema (and so its generated type) for the SDK.
+                    // Keep the documented body schema (and so its generated type) for the SDK,
+                    // and say which responses had no body at all.
                     if original.is_object() {
                         raw["x-original-schema"] = original;
+                    } else if original.is_null() {
+                        raw["x-original-empty"] = json!(true);
                     }
                     *r = raw;
                 }
@@ -1042,10 +1060,13 @@ mod tests {
         let mut spec = json!({"paths": {"/x": {"put": {"requestBody": {"content": {
             "text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {}}}}}}}});
         assert_eq!(single_request_media_type(&mut spec), 1);
-        let c = spec["paths"]["/x"]["put"]["requestBody"]["content"]
-            .as_object()
-            .unwrap();
+        let body = &spec["paths"]["/x"]["put"]["requestBody"];
+        let c = body["content"].as_object().unwrap();
         assert_eq!(c.keys().collect::<Vec<_>>(), ["application/json"]);
+        assert_eq!(
+            body["x-other-media-types"]["text/plain"]["schema"]["type"],
+            "string"
+        );
     }
 
     #[test]
@@ -1225,6 +1246,11 @@ mod tests {
         let r = &spec["paths"]["/x"]["get"]["responses"];
         assert!(r["200"]["content"]["application/octet-stream"].is_object());
         assert!(r["204"]["content"]["application/octet-stream"].is_object());
+        assert_eq!(
+            r["200"]["x-original-schema"]["$ref"],
+            "#/components/schemas/G"
+        );
+        assert_eq!(r["204"]["x-original-empty"], true);
         assert!(r["4XX"]["content"]["application/json"].is_object());
     }
 
