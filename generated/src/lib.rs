@@ -25,8 +25,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+// The generated modules are formatted by `cargo xtask generate` (prettyplease), not rustfmt.
+// Their doc comments are upstream descriptions, whose indented sample values rustdoc takes for
+// code blocks.
 #[cfg(feature = "edgekv")]
-#[rustfmt::skip] // formatted by `cargo xtask generate` (prettyplease)
+#[rustfmt::skip]
 #[allow(
     missing_docs,
     missing_debug_implementations,
@@ -34,12 +37,11 @@ use std::sync::Arc;
     rust_2018_idioms,
     clippy::all,
     clippy::pedantic,
-    // Upstream descriptions indent sample values, which rustdoc reads as code blocks.
     rustdoc::invalid_rust_codeblocks
 )]
 pub mod edgekv;
 #[cfg(feature = "linode")]
-#[rustfmt::skip] // formatted by `cargo xtask generate` (prettyplease)
+#[rustfmt::skip]
 #[allow(
     missing_docs,
     missing_debug_implementations,
@@ -47,7 +49,6 @@ pub mod edgekv;
     rust_2018_idioms,
     clippy::all,
     clippy::pedantic,
-    // Upstream descriptions indent sample values, which rustdoc reads as code blocks.
     rustdoc::invalid_rust_codeblocks
 )]
 pub mod linode;
