@@ -657,7 +657,7 @@ fn render_covers_operations_fields_variants_and_newtypes() {
 
 Sends a `GET` request to `/things/{id}`*/
             pub async fn get_thing<'a>(&'a self, id: &'a str, limit: Option<u64>)
-                -> Result<ResponseValue<types::Thing>, Error<()>> { todo!() }
+                -> Result<ResponseValue<types::Thing>, Error<()>> { unreachable!() }
             fn helper(&self) {}
         }
     "#;
