@@ -218,17 +218,12 @@ fn for_each_response(spec: &mut Value, mut f: impl FnMut(&str, &str, &mut Value)
     });
 }
 
-/// A parameter, with a `$ref` to `components/parameters` resolved.
-fn parameter<'a>(spec: &'a Value, p: &'a Value) -> &'a Value {
-    spec::deref(spec, p)
-}
-
 /// Rule 9: a leading `/{apiVersion}` path segment whose parameter is an enum of versions is
 /// removed, with its parameter; the SDK puts `/v4` or `/v4beta` into the base URL instead.
 fn strip_version_path_segment(spec: &mut Value) -> usize {
     let snapshot = spec.clone();
     let is_version_param = |p: &Value, name: &str| {
-        let p = parameter(&snapshot, p);
+        let p = spec::deref(&snapshot, p);
         p.get("in").and_then(Value::as_str) == Some("path")
             && p.get("name").and_then(Value::as_str) == Some(name)
             && p.pointer("/schema/enum")
@@ -534,31 +529,7 @@ fn string_header_parameters(spec: &mut Value) -> usize {
             hits += 1;
         }
     };
-    if let Some(Value::Object(params)) = spec.pointer_mut("/components/parameters") {
-        params.values_mut().for_each(&mut fix);
-    }
-    spec::for_each_operation(spec, |_, _, op| {
-        for p in op
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            fix(p);
-        }
-    });
-    if let Some(Value::Object(paths)) = spec.get_mut("paths") {
-        for item in paths.values_mut() {
-            for p in item
-                .get_mut("parameters")
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
-                fix(p);
-            }
-        }
-    }
+    visit_parameters(spec, &mut fix);
     hits
 }
 
