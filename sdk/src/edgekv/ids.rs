@@ -57,55 +57,7 @@ pub(crate) fn check_query_value(kind: IdKind, value: Option<&str>) -> Result<(),
     }
 }
 
-/// Whether a byte is an RFC 3986 unreserved character (never percent-encoded).
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-/// Percent-encodes one path segment: every byte but the RFC 3986 unreserved characters
-/// (`A-Z a-z 0-9 - . _ ~`) becomes `%XX` (upper-case hex), so spaces, `;`, `%`, `?`, `#`,
-/// quotes and non-ASCII characters all survive the trip to the server.
-pub(crate) fn encode_segment(segment: &[u8], out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in segment {
-        if is_unreserved(b) {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
-    }
-}
-
-/// Decodes the `%XX` escapes of a path segment as serialized by a URL; anything else
-/// (including a stray `%`) is kept as is.
-pub(crate) fn decode_segment(segment: &str) -> Vec<u8> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
+pub(crate) use crate::path::{decode_segment, push_segment as encode_segment};
 
 /// Rewrites the path of `url` so that every segment is encoded by [`encode_segment`].
 ///
@@ -130,6 +82,7 @@ pub(crate) fn canonicalize_path(url: &mut url::Url) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::path::is_unreserved;
 
     fn encode(s: &str) -> String {
         let mut out = String::new();

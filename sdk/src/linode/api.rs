@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::auth::BearerSigner;
 use super::models::{Euuid, Grants, MintedToken, Page, ProfileInfo, ProxyToken};
 use crate::error::{DecodeError, Error};
+use crate::path::encode_segment;
 use crate::runtime::{decode_json, read_json, OpInfo, Runtime};
 
 /// Largest grants document read (accounts with many entities have long grant lists).
@@ -46,11 +47,12 @@ pub(crate) struct Transport {
 /// the same [`BearerSigner`].
 ///
 /// The calls of this layer are built by hand (through the same runtime, and decoded into the
-/// generated types) rather than through the generated operations, for two reasons: the list
-/// needs an `X-Filter` header the generated operation cannot send, and a generated operation
-/// that gets an error status with a non-JSON body (an HTML page from a gateway) reports a
-/// decoding failure without the status, where a handwritten request keeps the status and a
-/// snippet of the body. The generated client stays available for everything else.
+/// generated types) rather than through the generated operations: the list needs an
+/// `X-Filter` header the generated operation cannot send, the grants answer 200 with a
+/// document or 204 without one, and the profile carries a `user_type` the published schema
+/// lacks; the others share the one request path so that every call is built, signed and
+/// retried the same way. The generated client stays available for everything else
+/// ([`super::ChildClient::call`]).
 #[derive(Debug)]
 pub(crate) struct Api {
     pub(crate) transport: Transport,
@@ -214,19 +216,6 @@ impl Api {
     }
 }
 
-/// Percent-encodes one path segment (everything but unreserved characters).
-pub(crate) fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// Grants answer 200 with a document for a restricted user and 204 without one for an
 /// unrestricted user.
 async fn decode_grants(mut response: reqwest::Response) -> Result<Grants, Error> {
@@ -253,16 +242,4 @@ async fn decode_grants(mut response: reqwest::Response) -> Result<Grants, Error>
     }
     let grants: types::GrantsResponse = decode_json(Some(status), &body)?;
     Ok(Grants::Restricted(Box::new(grants)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segments_are_percent_encoded() {
-        assert_eq!(encode_segment("A1BC-34gh_~."), "A1BC-34gh_~.");
-        assert_eq!(encode_segment("a%b?c#d e"), "a%25b%3Fc%23d%20e");
-        assert_eq!(encode_segment("ü"), "%C3%BC");
-    }
 }
