@@ -288,11 +288,11 @@ impl EdgeGridSigner {
         }
         let timestamp = self.timestamp();
         match &self.nonce {
-            Some(nonce) => self.sign_at(request, &timestamp, &nonce()),
+            Some(nonce) => self.sign_own(request, &timestamp, &nonce()),
             None => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
                 let nonce = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
-                self.sign_at(request, &timestamp, nonce)
+                self.sign_own(request, &timestamp, nonce)
             }
         }
     }
@@ -307,6 +307,16 @@ impl EdgeGridSigner {
         if !self.is_own_host(request.url()) {
             return Ok(());
         }
+        self.sign_own(request, timestamp, nonce)
+    }
+
+    /// Signs a request already known to go to the credential's host.
+    fn sign_own(
+        &self,
+        request: &mut Request,
+        timestamp: &Timestamp,
+        nonce: &str,
+    ) -> Result<(), SigningError> {
         self.prepare_url(request.url_mut());
         let parts = RequestParts::from_request(request)?;
         let authorization = self.sign_parts(&parts, timestamp, nonce);
