@@ -19,32 +19,39 @@ pub mod types {
             rename = "allowOnProduction",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub allow_on_production: ::std::option::Option<bool>,
         ///Whether the token works on the staging network.
         #[serde(
             rename = "allowOnStaging",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub allow_on_staging: ::std::option::Option<bool>,
         ///The CP code the token is associated with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub cpcode: ::std::option::Option<::std::string::String>,
         ///The expiration date, `YYYY-MM-DD` (`9999-12-31` for tokens that don't expire).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub expiry: ::std::option::Option<::std::string::String>,
         ///The date the token was issued, `YYYY-MM-DD`.
         #[serde(
             rename = "issueDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub issue_date: ::std::option::Option<::std::string::String>,
         ///The date of the latest refresh, `YYYY-MM-DD`, or null before the first one.
         #[serde(
             rename = "latestRefreshDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub latest_refresh_date: ::std::option::Option<::std::string::String>,
         ///The name of the token. You can't modify it.
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub name: ::std::string::String,
         #[serde(
             rename = "namespacePermissions",
@@ -56,6 +63,7 @@ pub mod types {
             rename = "nextScheduledRefreshDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub next_scheduled_refresh_date: ::std::option::Option<::std::string::String>,
         ///The EdgeWorker IDs allowed to use the token; all when empty or absent.
         #[serde(
@@ -73,6 +81,7 @@ pub mod types {
             AccessTokenTokenActivationStatus,
         >,
         ///A generated unique identifier for the token (its reference in `edgekv_tokens.js`).
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub uuid: ::std::string::String,
         ///The token value, returned by legacy tokens only. A secret: it goes into `edgekv_tokens.js` in place of `reference`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -152,9 +161,11 @@ pub mod types {
         pub capabilities: ::std::vec::Vec<AuthGroupCapabilitiesItem>,
         ///Identifies the Akamai access group specified when the namespace was created.
         #[serde(rename = "groupId")]
-        pub group_id: u64,
+        #[serde(deserialize_with = "crate::lenient::de")]
+        pub group_id: i64,
         ///Name of an Akamai access group you assign to a new namespace.
         #[serde(rename = "groupName")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub group_name: ::std::string::String,
     }
     ///`AuthGroupCapabilitiesItem`
@@ -311,14 +322,18 @@ pub mod types {
     pub struct CreateAccessToken {
         ///Whether to allow access on the production network.
         #[serde(rename = "allowOnProduction")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub allow_on_production: bool,
         ///Whether to allow access on the staging network.
         #[serde(rename = "allowOnStaging")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub allow_on_staging: bool,
         ///Optional expiration date, `YYYY-MM-DD`, up to six months ahead.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub expiry: ::std::option::Option<::std::string::String>,
         ///The token name; used to retrieve the token later.
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub name: ::std::string::String,
         #[serde(rename = "namespacePermissions")]
         pub namespace_permissions: NamespacePermissions,
@@ -400,24 +415,30 @@ pub mod types {
         pub additional_detail: ::std::option::Option<ErrorAdditionalDetail>,
         ///A description of the error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub detail: ::std::option::Option<::std::string::String>,
         ///Internal error code used to assist with troubleshooting by Akamai employees.
         #[serde(
             rename = "errorCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub error_code: ::std::option::Option<::std::string::String>,
         ///Reference to unique instance of the error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub instance: ::std::option::Option<::std::string::String>,
         ///The HTTP code for the error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub status: ::std::option::Option<i64>,
         ///Text representation of the HTTP error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Reference to additional documentation.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ///`ErrorAdditionalDetail`
@@ -429,6 +450,7 @@ pub mod types {
             rename = "requestId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
     ///A list of group identifiers.
@@ -460,7 +482,7 @@ pub mod types {
         #[serde(rename = "accountStatus")]
         pub account_status: InitializeAccountStatus,
         ///CP code created to track the EdgeKV traffic. Make sure you don't purge content associated with this CP code to avoid degradation in your EdgeKV performance. A value of `null` shows that the account has not been initialized.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub cpcode: ::std::option::Option<::std::string::String>,
         ///Data Access Policy properties effective for new namespaces created in the database.
         #[serde(
@@ -544,9 +566,11 @@ pub mod types {
     pub struct InitializeDataAccessPolicy {
         ///Overrides the default database Data Access Policy when creating a new namespace. A value of `true` indicates that the database Data Access Policy can be overridden when a namespace is created. A value of `false` prevents new namespaces from overriding the default Data Access Policy setting.
         #[serde(rename = "allowNamespacePolicyOverride")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub allow_namespace_policy_override: bool,
         ///Set Data Access Policy to apply for new namespaces by default. A value of `true` indicates newly created namespaces will only be accessible on Akamai's enhanced secure network. A value of `false` enables access in both the enhanced secure network and the standard secured network. You need a special Standard TLS Support contract entitlement for this value to be set to `false`.
         #[serde(rename = "restrictDataAccess")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
     }
     ///The `INITIALIZED` status indicates that the EdgeKV has been provisioned on the production network. A value of `UNINITIALIZED` will be shown if initialization has not been attempted or the attempt has failed. A value of `PENDING` will be shown if a previous initialization request is currently processing for the account.
@@ -710,11 +734,14 @@ pub mod types {
         pub geo_location: NamespaceGeoLocation,
         ///The Akamai access group the namespace is assigned to. A value of `0` makes the namespace available to all Akamai access groups on the account with EdgeKV capabilities.
         #[serde(rename = "groupId")]
-        pub group_id: u64,
+        #[serde(deserialize_with = "crate::lenient::de")]
+        pub group_id: i64,
         ///A name for a namespace.
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub namespace: ::std::string::String,
         ///Retention period of underlying data, represented in seconds. Accepts values between 86400 for one day and 315360000 for 10 years. You can also enter a value of `0` to retain data indefinitely.
         #[serde(rename = "retentionInSeconds")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub retention_in_seconds: i64,
     }
     ///Overrides the default database Data Access Policy. If not specified, the applied Data Access Policy will be the default Data Access Policy effective for all newly created namespaces. The default database Data Access Policy is defined when first initializing EdgeKV. The effective settings for new namespaces can also be changed using the modify Data Access Policy endpoint after initialization. The applied Data Access Policy can't be changed after the namespace is created.
@@ -726,6 +753,7 @@ pub mod types {
         pub policy_type: NamespaceDataAccessPolicyPolicyType,
         ///Set a Data Access Policy to apply only for the current namespace that overrides the default setting. Changing the Data Access Policy for a namespace is only possible if namespace policy override is set to allowed by setting `allowNamespacePolicyOverride` to `true` when first initializing EdgeKV. The endpoint to modify the default Data Access Policy settings can also be used after initialization to change effective settings.
         #[serde(rename = "restrictDataAccess")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
     }
     ///Indicates if the default Data Access Policy of the database has been `inherited` or `overridden` when the namespace was created.
@@ -907,179 +935,20 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Namespaces {
-        ///A list of namespace identifiers for the specified network.
+        ///The namespaces of the network: their names only, or with `details=on` objects with every attribute.
         pub namespaces: ::std::vec::Vec<NamespacesNamespacesItem>,
     }
-    ///Attributes of the namespace.
+    ///`NamespacesNamespacesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct NamespacesNamespacesItem {
-        #[serde(
-            rename = "dataAccessPolicy",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub data_access_policy: ::std::option::Option<
-            NamespacesNamespacesItemDataAccessPolicy,
-        >,
-        ///Specifies the storage location for data when creating a namespace on the production network. This can help optimize performance by storing data where most or all of your users are located. The value defaults to `US` on the `STAGING` and `PRODUCTION` networks. The available locations also include `EU` (Europe) and `JP` (Japan) for the `PRODUCTION` network. Once you create this value, you can't modify it.
-        #[serde(
-            rename = "geoLocation",
-            default = "defaults::namespaces_namespaces_item_geo_location"
-        )]
-        pub geo_location: NamespacesNamespacesItemGeoLocation,
-        ///The Akamai access group the namespace is assigned to. A value of `0` makes the namespace available to all Akamai access groups on the account with EdgeKV capabilities.
-        #[serde(rename = "groupId")]
-        pub group_id: u64,
-        ///A name for a namespace.
-        pub namespace: ::std::string::String,
-        ///Retention period of underlying data, represented in seconds. Accepts values between 86400 for one day and 315360000 for 10 years. You can also enter a value of `0` to retain data indefinitely.
-        #[serde(rename = "retentionInSeconds")]
-        pub retention_in_seconds: i64,
+    pub enum NamespacesNamespacesItem {
+        String(::std::string::String),
+        Namespace(Namespace),
     }
-    ///Overrides the default database Data Access Policy. If not specified, the applied Data Access Policy will be the default Data Access Policy effective for all newly created namespaces. The default database Data Access Policy is defined when first initializing EdgeKV. The effective settings for new namespaces can also be changed using the modify Data Access Policy endpoint after initialization. The applied Data Access Policy can't be changed after the namespace is created.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct NamespacesNamespacesItemDataAccessPolicy {
-        ///Indicates if the default Data Access Policy of the database has been `inherited` or `overridden` when the namespace was created.
-        #[serde(rename = "policyType")]
-        pub policy_type: NamespacesNamespacesItemDataAccessPolicyPolicyType,
-        ///Set a Data Access Policy to apply only for the current namespace that overrides the default setting. Changing the Data Access Policy for a namespace is only possible if namespace policy override is set to allowed by setting `allowNamespacePolicyOverride` to `true` when first initializing EdgeKV. The endpoint to modify the default Data Access Policy settings can also be used after initialization to change effective settings.
-        #[serde(rename = "restrictDataAccess")]
-        pub restrict_data_access: bool,
-    }
-    ///Indicates if the default Data Access Policy of the database has been `inherited` or `overridden` when the namespace was created.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum NamespacesNamespacesItemDataAccessPolicyPolicyType {
-        #[serde(rename = "inherited")]
-        Inherited,
-        #[serde(rename = "overridden")]
-        Overridden,
-        /// A value this version of the SDK does not know, kept as sent.
-        #[serde(untagged)]
-        Unknown(::std::string::String),
-    }
-    impl ::std::fmt::Display for NamespacesNamespacesItemDataAccessPolicyPolicyType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Inherited => f.write_str("inherited"),
-                Self::Overridden => f.write_str("overridden"),
-                Self::Unknown(ref value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::str::FromStr for NamespacesNamespacesItemDataAccessPolicyPolicyType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "inherited" => Ok(Self::Inherited),
-                "overridden" => Ok(Self::Overridden),
-                _ => Ok(Self::Unknown(value.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for NamespacesNamespacesItemDataAccessPolicyPolicyType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for NamespacesNamespacesItemDataAccessPolicyPolicyType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::default::Default for NamespacesNamespacesItemDataAccessPolicyPolicyType {
-        fn default() -> Self {
-            NamespacesNamespacesItemDataAccessPolicyPolicyType::Inherited
-        }
-    }
-    ///Specifies the storage location for data when creating a namespace on the production network. This can help optimize performance by storing data where most or all of your users are located. The value defaults to `US` on the `STAGING` and `PRODUCTION` networks. The available locations also include `EU` (Europe) and `JP` (Japan) for the `PRODUCTION` network. Once you create this value, you can't modify it.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub enum NamespacesNamespacesItemGeoLocation {
-        #[serde(rename = "US")]
-        Us,
-        #[serde(rename = "EU")]
-        Eu,
-        #[serde(rename = "JP")]
-        Jp,
-        /// A value this version of the SDK does not know, kept as sent.
-        #[serde(untagged)]
-        Unknown(::std::string::String),
-    }
-    impl ::std::fmt::Display for NamespacesNamespacesItemGeoLocation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Us => f.write_str("US"),
-                Self::Eu => f.write_str("EU"),
-                Self::Jp => f.write_str("JP"),
-                Self::Unknown(ref value) => f.write_str(value),
-            }
-        }
-    }
-    impl ::std::str::FromStr for NamespacesNamespacesItemGeoLocation {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "US" => Ok(Self::Us),
-                "EU" => Ok(Self::Eu),
-                "JP" => Ok(Self::Jp),
-                _ => Ok(Self::Unknown(value.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for NamespacesNamespacesItemGeoLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for NamespacesNamespacesItemGeoLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::default::Default for NamespacesNamespacesItemGeoLocation {
-        fn default() -> Self {
-            NamespacesNamespacesItemGeoLocation::Us
+    impl ::std::convert::From<Namespace> for NamespacesNamespacesItem {
+        fn from(value: Namespace) -> Self {
+            Self::Namespace(value)
         }
     }
     ///`Network`
@@ -1221,11 +1090,14 @@ pub mod types {
         pub geo_location: PostNamespaceBodyGeoLocation,
         ///The Akamai access group the namespace is assigned to. A value of `0` makes the namespace available to all Akamai access groups on the account with EdgeKV capabilities.
         #[serde(rename = "groupId")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub group_id: u64,
         ///A name for a namespace.
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub namespace: ::std::string::String,
         ///Retention period of underlying data, represented in seconds. Accepts values between 86400 for one day and 315360000 for 10 years. You can also enter a value of `0` to retain data indefinitely.
         #[serde(rename = "retentionInSeconds")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub retention_in_seconds: i64,
     }
     ///Overrides the default database Data Access Policy. If not specified, the applied Data Access Policy will be the default Data Access Policy effective for all newly created namespaces. The default database Data Access Policy is defined when first initializing EdgeKV. The effective settings for new namespaces can also be changed using the modify Data Access Policy endpoint after initialization. The applied Data Access Policy can't be changed after the namespace is created.
@@ -1237,6 +1109,7 @@ pub mod types {
         pub policy_type: PostNamespaceBodyDataAccessPolicyPolicyType,
         ///Set a Data Access Policy to apply only for the current namespace that overrides the default setting. Changing the Data Access Policy for a namespace is only possible if namespace policy override is set to allowed by setting `allowNamespacePolicyOverride` to `true` when first initializing EdgeKV. The endpoint to modify the default Data Access Policy settings can also be used after initialization to change effective settings.
         #[serde(rename = "restrictDataAccess")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
     }
     ///Indicates if the default Data Access Policy of the database has been `inherited` or `overridden` when the namespace was created.
@@ -1392,9 +1265,11 @@ pub mod types {
     pub struct PutAuthDatabaseBodyDataAccessPolicy {
         ///Overrides the default database Data Access Policy when creating a new namespace. A value of `true` indicates that the database Data Access Policy can be overridden when a namespace is created. A value of `false` prevents new namespaces from overriding the default Data Access Policy setting.
         #[serde(rename = "allowNamespacePolicyOverride")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub allow_namespace_policy_override: bool,
         ///Set Data Access Policy to apply for new namespaces by default. A value of `true` indicates newly created namespaces will only be accessible on Akamai's enhanced secure network. A value of `false` enables access in both the enhanced secure network and the standard secured network. You need a special Standard TLS Support contract entitlement for this value to be set to `false`.
         #[serde(rename = "restrictDataAccess")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
     }
     ///Represents an EdgeKV Data Access Policy.
@@ -1414,9 +1289,11 @@ pub mod types {
     pub struct PutInitializeBodyDataAccessPolicy {
         ///Overrides the default database Data Access Policy when creating a new namespace. A value of `true` indicates that the database Data Access Policy can be overridden when a namespace is created. A value of `false` prevents new namespaces from overriding the default Data Access Policy setting.
         #[serde(rename = "allowNamespacePolicyOverride")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub allow_namespace_policy_override: bool,
         ///Set Data Access Policy to apply for new namespaces by default. A value of `true` indicates newly created namespaces will only be accessible on Akamai's enhanced secure network. A value of `false` enables access in both the enhanced secure network and the standard secured network. You need a special Standard TLS Support contract entitlement for this value to be set to `false`.
         #[serde(rename = "restrictDataAccess")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
     }
     ///Represents an EdgeKV namespace.
@@ -1424,9 +1301,11 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PutNamespaceBody {
         ///A name for a namespace.
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub namespace: ::std::string::String,
         ///Retention period of underlying data, represented in seconds. Accepts values between 86400 for one day and 315360000 for 10 years. You can also enter a value of `0` to retain data indefinitely.
         #[serde(rename = "retentionInSeconds")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub retention_in_seconds: i64,
     }
     ///Represents an EdgeKV namespace authorization.
@@ -1435,6 +1314,7 @@ pub mod types {
     pub struct PutReauthorizeNamespaceBody {
         ///The Akamai access group the namespace is assigned to. A value of `0` makes the namespace available to all groups on the account with EdgeKV capabilities.
         #[serde(rename = "groupId")]
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub group_id: u64,
     }
     ///Represents an EdgeKV namespace authorization.
@@ -1443,24 +1323,24 @@ pub mod types {
     pub struct ReauthorizeNamespace {
         ///The Akamai access group the namespace is assigned to. A value of `0` makes the namespace available to all groups on the account with EdgeKV capabilities.
         #[serde(rename = "groupId")]
-        pub group_id: u64,
+        #[serde(deserialize_with = "crate::lenient::de")]
+        pub group_id: i64,
     }
     ///Lists properties related to an EdgeKV access token.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TokensDelete {
         ///The name assigned to the access token. You can't modify an access token name.
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub name: ::std::string::String,
         ///A generated unique identifier for the access token.
+        #[serde(deserialize_with = "crate::lenient::de")]
         pub uuid: ::std::string::String,
     }
     /// Generation of default values for serde.
     pub mod defaults {
         pub(super) fn namespace_geo_location() -> super::NamespaceGeoLocation {
             super::NamespaceGeoLocation::Us
-        }
-        pub(super) fn namespaces_namespaces_item_geo_location() -> super::NamespacesNamespacesItemGeoLocation {
-            super::NamespacesNamespacesItemGeoLocation::Us
         }
         pub(super) fn post_namespace_body_geo_location() -> super::PostNamespaceBodyGeoLocation {
             super::PostNamespaceBodyGeoLocation::Us
@@ -1556,7 +1436,15 @@ impl ClientInfo<crate::Signer> for Client {
         &self.inner
     }
 }
-impl ClientHooks<crate::Signer> for &Client {}
+impl ClientHooks<crate::Signer> for &Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        crate::execute(&self.client, request).await
+    }
+}
 #[allow(clippy::all)]
 impl Client {
     /**Modify the default Data Access Policy
@@ -2897,4 +2785,233 @@ Arguments:
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+}
+/// The operations of this client, as the processed spec describes them: one constant
+/// per operation, named after its generated method.
+pub mod operations {
+    use crate::Operation;
+    use reqwest::Method;
+    /// `delete-item`: `DELETE /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` (generated method `Client::delete_item`).
+    pub const DELETE_ITEM: Operation = Operation {
+        id: "delete-item",
+        method_name: "delete_item",
+        method: Method::DELETE,
+        path: "/networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `delete-token`: `DELETE /tokens/{tokenName}` (generated method `Client::delete_token`).
+    pub const DELETE_TOKEN: Operation = Operation {
+        id: "delete-token",
+        method_name: "delete_token",
+        method: Method::DELETE,
+        path: "/tokens/{tokenName}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-group`: `GET /auth/groups/{groupId}` (generated method `Client::get_group`).
+    pub const GET_GROUP: Operation = Operation {
+        id: "get-group",
+        method_name: "get_group",
+        method: Method::GET,
+        path: "/auth/groups/{groupId}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-group-items`: `GET /networks/{network}/namespaces/{namespaceId}/groups/{groupId}` (generated method `Client::get_group_items`).
+    pub const GET_GROUP_ITEMS: Operation = Operation {
+        id: "get-group-items",
+        method_name: "get_group_items",
+        method: Method::GET,
+        path: "/networks/{network}/namespaces/{namespaceId}/groups/{groupId}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &["The requested group is empty or not found."],
+    };
+    /// `get-groups`: `GET /auth/groups` (generated method `Client::get_groups`).
+    pub const GET_GROUPS: Operation = Operation {
+        id: "get-groups",
+        method_name: "get_groups",
+        method: Method::GET,
+        path: "/auth/groups",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-initialize`: `GET /initialize` (generated method `Client::get_initialize`).
+    pub const GET_INITIALIZE: Operation = Operation {
+        id: "get-initialize",
+        method_name: "get_initialize",
+        method: Method::GET,
+        path: "/initialize",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-item`: `GET /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` (generated method `Client::get_item`).
+    pub const GET_ITEM: Operation = Operation {
+        id: "get-item",
+        method_name: "get_item",
+        method: Method::GET,
+        path: "/networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-namespace`: `GET /networks/{network}/namespaces/{namespaceId}` (generated method `Client::get_namespace`).
+    pub const GET_NAMESPACE: Operation = Operation {
+        id: "get-namespace",
+        method_name: "get_namespace",
+        method: Method::GET,
+        path: "/networks/{network}/namespaces/{namespaceId}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-namespace-groups`: `GET /networks/{network}/namespaces/{namespaceId}/groups` (generated method `Client::get_namespace_groups`).
+    pub const GET_NAMESPACE_GROUPS: Operation = Operation {
+        id: "get-namespace-groups",
+        method_name: "get_namespace_groups",
+        method: Method::GET,
+        path: "/networks/{network}/namespaces/{namespaceId}/groups",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &["There are no groups."],
+    };
+    /// `get-namespaces`: `GET /networks/{network}/namespaces` (generated method `Client::get_namespaces`).
+    pub const GET_NAMESPACES: Operation = Operation {
+        id: "get-namespaces",
+        method_name: "get_namespaces",
+        method: Method::GET,
+        path: "/networks/{network}/namespaces",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-token`: `GET /tokens/{tokenName}` (generated method `Client::get_token`).
+    pub const GET_TOKEN: Operation = Operation {
+        id: "get-token",
+        method_name: "get_token",
+        method: Method::GET,
+        path: "/tokens/{tokenName}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-tokens`: `GET /tokens` (generated method `Client::get_tokens`).
+    pub const GET_TOKENS: Operation = Operation {
+        id: "get-tokens",
+        method_name: "get_tokens",
+        method: Method::GET,
+        path: "/tokens",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &["No tokens exist."],
+    };
+    /// `post-namespace`: `POST /networks/{network}/namespaces` (generated method `Client::post_namespace`).
+    pub const POST_NAMESPACE: Operation = Operation {
+        id: "post-namespace",
+        method_name: "post_namespace",
+        method: Method::POST,
+        path: "/networks/{network}/namespaces",
+        idempotent: false,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `post-token-refresh`: `POST /tokens/{tokenName}/refresh` (generated method `Client::post_token_refresh`).
+    pub const POST_TOKEN_REFRESH: Operation = Operation {
+        id: "post-token-refresh",
+        method_name: "post_token_refresh",
+        method: Method::POST,
+        path: "/tokens/{tokenName}/refresh",
+        idempotent: false,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `post-tokens`: `POST /tokens` (generated method `Client::post_tokens`).
+    pub const POST_TOKENS: Operation = Operation {
+        id: "post-tokens",
+        method_name: "post_tokens",
+        method: Method::POST,
+        path: "/tokens",
+        idempotent: false,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `put-auth-database`: `PUT /auth/database` (generated method `Client::put_auth_database`).
+    pub const PUT_AUTH_DATABASE: Operation = Operation {
+        id: "put-auth-database",
+        method_name: "put_auth_database",
+        method: Method::PUT,
+        path: "/auth/database",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `put-initialize`: `PUT /initialize` (generated method `Client::put_initialize`).
+    pub const PUT_INITIALIZE: Operation = Operation {
+        id: "put-initialize",
+        method_name: "put_initialize",
+        method: Method::PUT,
+        path: "/initialize",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `put-item`: `PUT /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` (generated method `Client::put_item`).
+    pub const PUT_ITEM: Operation = Operation {
+        id: "put-item",
+        method_name: "put_item",
+        method: Method::PUT,
+        path: "/networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `put-namespace`: `PUT /networks/{network}/namespaces/{namespaceId}` (generated method `Client::put_namespace`).
+    pub const PUT_NAMESPACE: Operation = Operation {
+        id: "put-namespace",
+        method_name: "put_namespace",
+        method: Method::PUT,
+        path: "/networks/{network}/namespaces/{namespaceId}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `put-reauthorize-namespace`: `PUT /auth/namespaces/{namespaceId}` (generated method `Client::put_reauthorize_namespace`).
+    pub const PUT_REAUTHORIZE_NAMESPACE: Operation = Operation {
+        id: "put-reauthorize-namespace",
+        method_name: "put_reauthorize_namespace",
+        method: Method::PUT,
+        path: "/auth/namespaces/{namespaceId}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// Every operation, in the order of their method names.
+    pub const ALL: &[Operation] = &[
+        DELETE_ITEM,
+        DELETE_TOKEN,
+        GET_GROUP,
+        GET_GROUP_ITEMS,
+        GET_GROUPS,
+        GET_INITIALIZE,
+        GET_ITEM,
+        GET_NAMESPACE,
+        GET_NAMESPACE_GROUPS,
+        GET_NAMESPACES,
+        GET_TOKEN,
+        GET_TOKENS,
+        POST_NAMESPACE,
+        POST_TOKEN_REFRESH,
+        POST_TOKENS,
+        PUT_AUTH_DATABASE,
+        PUT_INITIALIZE,
+        PUT_ITEM,
+        PUT_NAMESPACE,
+        PUT_REAUTHORIZE_NAMESPACE,
+    ];
 }

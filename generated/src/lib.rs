@@ -11,6 +11,12 @@
 //! * [`observe_response`] is the post-response hook: inside [`capture_response`] it records
 //!   the status and headers of the response, which progenitor does not keep when a body fails
 //!   to decode (an HTML 502 from a gateway where a JSON error was documented).
+//! * [`execute`] sends every request (generated operations through the `exec` hook the
+//!   generator installs, handwritten ones through [`send`]) and reads a success body whole, as
+//!   part of the attempt.
+//! * [`Operation`] is the type of the operation tables `cargo xtask generate` writes
+//!   (`linode::operations`, `edgekv::operations`): ids, methods, paths and retry facts.
+//! * [`lenient`] decodes response scalars whose JSON type differs from the spec.
 //! * [`DateTime`] is the lenient timestamp type that every `format: date-time` maps to.
 //! * [`Secret`] is what every `format: password` string maps to (the overlays mark tokens so):
 //!   Debug and Display print a redaction, and the text is zeroised on drop.
@@ -118,6 +124,49 @@ pub async fn sign_request(signer: &Signer, request: &mut reqwest::Request) -> Re
     signer.0.sign(request).await
 }
 
+/// One operation of a generated client, as the processed spec describes it.
+///
+/// `cargo xtask generate` writes one constant per operation into each API module's
+/// `operations` table (`linode::operations::GET_CHILD_ACCOUNTS`, ...). The SDK's runtime takes
+/// every fact about a call from there: the name of its tracing span, the method and path
+/// template, whether it may be repeated, and what its answers mean.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Operation {
+    /// The `operationId`, exactly as in the spec (`get-child-accounts`).
+    pub id: &'static str,
+    /// The name of the generated method (`get_child_accounts`).
+    pub method_name: &'static str,
+    /// The HTTP method.
+    pub method: reqwest::Method,
+    /// The path template under the client's base URL (`/account/child-accounts/{euuid}`).
+    pub path: &'static str,
+    /// Whether repeating the request cannot change the outcome: true for GET, HEAD, PUT,
+    /// DELETE, OPTIONS and TRACE unless the spec says otherwise (`x-idempotent`).
+    pub idempotent: bool,
+    /// Success statuses documented without a body beside one that has a body (Linode grants:
+    /// 200 with a document, 204 without one).
+    pub bodiless_statuses: &'static [u16],
+    /// The `detail` texts of a 404 that means "this collection is empty" rather than "not
+    /// found" (`x-empty-collection` in the overlays; EdgeKV: `No tokens exist.`).
+    pub empty_collection_details: &'static [&'static str],
+}
+
+impl Operation {
+    /// Whether `status` is a documented success without a body.
+    pub fn is_bodiless(&self, status: u16) -> bool {
+        self.bodiless_statuses.contains(&status)
+    }
+
+    /// Whether a 404 with this problem `detail` means an empty collection.
+    pub fn is_empty_collection_detail(&self, detail: &str) -> bool {
+        let detail = detail.trim();
+        self.empty_collection_details
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(detail))
+    }
+}
+
 /// The status and headers of a response, as seen by [`observe_response`].
 #[derive(Clone, Debug)]
 pub struct ResponseMeta {
@@ -127,36 +176,431 @@ pub struct ResponseMeta {
     pub headers: reqwest::header::HeaderMap,
 }
 
+/// What [`capture_response`] saw of one attempt.
+#[derive(Debug, Default)]
+pub struct Captured {
+    /// The status and headers of the last response, if one arrived.
+    pub meta: Option<ResponseMeta>,
+    /// The body of the last success response, as read by [`execute`].
+    pub body: Option<bytes::Bytes>,
+    /// How many response values were read as their documented type although their JSON
+    /// type differed (see [`lenient`]).
+    pub coercions: u32,
+}
+
 tokio::task_local! {
-    static LAST_RESPONSE: std::cell::RefCell<Option<ResponseMeta>>;
+    static CAPTURE: std::cell::RefCell<Captured>;
 }
 
 /// The post-response hook of every generated operation: inside [`capture_response`], records
 /// the response's status (and, for an error status, its headers). Outside, it does nothing.
 pub fn observe_response(_: &Signer, result: &reqwest::Result<reqwest::Response>) {
     if let Ok(response) = result {
-        let _ = LAST_RESPONSE.try_with(|slot| {
+        let _ = CAPTURE.try_with(|slot| {
             let status = response.status();
             let headers = if status.is_success() {
                 reqwest::header::HeaderMap::new()
             } else {
                 response.headers().clone()
             };
-            *slot.borrow_mut() = Some(ResponseMeta { status, headers });
+            slot.borrow_mut().meta = Some(ResponseMeta { status, headers });
         });
     }
 }
 
-/// Runs one generated call and returns its output with the last response it received (none
-/// when the request failed before a response arrived).
-pub async fn capture_response<F: Future>(call: F) -> (F::Output, Option<ResponseMeta>) {
-    LAST_RESPONSE
-        .scope(std::cell::RefCell::new(None), async move {
+/// Runs one generated (or [`send`]) call and returns its output with what the hooks saw of
+/// it: the last response's status and headers, a success body, and the coercions made while
+/// decoding it.
+pub async fn capture_response<F: Future>(call: F) -> (F::Output, Captured) {
+    CAPTURE
+        .scope(std::cell::RefCell::new(Captured::default()), async move {
             let output = call.await;
-            let meta = LAST_RESPONSE.with(|slot| slot.borrow_mut().take());
-            (output, meta)
+            let captured = CAPTURE.with(|slot| std::mem::take(&mut *slot.borrow_mut()));
+            (output, captured)
         })
         .await
+}
+
+/// Sends a request and, for a success status, reads the whole body before anything decodes
+/// it: a body that ends early fails here, as part of the attempt (a `reqwest` body error), and
+/// inside [`capture_response`] the bytes are kept so that the SDK can explain coercions.
+///
+/// Every generated operation executes through this function (the `exec` hook the generator
+/// installs), and so does every handwritten request ([`send`]).
+pub async fn execute(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let mut response = client.execute(request).await?;
+    let status = response.status();
+    if !status.is_success() {
+        return Ok(response);
+    }
+    let version = response.version();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await?;
+    let _ = CAPTURE.try_with(|slot| slot.borrow_mut().body = Some(body.clone()));
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Sends a handwritten request along the path every generated operation takes: the
+/// pre-request hook ([`sign_request`]), [`execute`], the post-response hook
+/// ([`observe_response`]). For requests progenitor cannot express (an EdgeKV item body with an
+/// explicit content type).
+pub async fn send(
+    signer: &Signer,
+    client: &reqwest::Client,
+    mut request: reqwest::Request,
+) -> Result<reqwest::Response, progenitor_client::Error<()>> {
+    if let Err(e) = sign_request(signer, &mut request).await {
+        return Err(progenitor_client::Error::Custom(e.to_string()));
+    }
+    let result = execute(client, request).await;
+    observe_response(signer, &result);
+    result.map_err(progenitor_client::Error::CommunicationError)
+}
+
+pub mod lenient {
+    //! Tolerant decoding of response fields.
+    //!
+    //! `cargo xtask generate` puts `#[serde(deserialize_with = "crate::lenient::de")]` on every
+    //! scalar field of the generated types (strings, integers, floats, booleans, and their
+    //! `Option`s). A value whose JSON type differs from the documented one is kept rather than
+    //! failing the whole response:
+    //!
+    //! * a number or a boolean where a string is documented becomes its text (`1111` ->
+    //!   `"1111"`);
+    //! * a numeric string where a number is documented becomes the number (`"42"` -> `42`); an
+    //!   integral float (`3.0`) where an integer is documented becomes the integer;
+    //! * `"true"` / `"false"` where a boolean is documented becomes the boolean.
+    //!
+    //! Each coercion is counted inside [`crate::capture_response`]; [`explain`] finds their
+    //! JSON paths afterwards (the SDK logs them at DEBUG). Anything else that does not fit
+    //! (an object where a string is documented, `"abc"` for a number) still fails.
+
+    use std::cell::Cell;
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::de::{self, Deserializer, Visitor};
+
+    /// What a coerced value was on the wire.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Found {
+        /// A JSON number.
+        Number,
+        /// A JSON string.
+        String,
+        /// A JSON boolean.
+        Boolean,
+    }
+
+    impl fmt::Display for Found {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(match self {
+                Self::Number => "number",
+                Self::String => "string",
+                Self::Boolean => "boolean",
+            })
+        }
+    }
+
+    /// One coercion, located.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Coercion {
+        /// The JSON path of the value (`data[3].credit_card.last_four`).
+        pub path: String,
+        /// What the value was.
+        pub found: Found,
+        /// The documented type it was read as (`string`, `integer`, `number`, `boolean`).
+        pub expected: &'static str,
+    }
+
+    const MARK: &str = "akamai-sdk coercion mark";
+
+    thread_local! {
+        // In `explain`: how many coercions to let pass before failing on the next one.
+        static EXPLAIN: Cell<Option<u32>> = const { Cell::new(None) };
+        static LAST: Cell<Option<(Found, &'static str)>> = const { Cell::new(None) };
+    }
+
+    /// Records a coercion; fails it instead while [`explain`] is looking for it.
+    fn coerced<E: de::Error>(found: Found, expected: &'static str) -> Result<(), E> {
+        if let Some(skip) = EXPLAIN.with(Cell::get) {
+            if skip == 0 {
+                LAST.with(|last| last.set(Some((found, expected))));
+                return Err(E::custom(MARK));
+            }
+            EXPLAIN.with(|e| e.set(Some(skip - 1)));
+            return Ok(());
+        }
+        let _ = super::CAPTURE.try_with(|slot| {
+            let mut slot = slot.borrow_mut();
+            slot.coercions = slot.coercions.saturating_add(1);
+        });
+        Ok(())
+    }
+
+    /// Finds the JSON paths of the first `max` coercions made while decoding `bytes` as `T`
+    /// (one extra decoding pass per coercion; meant for logging, after a decode that
+    /// coerced).
+    pub fn explain<T: de::DeserializeOwned>(bytes: &[u8], max: u32) -> Vec<Coercion> {
+        let mut found = Vec::new();
+        for skip in 0..max {
+            EXPLAIN.with(|e| e.set(Some(skip)));
+            LAST.with(|last| last.set(None));
+            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+            let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+            EXPLAIN.with(|e| e.set(None));
+            let located = match (result, LAST.with(Cell::take)) {
+                (Err(e), Some((what, expected))) if e.inner().to_string().starts_with(MARK) => {
+                    Coercion {
+                        path: e.path().to_string(),
+                        found: what,
+                        expected,
+                    }
+                }
+                _ => break,
+            };
+            found.push(located);
+        }
+        found
+    }
+
+    /// A scalar type that decodes leniently.
+    pub trait Lenient: Sized {
+        /// Decodes `Self` from `deserializer`, coercing as the module docs say.
+        fn deserialize_lenient<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Self, D::Error>;
+    }
+
+    /// The `deserialize_with` function of the generated fields.
+    pub fn de<'de, D: Deserializer<'de>, T: Lenient>(deserializer: D) -> Result<T, D::Error> {
+        T::deserialize_lenient(deserializer)
+    }
+
+    struct StringVisitor;
+
+    impl Visitor<'_> for StringVisitor {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+            coerced::<E>(Found::Number, "string")?;
+            Ok(v.to_string())
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+            coerced::<E>(Found::Number, "string")?;
+            Ok(v.to_string())
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+            coerced::<E>(Found::Number, "string")?;
+            Ok(v.to_string())
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+            coerced::<E>(Found::Boolean, "string")?;
+            Ok(v.to_string())
+        }
+    }
+
+    impl Lenient for String {
+        fn deserialize_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(StringVisitor)
+        }
+    }
+
+    struct BoolVisitor;
+
+    impl Visitor<'_> for BoolVisitor {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a boolean")
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+            let value = if v.eq_ignore_ascii_case("true") {
+                true
+            } else if v.eq_ignore_ascii_case("false") {
+                false
+            } else {
+                return Err(E::invalid_value(de::Unexpected::Str(v), &self));
+            };
+            coerced::<E>(Found::String, "boolean")?;
+            Ok(value)
+        }
+    }
+
+    impl Lenient for bool {
+        fn deserialize_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(BoolVisitor)
+        }
+    }
+
+    struct IntVisitor<T>(PhantomData<T>);
+
+    impl<T: TryFrom<i64> + TryFrom<u64>> IntVisitor<T> {
+        fn from_i64<E: de::Error>(v: i64) -> Result<T, E> {
+            T::try_from(v)
+                .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &"an integer in range"))
+        }
+
+        fn from_u64<E: de::Error>(v: u64) -> Result<T, E> {
+            T::try_from(v)
+                .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &"an integer in range"))
+        }
+    }
+
+    impl<T: TryFrom<i64> + TryFrom<u64>> Visitor<'_> for IntVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            Self::from_i64(v)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            Self::from_u64(v)
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+            // An integral float in the range of i64 (2^63 is exact as a float).
+            if v.fract() != 0.0
+                || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v)
+            {
+                return Err(E::invalid_type(de::Unexpected::Float(v), &self));
+            }
+            coerced::<E>(Found::Number, "integer")?;
+            #[allow(clippy::cast_possible_truncation)]
+            Self::from_i64(v as i64)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            let text = v.trim();
+            let value = if let Ok(n) = text.parse::<i64>() {
+                Self::from_i64(n)?
+            } else if let Ok(n) = text.parse::<u64>() {
+                Self::from_u64(n)?
+            } else {
+                return Err(E::invalid_value(de::Unexpected::Str(v), &self));
+            };
+            coerced::<E>(Found::String, "integer")?;
+            Ok(value)
+        }
+    }
+
+    macro_rules! lenient_ints {
+        ($($t:ty),*) => {$(
+            impl Lenient for $t {
+                fn deserialize_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    d.deserialize_any(IntVisitor::<$t>(PhantomData))
+                }
+            }
+        )*};
+    }
+
+    lenient_ints!(i64, i32, u64, u32);
+
+    struct FloatVisitor;
+
+    impl Visitor<'_> for FloatVisitor {
+        type Value = f64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number")
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+
+        #[allow(clippy::cast_precision_loss)]
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+
+        #[allow(clippy::cast_precision_loss)]
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+            match v.trim().parse::<f64>() {
+                Ok(n) if n.is_finite() => {
+                    coerced::<E>(Found::String, "number")?;
+                    Ok(n)
+                }
+                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            }
+        }
+    }
+
+    impl Lenient for f64 {
+        fn deserialize_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(FloatVisitor)
+        }
+    }
+
+    impl Lenient for f32 {
+        #[allow(clippy::cast_possible_truncation)]
+        fn deserialize_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(FloatVisitor).map(|v| v as f32)
+        }
+    }
+
+    struct OptionVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: Lenient> Visitor<'de> for OptionVisitor<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a value or null")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+            T::deserialize_lenient(d).map(Some)
+        }
+    }
+
+    impl<T: Lenient> Lenient for Option<T> {
+        fn deserialize_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_option(OptionVisitor(PhantomData))
+        }
+    }
 }
 
 /// A secret string from an API body (a Linode proxy token, an EdgeKV token value).
@@ -365,12 +809,13 @@ mod tests {
                 .body("")
                 .unwrap(),
         );
-        let ((), meta) = capture_response(async { observe_response(&signer, &Ok(response)) }).await;
-        let meta = meta.unwrap();
+        let ((), captured) =
+            capture_response(async { observe_response(&signer, &Ok(response)) }).await;
+        let meta = captured.meta.unwrap();
         assert_eq!(meta.status, 502);
         assert_eq!(meta.headers["x-request-id"], "r1");
         let ((), none) = capture_response(async {}).await;
-        assert!(none.is_none());
+        assert!(none.meta.is_none() && none.body.is_none() && none.coercions == 0);
     }
 
     #[test]

@@ -21,15 +21,19 @@ pub mod types {
         pub active_since: ::std::option::Option<crate::DateTime>,
         ///First line of this Account's billing address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address_1: ::std::option::Option<AccountAddress1>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub address_1: ::std::option::Option<::std::string::String>,
         ///Second line of this Account's billing address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address_2: ::std::option::Option<AccountAddress2>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub address_2: ::std::option::Option<::std::string::String>,
         ///__Read-only__ This Account's balance, in US dollars.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub balance: ::std::option::Option<f64>,
         ///__Read-only__ This Account's current estimated invoice in US dollars. This is not your final invoice balance. Transfer charges are not included in the estimate.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub balance_uninvoiced: ::std::option::Option<f64>,
         ///__Read-only__ The source of service charges for this Account, as determined by its relationship with Akamai. Accounts that are associated with Akamai-specific customers return a value of `akamai`. All other Accounts return a value of `linode`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -39,158 +43,59 @@ pub mod types {
         pub capabilities: ::std::vec::Vec<::std::string::String>,
         ///The city for this Account's billing address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub city: ::std::option::Option<AccountCity>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub city: ::std::option::Option<::std::string::String>,
         /**The company name associated with this Account.
 
 Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<AccountCompany>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub company: ::std::option::Option<::std::string::String>,
         ///The two-letter ISO 3166 country code of this Account's billing address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub country: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub credit_card: ::std::option::Option<AccountCreditCard>,
         ///The email address of the person associated with this Account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<AccountEmail>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub email: ::std::option::Option<::std::string::String>,
         ///__Read-only__ An external unique identifier for this account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub euuid: ::std::option::Option<::std::string::String>,
         /**The first name of the person associated with this Account.
 
 Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_name: ::std::option::Option<AccountFirstName>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub first_name: ::std::option::Option<::std::string::String>,
         /**The last name of the person associated with this Account.
 
 Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_name: ::std::option::Option<AccountLastName>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub last_name: ::std::option::Option<::std::string::String>,
         ///The phone number associated with this Account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<AccountPhone>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub phone: ::std::option::Option<::std::string::String>,
         ///If billing address is in the United States (US) or Canada (CA), only the two-letter ISO 3166 State or Province code are accepted. If entering a US military address, state abbreviations (AA, AE, AP) should be entered. If the address is outside the US or CA, this is the Province associated with the Account's billing address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub state: ::std::option::Option<AccountState>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub state: ::std::option::Option<::std::string::String>,
         ///The tax identification number associated with this Account, for tax calculations in some countries. If you do not live in a country that collects tax, this should be an empty string (`""`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tax_id: ::std::option::Option<AccountTaxId>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub tax_id: ::std::option::Option<::std::string::String>,
         /**The zip code of this Account's billing address. The following restrictions apply:
 
 - Can only contain ASCII letters, numbers, and hyphens (`-`).
 - Must not contain more than 9 letter or number characters.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub zip: ::std::option::Option<::std::string::String>,
-    }
-    ///First line of this Account's billing address.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountAddress1(::std::string::String);
-    impl ::std::ops::Deref for AccountAddress1 {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountAddress1> for ::std::string::String {
-        fn from(value: AccountAddress1) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountAddress1 {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 64usize {
-                return Err("longer than 64 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountAddress1 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountAddress1 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountAddress1 {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Second line of this Account's billing address.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountAddress2(::std::string::String);
-    impl ::std::ops::Deref for AccountAddress2 {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountAddress2> for ::std::string::String {
-        fn from(value: AccountAddress2) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountAddress2 {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 64usize {
-                return Err("longer than 64 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountAddress2 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountAddress2 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountAddress2 {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
     }
     ///__Read-only__ The source of service charges for this Account, as determined by its relationship with Akamai. Accounts that are associated with Akamai-specific customers return a value of `akamai`. All other Accounts return a value of `linode`.
     #[derive(
@@ -251,508 +156,18 @@ Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
             value.parse()
         }
     }
-    ///The city for this Account's billing address.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountCity(::std::string::String);
-    impl ::std::ops::Deref for AccountCity {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountCity> for ::std::string::String {
-        fn from(value: AccountCity) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountCity {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 24usize {
-                return Err("longer than 24 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountCity {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountCity {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountCity {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    /**The company name associated with this Account.
-
-Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountCompany(::std::string::String);
-    impl ::std::ops::Deref for AccountCompany {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountCompany> for ::std::string::String {
-        fn from(value: AccountCompany) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountCompany {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 128usize {
-                return Err("longer than 128 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountCompany {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///__Read-only__ Credit Card information associated with this Account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AccountCreditCard {
         ///The expiration month and year of the credit card.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub expiry: ::std::option::Option<::std::string::String>,
         ///The last four digits of the credit card associated with this Account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub last_four: ::std::option::Option<::std::string::String>,
-    }
-    ///The email address of the person associated with this Account.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountEmail(::std::string::String);
-    impl ::std::ops::Deref for AccountEmail {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountEmail> for ::std::string::String {
-        fn from(value: AccountEmail) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountEmail {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 128usize {
-                return Err("longer than 128 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountEmail {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    /**The first name of the person associated with this Account.
-
-Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountFirstName(::std::string::String);
-    impl ::std::ops::Deref for AccountFirstName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountFirstName> for ::std::string::String {
-        fn from(value: AccountFirstName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountFirstName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 50usize {
-                return Err("longer than 50 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountFirstName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountFirstName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountFirstName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    /**The last name of the person associated with this Account.
-
-Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountLastName(::std::string::String);
-    impl ::std::ops::Deref for AccountLastName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountLastName> for ::std::string::String {
-        fn from(value: AccountLastName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountLastName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 50usize {
-                return Err("longer than 50 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountLastName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountLastName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountLastName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The phone number associated with this Account.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountPhone(::std::string::String);
-    impl ::std::ops::Deref for AccountPhone {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountPhone> for ::std::string::String {
-        fn from(value: AccountPhone) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountPhone {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 32usize {
-                return Err("longer than 32 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountPhone {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountPhone {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountPhone {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///If billing address is in the United States (US) or Canada (CA), only the two-letter ISO 3166 State or Province code are accepted. If entering a US military address, state abbreviations (AA, AE, AP) should be entered. If the address is outside the US or CA, this is the Province associated with the Account's billing address.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountState(::std::string::String);
-    impl ::std::ops::Deref for AccountState {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountState> for ::std::string::String {
-        fn from(value: AccountState) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountState {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 24usize {
-                return Err("longer than 24 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountState {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountState {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountState {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The tax identification number associated with this Account, for tax calculations in some countries. If you do not live in a country that collects tax, this should be an empty string (`""`).
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AccountTaxId(::std::string::String);
-    impl ::std::ops::Deref for AccountTaxId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AccountTaxId> for ::std::string::String {
-        fn from(value: AccountTaxId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AccountTaxId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 25usize {
-                return Err("longer than 25 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AccountTaxId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AccountTaxId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AccountTaxId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The API responds with an empty object.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AddedEmptyObj(
-        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for AddedEmptyObj {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AddedEmptyObj>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: AddedEmptyObj) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for AddedEmptyObj {
-        fn from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> Self {
-            Self(value)
-        }
-    }
-    ///`AddedGetChildAccounts200`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct AddedGetChildAccounts200 {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub data: ::std::vec::Vec<ChildAccount>,
-        ///__Read-only__ The current page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub page: ::std::option::Option<i64>,
-        ///__Read-only__ The total number of pages.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub pages: ::std::option::Option<i64>,
-        ///__Read-only__ The total number of results.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub results: ::std::option::Option<i64>,
     }
     ///Child account object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -763,15 +178,19 @@ Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
         pub active_since: ::std::option::Option<crate::DateTime>,
         ///__Filterable__ First line of this child account's billing address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address_1: ::std::option::Option<ChildAccountAddress1>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub address_1: ::std::option::Option<::std::string::String>,
         ///__Filterable__ Second line of this child account's billing address, if applicable.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address_2: ::std::option::Option<ChildAccountAddress2>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub address_2: ::std::option::Option<::std::string::String>,
         ///__Read-only__ This child account's balance, in US dollars.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub balance: ::std::option::Option<f64>,
         ///__Read-only__ This child account's current estimated invoice in US dollars. This is not your final invoice balance. Transfer charges are not included in the estimate.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub balance_uninvoiced: ::std::option::Option<f64>,
         ///__Read-only__ The source of service charges for this account, as determined by its relationship with Akamai. The API returns a value of `external` to describe a child account in a parent-child account environment.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -781,154 +200,55 @@ Must not include any of the following characters: `<` `>` `(` `)` `"` `=`*/
         pub capabilities: ::std::vec::Vec<::std::string::String>,
         ///__Filterable__ The city for this child account's billing address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub city: ::std::option::Option<ChildAccountCity>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub city: ::std::option::Option<::std::string::String>,
         ///__Filterable__ The company name for the owner of this child account. It can't include any of these characters: `<` `>` `(` `)` `"` `=`. You can't change this value yourself. We use it to create the proxy users that a parent account uses to access a child account. Talk to your account team if you need to change this value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<ChildAccountCompany>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub company: ::std::option::Option<::std::string::String>,
         ///__Filterable__ The two-letter ISO 3166 country code for this child account's billing address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub country: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub credit_card: ::std::option::Option<ChildAccountCreditCard>,
         ///__Filterable__ The email address of the owner of this child account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<ChildAccountEmail>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub email: ::std::option::Option<::std::string::String>,
         ///__Read-only__ An external, unique identifier that Akamai assigned to the child account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub euuid: ::std::option::Option<::std::string::String>,
         ///__Filterable__ The first name of the owner of this child account. It can't include any of these characters: `<` `>` `(` `)` `"` `=`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_name: ::std::option::Option<ChildAccountFirstName>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub first_name: ::std::option::Option<::std::string::String>,
         ///__Filterable__ The last name of the owner of this child account. It can't include any of these characters: `<` `>` `(` `)` `"` `=`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub last_name: ::std::option::Option<ChildAccountLastName>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub last_name: ::std::option::Option<::std::string::String>,
         ///__Filterable__ The phone number for the owner of this child account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<ChildAccountPhone>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub phone: ::std::option::Option<::std::string::String>,
         /**__Filterable__ The state or province for the billing address (`address_1` and `address_2, if applicable`). If in the United States (US) or Canada (CA), this is the two-letter ISO 3166 State or Province code.
 
 __Note__. If this is a US military address, use state abbreviations (AA, AE, AP).*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub state: ::std::option::Option<ChildAccountState>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub state: ::std::option::Option<::std::string::String>,
         ///The tax identification number for this child account. Use this for tax calculations in some countries. If you live in a country that doesn't collect taxes, ensure this is an empty string (`""`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tax_id: ::std::option::Option<ChildAccountTaxId>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub tax_id: ::std::option::Option<::std::string::String>,
         /**__Filterable__ The zip code of this Account's billing address. The following restrictions apply:
 
 - Can only contain ASCII letters, numbers, and hyphens (`-`).
 - Can't contain more than 9 letter or number characters.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub zip: ::std::option::Option<::std::string::String>,
-    }
-    ///__Filterable__ First line of this child account's billing address.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountAddress1(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountAddress1 {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChildAccountAddress1> for ::std::string::String {
-        fn from(value: ChildAccountAddress1) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChildAccountAddress1 {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 64usize {
-                return Err("longer than 64 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountAddress1 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountAddress1 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountAddress1 {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///__Filterable__ Second line of this child account's billing address, if applicable.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountAddress2(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountAddress2 {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChildAccountAddress2> for ::std::string::String {
-        fn from(value: ChildAccountAddress2) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChildAccountAddress2 {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 64usize {
-                return Err("longer than 64 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountAddress2 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountAddress2 {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountAddress2 {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
     }
     ///__Read-only__ The source of service charges for this account, as determined by its relationship with Akamai. The API returns a value of `external` to describe a child account in a parent-child account environment.
     #[derive(
@@ -985,457 +305,66 @@ __Note__. If this is a US military address, use state abbreviations (AA, AE, AP)
             value.parse()
         }
     }
-    ///__Filterable__ The city for this child account's billing address.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountCity(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountCity {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChildAccountCity> for ::std::string::String {
-        fn from(value: ChildAccountCity) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChildAccountCity {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 24usize {
-                return Err("longer than 24 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountCity {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountCity {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountCity {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///__Filterable__ The company name for the owner of this child account. It can't include any of these characters: `<` `>` `(` `)` `"` `=`. You can't change this value yourself. We use it to create the proxy users that a parent account uses to access a child account. Talk to your account team if you need to change this value.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountCompany(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountCompany {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChildAccountCompany> for ::std::string::String {
-        fn from(value: ChildAccountCompany) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChildAccountCompany {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 128usize {
-                return Err("longer than 128 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountCompany {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///__Read-only__ Information for the credit card you've assigned to this child account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ChildAccountCreditCard {
         ///The expiration month and year of the credit card.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub expiry: ::std::option::Option<::std::string::String>,
         ///The last four digits of the credit card.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub last_four: ::std::option::Option<::std::string::String>,
     }
-    ///__Filterable__ The email address of the owner of this child account.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    ///`ChildAccountsPage`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ChildAccountsPage {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub data: ::std::vec::Vec<ChildAccount>,
+        ///__Read-only__ The current page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub page: ::std::option::Option<i64>,
+        ///__Read-only__ The total number of pages.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub pages: ::std::option::Option<i64>,
+        ///__Read-only__ The total number of results.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub results: ::std::option::Option<i64>,
+    }
+    ///The API responds with an empty object.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountEmail(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountEmail {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
+    pub struct EmptyObject(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for EmptyObject {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
             &self.0
         }
     }
-    impl ::std::convert::From<ChildAccountEmail> for ::std::string::String {
-        fn from(value: ChildAccountEmail) -> Self {
+    impl ::std::convert::From<EmptyObject>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: EmptyObject) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for ChildAccountEmail {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 128usize {
-                return Err("longer than 128 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountEmail {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///__Filterable__ The first name of the owner of this child account. It can't include any of these characters: `<` `>` `(` `)` `"` `=`.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountFirstName(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountFirstName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChildAccountFirstName> for ::std::string::String {
-        fn from(value: ChildAccountFirstName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChildAccountFirstName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 50usize {
-                return Err("longer than 50 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountFirstName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountFirstName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountFirstName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///__Filterable__ The last name of the owner of this child account. It can't include any of these characters: `<` `>` `(` `)` `"` `=`.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountLastName(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountLastName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChildAccountLastName> for ::std::string::String {
-        fn from(value: ChildAccountLastName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChildAccountLastName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 50usize {
-                return Err("longer than 50 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountLastName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountLastName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountLastName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///__Filterable__ The phone number for the owner of this child account.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountPhone(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountPhone {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChildAccountPhone> for ::std::string::String {
-        fn from(value: ChildAccountPhone) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChildAccountPhone {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 32usize {
-                return Err("longer than 32 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountPhone {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountPhone {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountPhone {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    /**__Filterable__ The state or province for the billing address (`address_1` and `address_2, if applicable`). If in the United States (US) or Canada (CA), this is the two-letter ISO 3166 State or Province code.
-
-__Note__. If this is a US military address, use state abbreviations (AA, AE, AP).*/
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountState(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountState {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChildAccountState> for ::std::string::String {
-        fn from(value: ChildAccountState) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChildAccountState {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 24usize {
-                return Err("longer than 24 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountState {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountState {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountState {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The tax identification number for this child account. Use this for tax calculations in some countries. If you live in a country that doesn't collect taxes, ensure this is an empty string (`""`).
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ChildAccountTaxId(::std::string::String);
-    impl ::std::ops::Deref for ChildAccountTaxId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChildAccountTaxId> for ::std::string::String {
-        fn from(value: ChildAccountTaxId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChildAccountTaxId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 25usize {
-                return Err("longer than 25 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChildAccountTaxId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChildAccountTaxId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChildAccountTaxId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for EmptyObject {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
         }
     }
     ///An object for describing a single error that occurred during the processing of a request.
@@ -1444,9 +373,11 @@ __Note__. If this is a US military address, use state abbreviations (AA, AE, AP)
     pub struct ErrorObject {
         ///The field in the request that caused this error. This may be a path, separated by periods in the case of nested fields. In some cases this may come back as `null` if the error is not specific to any single element of the request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub field: ::std::option::Option<::std::string::String>,
         ///What happened to cause this error. In most cases, this can be fixed immediately by changing the data you sent in the request, but in some cases you will be instructed to Open a support ticket or perform some other action before you can complete the request successfully.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub reason: ::std::option::Option<::std::string::String>,
     }
     ///`ErrorResponse`
@@ -1462,9 +393,11 @@ __Note__. If this is a US military address, use state abbreviations (AA, AE, AP)
     pub struct Grant {
         ///The ID of the entity this grant applies to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub id: ::std::option::Option<i64>,
         ///__Read-only__ The current label of the entity this grant applies to, for display purposes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub label: ::std::option::Option<::std::string::String>,
         ///The level of access this User has to this entity.  If null, this User has no access.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1582,45 +515,59 @@ In a [parent and child account](https://www.linode.com/docs/guides/parent-child-
         pub account_access: ::std::option::Option<GrantsResponseGlobalAccountAccess>,
         ///If true, this User may add Managed Databases.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_databases: ::std::option::Option<bool>,
         ///If true, this User may add Domains.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_domains: ::std::option::Option<bool>,
         ///If true, this User may add Firewalls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_firewalls: ::std::option::Option<bool>,
         ///If true, this User may add Images.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_images: ::std::option::Option<bool>,
         ///If true, this User may create Linodes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_linodes: ::std::option::Option<bool>,
         ///If true, this User may create Longview clients and view the current plan.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_longview: ::std::option::Option<bool>,
         ///If true, this User may add NodeBalancers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_nodebalancers: ::std::option::Option<bool>,
         ///If true, this User may add Placement Groups.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_placement_groups: ::std::option::Option<bool>,
         ///If true, this User may add StackScripts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_stackscripts: ::std::option::Option<bool>,
         ///If true, this User may add Volumes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_volumes: ::std::option::Option<bool>,
         ///If true, this User may add VPCs.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub add_vpcs: ::std::option::Option<bool>,
         ///If true, this User may cancel the entire Account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub cancel_account: ::std::option::Option<bool>,
         ///In a [parent and child account](https://www.linode.com/docs/guides/parent-child-accounts/) environment, this gives a parent account access to endpoints that can be used to manage child accounts. Unrestricted parent account users have access to this grant, while restricted parent users don't. An unrestricted parent user can set this to `true` to add this grant to a restricted parent user. Displayed as `null` for all non-parent accounts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub child_account_access: ::std::option::Option<bool>,
         ///If true, this User may manage the Account's Longview subscription.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub longview_subscription: ::std::option::Option<bool>,
     }
     /**The level of access this User has to Account-level actions, like billing information. A restricted User will never be able to manage users.
@@ -1707,12 +654,15 @@ __Note__. This functionality may not yet be available in Cloud Manager. See the 
         >,
         ///Your email address.  This address will be used for communication with Linode as necessary.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub email: ::std::option::Option<::std::string::String>,
         ///If true, you will receive email notifications about account activity.  If false, you may still receive business-critical communications through email.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub email_notifications: ::std::option::Option<bool>,
         ///If true, logins for your User will only be allowed from whitelisted IPs. This setting is currently deprecated, and cannot be enabled. If you disable this setting, you will not be able to re-enable it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub ip_whitelist_enabled: ::std::option::Option<bool>,
         /**The authentication methods that are allowed when connecting to [the Linode Shell (Lish)](https://www.linode.com/docs/guides/lish/).
 
@@ -1725,23 +675,32 @@ __Note__. This functionality may not yet be available in Cloud Manager. See the 
         pub referrals: ::std::option::Option<ProfileReferrals>,
         ///If true, your User has restrictions on what can be accessed on your Account. To get details on what entities/actions you can access/perform, run List grants.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub restricted: ::std::option::Option<bool>,
         ///The timezone you prefer to see times in. This is not used by the API directly. It is provided for the benefit of clients such as the Linode Cloud Manager and other clients built on the API. All times returned by the API are in UTC.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub timezone: ::std::option::Option<::std::string::String>,
         ///If true, logins from untrusted computers will require Two Factor Authentication.  Run Create a two factor secret to enable Two Factor Authentication.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub two_factor_auth: ::std::option::Option<bool>,
         ///__Read-only__ Your unique ID in our system. This value will never change, and can safely be used to identify your User.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub uid: ::std::option::Option<i64>,
+        ///__Read-only__ The kind of user: `parent` (a parent account user), `child` (a user of a child account), `proxy` (the parent's proxy user on a child account, as the token of Create a proxy user token authenticates), or `default` (an account outside any parent/child relationship).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_type: ::std::option::Option<ProfileUserType>,
         ///__Read-only__ Your username, used for logging in to our system.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub username: ::std::option::Option<::std::string::String>,
         /**__Read-only__ The phone number verified for this Profile with the Verify a phone number operation.
 
 `null` if this Profile has no verified phone number.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub verified_phone_number: ::std::option::Option<::std::string::String>,
     }
     /**__Read-only__ This account's Cloud Manager authentication type. Authentication types are chosen through Cloud Manager and authorized when logging into your account. These authentication types are either the user's password (in conjunction with their username), or the name of their identity provider such as GitHub. For example, if a user:
@@ -1884,22 +843,95 @@ This information becomes accessible after this Profile's Account has established
     pub struct ProfileReferrals {
         ///__Read-only__ Your referral code.  If others use this when signing up for Linode, you will receive account credit.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub code: ::std::option::Option<::std::string::String>,
         ///__Read-only__ The number of completed signups with your referral code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub completed: ::std::option::Option<i64>,
         ///__Read-only__ The amount of account credit in US Dollars issued to you through the referral program.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub credit: ::std::option::Option<i64>,
         ///__Read-only__ The number of pending signups with your referral code.  You will not receive credit for these signups until they are completed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub pending: ::std::option::Option<i64>,
         ///__Read-only__ The number of users who have signed up with your referral code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub total: ::std::option::Option<i64>,
         ///__Read-only__ Your referral url, used to direct others to sign up for Linode with your referral code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    ///__Read-only__ The kind of user: `parent` (a parent account user), `child` (a user of a child account), `proxy` (the parent's proxy user on a child account, as the token of Create a proxy user token authenticates), or `default` (an account outside any parent/child relationship).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum ProfileUserType {
+        #[serde(rename = "parent")]
+        Parent,
+        #[serde(rename = "child")]
+        Child,
+        #[serde(rename = "proxy")]
+        Proxy,
+        #[serde(rename = "default")]
+        Default,
+        /// A value this version of the SDK does not know, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
+    }
+    impl ::std::fmt::Display for ProfileUserType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Parent => f.write_str("parent"),
+                Self::Child => f.write_str("child"),
+                Self::Proxy => f.write_str("proxy"),
+                Self::Default => f.write_str("default"),
+                Self::Unknown(ref value) => f.write_str(value),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ProfileUserType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "parent" => Ok(Self::Parent),
+                "child" => Ok(Self::Child),
+                "proxy" => Ok(Self::Proxy),
+                "default" => Ok(Self::Default),
+                _ => Ok(Self::Unknown(value.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ProfileUserType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ProfileUserType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     /**__Read-only__ Promotions generally offer a set amount of credit that can be used toward your Linode services, and the promotion expires after a specified date. As well, a monthly cap on the promotional offer is set.
 
@@ -1909,27 +941,34 @@ Simply put, a promotion offers a certain amount of credit  month, until either t
     pub struct Promotion {
         ///The amount available to spend per month.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub credit_monthly_cap: ::std::option::Option<::std::string::String>,
         ///The total amount of credit left for this promotion.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub credit_remaining: ::std::option::Option<::std::string::String>,
         ///A detailed description of this promotion.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub description: ::std::option::Option<::std::string::String>,
         ///When this promotion's credits expire.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub expire_dt: ::std::option::Option<::std::string::String>,
         ///The location of an image for this promotion.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub image_url: ::std::option::Option<::std::string::String>,
         ///The service to which this promotion applies.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub service_type: ::std::option::Option<PromotionServiceType>,
         ///Short details of this promotion.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub summary: ::std::option::Option<::std::string::String>,
         ///The amount of credit left for this month for this promotion.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub this_month_credit_remaining: ::std::option::Option<::std::string::String>,
     }
     ///The service to which this promotion applies.
@@ -2051,74 +1090,19 @@ Simply put, a promotion offers a certain amount of credit  month, until either t
         pub expiry: ::std::option::Option<crate::DateTime>,
         ///__Read-only__ The proxy user token's unique ID, which can be used to revoke it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub id: ::std::option::Option<i64>,
         ///__Filterable__ The name of the token. The API automatically sets this to `<username>_<uid>_<time>`. It's composed of the `username` for your parent account user, the unique `uid` Akamai assigned to identify your user, and the `time` the API generated the token. This is for display purposes only, but you can use it to help track how you're using each proxy user token.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub label: ::std::option::Option<ProxyUserTokenLabel>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        pub label: ::std::option::Option<::std::string::String>,
         ///__Read-only__ The scopes this token was created with. Defaults to `*`. Proxy user tokens automatically inherit all the permissions of the proxy user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::lenient::de")]
         pub scopes: ::std::option::Option<::std::string::String>,
         ///__Read-only__ The proxy user token that can be used to access the API and CLI. After you create a token, you can see the full token in the response. All other operations that contain this token only show the first 16 characters in their response.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<crate::Secret>,
-    }
-    ///__Filterable__ The name of the token. The API automatically sets this to `<username>_<uid>_<time>`. It's composed of the `username` for your parent account user, the unique `uid` Akamai assigned to identify your user, and the `time` the API generated the token. This is for display purposes only, but you can use it to help track how you're using each proxy user token.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct ProxyUserTokenLabel(::std::string::String);
-    impl ::std::ops::Deref for ProxyUserTokenLabel {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ProxyUserTokenLabel> for ::std::string::String {
-        fn from(value: ProxyUserTokenLabel) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ProxyUserTokenLabel {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 100usize {
-                return Err("longer than 100 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ProxyUserTokenLabel {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ProxyUserTokenLabel {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ProxyUserTokenLabel {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
     }
     /// Error types.
     pub mod error {
@@ -2212,7 +1196,15 @@ impl ClientInfo<crate::Signer> for Client {
         &self.inner
     }
 }
-impl ClientHooks<crate::Signer> for &Client {}
+impl ClientHooks<crate::Signer> for &Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        crate::execute(&self.client, request).await
+    }
+}
 #[allow(clippy::all)]
 impl Client {
     /**Get your account
@@ -2302,22 +1294,24 @@ Sends a `GET` request to `/account/child-accounts`
 Arguments:
 - `page`: The page of a collection to return.
 - `page_size`: The number of items to return per page.
+- `x_filter`: A JSON filter on the __Filterable__ fields of a child account: `{"email": "ops@example.com"}`, operators `+or`, `+and`, `+contains`, `+neq`, `+gt`, `+lt`, ... and sorting with `+order_by` and `+order` (`asc`, `desc`).
 */
     pub async fn get_child_accounts<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
-    ) -> Result<
-        ResponseValue<types::AddedGetChildAccounts200>,
-        Error<types::ErrorResponse>,
-    > {
+        x_filter: Option<&'a str>,
+    ) -> Result<ResponseValue<types::ChildAccountsPage>, Error<types::ErrorResponse>> {
         let url = format!("{}/account/child-accounts", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
             .append(
                 ::reqwest::header::HeaderName::from_static("api-version"),
                 ::reqwest::header::HeaderValue::from_static(Self::api_version()),
             );
+        if let Some(value) = x_filter {
+            header_map.append("X-Filter", value.to_string().try_into()?);
+        }
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -2542,7 +1536,7 @@ Arguments:
     pub async fn get_user_grants<'a>(
         &'a self,
         username: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+    ) -> Result<ResponseValue<types::GrantsResponse>, Error<types::ErrorResponse>> {
         let url = format!(
             "{}/account/users/{}/grants", self.baseurl, encode_path(& username
             .to_string()),
@@ -2554,7 +1548,15 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static(Self::api_version()),
             );
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
         let info = OperationInfo {
             operation_id: "get_user_grants",
         };
@@ -2568,8 +1570,7 @@ Arguments:
         (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
-            200u16 => Ok(ResponseValue::stream(response)),
-            204u16 => Ok(ResponseValue::stream(response)),
+            200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
@@ -2657,7 +1658,7 @@ Sends a `GET` request to `/profile/grants`
 */
     pub async fn get_profile_grants<'a>(
         &'a self,
-    ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+    ) -> Result<ResponseValue<types::GrantsResponse>, Error<types::ErrorResponse>> {
         let url = format!("{}/profile/grants", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -2666,7 +1667,15 @@ Sends a `GET` request to `/profile/grants`
                 ::reqwest::header::HeaderValue::from_static(Self::api_version()),
             );
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
         let info = OperationInfo {
             operation_id: "get_profile_grants",
         };
@@ -2680,8 +1689,7 @@ Sends a `GET` request to `/profile/grants`
         (crate::observe_response)(&self.inner, &result);
         let response = result?;
         match response.status().as_u16() {
-            200u16 => Ok(ResponseValue::stream(response)),
-            204u16 => Ok(ResponseValue::stream(response)),
+            200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
@@ -2716,7 +1724,7 @@ Arguments:
     pub async fn delete_personal_access_token<'a>(
         &'a self,
         token_id: i64,
-    ) -> Result<ResponseValue<types::AddedEmptyObj>, Error<types::ErrorResponse>> {
+    ) -> Result<ResponseValue<types::EmptyObject>, Error<types::ErrorResponse>> {
         let url = format!(
             "{}/profile/tokens/{}", self.baseurl, encode_path(& token_id.to_string()),
         );
@@ -2764,4 +1772,101 @@ Arguments:
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+}
+/// The operations of this client, as the processed spec describes them: one constant
+/// per operation, named after its generated method.
+pub mod operations {
+    use crate::Operation;
+    use reqwest::Method;
+    /// `delete-personal-access-token`: `DELETE /profile/tokens/{tokenId}` (generated method `Client::delete_personal_access_token`).
+    pub const DELETE_PERSONAL_ACCESS_TOKEN: Operation = Operation {
+        id: "delete-personal-access-token",
+        method_name: "delete_personal_access_token",
+        method: Method::DELETE,
+        path: "/profile/tokens/{tokenId}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-account`: `GET /account` (generated method `Client::get_account`).
+    pub const GET_ACCOUNT: Operation = Operation {
+        id: "get-account",
+        method_name: "get_account",
+        method: Method::GET,
+        path: "/account",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-child-account`: `GET /account/child-accounts/{euuid}` (generated method `Client::get_child_account`).
+    pub const GET_CHILD_ACCOUNT: Operation = Operation {
+        id: "get-child-account",
+        method_name: "get_child_account",
+        method: Method::GET,
+        path: "/account/child-accounts/{euuid}",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-child-accounts`: `GET /account/child-accounts` (generated method `Client::get_child_accounts`).
+    pub const GET_CHILD_ACCOUNTS: Operation = Operation {
+        id: "get-child-accounts",
+        method_name: "get_child_accounts",
+        method: Method::GET,
+        path: "/account/child-accounts",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-profile`: `GET /profile` (generated method `Client::get_profile`).
+    pub const GET_PROFILE: Operation = Operation {
+        id: "get-profile",
+        method_name: "get_profile",
+        method: Method::GET,
+        path: "/profile",
+        idempotent: true,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// `get-profile-grants`: `GET /profile/grants` (generated method `Client::get_profile_grants`).
+    pub const GET_PROFILE_GRANTS: Operation = Operation {
+        id: "get-profile-grants",
+        method_name: "get_profile_grants",
+        method: Method::GET,
+        path: "/profile/grants",
+        idempotent: true,
+        bodiless_statuses: &[204u16],
+        empty_collection_details: &[],
+    };
+    /// `get-user-grants`: `GET /account/users/{username}/grants` (generated method `Client::get_user_grants`).
+    pub const GET_USER_GRANTS: Operation = Operation {
+        id: "get-user-grants",
+        method_name: "get_user_grants",
+        method: Method::GET,
+        path: "/account/users/{username}/grants",
+        idempotent: true,
+        bodiless_statuses: &[204u16],
+        empty_collection_details: &[],
+    };
+    /// `post-child-account-token`: `POST /account/child-accounts/{euuid}/token` (generated method `Client::post_child_account_token`).
+    pub const POST_CHILD_ACCOUNT_TOKEN: Operation = Operation {
+        id: "post-child-account-token",
+        method_name: "post_child_account_token",
+        method: Method::POST,
+        path: "/account/child-accounts/{euuid}/token",
+        idempotent: false,
+        bodiless_statuses: &[],
+        empty_collection_details: &[],
+    };
+    /// Every operation, in the order of their method names.
+    pub const ALL: &[Operation] = &[
+        DELETE_PERSONAL_ACCESS_TOKEN,
+        GET_ACCOUNT,
+        GET_CHILD_ACCOUNT,
+        GET_CHILD_ACCOUNTS,
+        GET_PROFILE,
+        GET_PROFILE_GRANTS,
+        GET_USER_GRANTS,
+        POST_CHILD_ACCOUNT_TOKEN,
+    ];
 }

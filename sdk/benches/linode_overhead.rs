@@ -25,14 +25,11 @@ fn decode(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("linode_decode_page_500");
     group.bench_function("serde_json", |b| {
-        b.iter(|| {
-            serde_json::from_str::<types::AddedGetChildAccounts200>(black_box(&page)).unwrap()
-        })
+        b.iter(|| serde_json::from_str::<types::ChildAccountsPage>(black_box(&page)).unwrap())
     });
     group.bench_function("sdk_decode_json", |b| {
         b.iter(|| {
-            decode_json::<types::AddedGetChildAccounts200>(None, black_box(page.as_bytes()))
-                .unwrap()
+            decode_json::<types::ChildAccountsPage>(None, black_box(page.as_bytes())).unwrap()
         })
     });
     group.finish();

@@ -95,7 +95,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                     .auth_groups()
                     .await?
                     .first()
-                    .map(|g| g.group_id)
+                    .and_then(|g| u64::try_from(g.group_id).ok())
                     .ok_or("the credentials may use no access group")?,
             };
             let ns = client

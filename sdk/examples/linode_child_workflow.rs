@@ -75,10 +75,10 @@ async fn run(args: Args) -> Result<(), akamai_sdk::Error> {
     let me = parent.profile().await?;
     println!(
         "signed in as {} ({} user)",
-        me.profile.username.as_deref().unwrap_or("?"),
+        me.username.as_deref().unwrap_or("?"),
         me.user_type
             .as_ref()
-            .map_or("unknown", |user_type| user_type.as_str())
+            .map_or_else(|| "unknown".to_owned(), ToString::to_string)
     );
     parent.ensure_child_account_access().await?;
 
@@ -96,7 +96,7 @@ async fn run(args: Args) -> Result<(), akamai_sdk::Error> {
         println!(
             "  {}  {}",
             account.euuid.as_deref().unwrap_or("-"),
-            account.company.as_deref().map_or("-", |c| c.as_str())
+            account.company.as_deref().unwrap_or("-")
         );
         if chosen.is_none() {
             chosen = Some(Euuid::try_from(&account)?);
@@ -125,11 +125,11 @@ async fn run(args: Args) -> Result<(), akamai_sdk::Error> {
     println!(
         "acting in child account {} ({}) as {} ({} user)",
         account.euuid.as_deref().unwrap_or("?"),
-        account.company.as_deref().map_or("?", |c| c.as_str()),
-        who.profile.username.as_deref().unwrap_or("?"),
+        account.company.as_deref().unwrap_or("?"),
+        who.username.as_deref().unwrap_or("?"),
         who.user_type
             .as_ref()
-            .map_or("unknown", |user_type| user_type.as_str())
+            .map_or_else(|| "unknown".to_owned(), ToString::to_string)
     );
 
     if child.revoke().await? {

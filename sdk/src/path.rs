@@ -24,6 +24,7 @@ pub(crate) fn push_segment(segment: &[u8], out: &mut String) {
 }
 
 /// The strict encoding of one path segment.
+#[cfg(test)]
 pub(crate) fn encode_segment(segment: &str) -> String {
     percent_encode(segment.as_bytes(), STRICT).to_string()
 }
@@ -31,6 +32,26 @@ pub(crate) fn encode_segment(segment: &str) -> String {
 /// Decodes the `%XX` escapes of a path segment; anything else (a stray `%`) is kept as is.
 pub(crate) fn decode_segment(segment: &str) -> Vec<u8> {
     percent_decode_str(segment).collect()
+}
+
+/// Rewrites the path of `url` so that every segment has the strict encoding.
+///
+/// The generated operations encode path parameters with a lighter set (they leave `;`, `'`,
+/// `[`, `]` and the like as they are); decoding each segment and encoding it again gives every
+/// request, generated or handwritten, the same strict form, which is then signed as sent.
+pub(crate) fn canonicalize_path(url: &mut url::Url) {
+    let path = url.path();
+    if !path.starts_with('/') {
+        return;
+    }
+    let mut canonical = String::with_capacity(path.len() + 8);
+    for segment in path[1..].split('/') {
+        canonical.push('/');
+        push_segment(&decode_segment(segment), &mut canonical);
+    }
+    if canonical != path {
+        url.set_path(&canonical);
+    }
 }
 
 #[cfg(test)]

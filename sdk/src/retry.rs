@@ -147,10 +147,10 @@ impl RetryPolicy {
         self.max_attempts > 1
     }
 
-    /// Whether `error` may be retried for a request with `method`, regardless of the attempt
-    /// count and wait budget (see the [module documentation](self)).
-    pub fn is_retryable(&self, method: &Method, error: &Error) -> bool {
-        let idempotent = is_idempotent(method);
+    /// Whether `error` may be retried for a request that is `idempotent` (see
+    /// [`Operation::idempotent`](crate::runtime::Operation::idempotent)), regardless of the
+    /// attempt count and wait budget (see the [module documentation](self)).
+    pub fn is_retryable(&self, idempotent: bool, error: &Error) -> bool {
         match error {
             Error::Api(api) => {
                 api.status() == StatusCode::TOO_MANY_REQUESTS
@@ -166,13 +166,13 @@ impl RetryPolicy {
     /// with `error` and the call has already waited `waited`; `None` to give up.
     pub fn next_wait(
         &self,
-        method: &Method,
+        idempotent: bool,
         error: &Error,
         attempt: u32,
         waited: Duration,
         now: SystemTime,
     ) -> Option<Duration> {
-        if attempt >= self.max_attempts || !self.is_retryable(method, error) {
+        if attempt >= self.max_attempts || !self.is_retryable(idempotent, error) {
             return None;
         }
         let wait = server_wait(error, now).unwrap_or_else(|| self.backoff(attempt));
@@ -358,26 +358,18 @@ mod tests {
             (501, false, false),
         ] {
             let e = api(status, &[]);
-            assert_eq!(policy.is_retryable(&Method::GET, &e), get, "GET {status}");
-            assert_eq!(policy.is_retryable(&Method::PUT, &e), get, "PUT {status}");
-            assert_eq!(
-                policy.is_retryable(&Method::POST, &e),
-                post,
-                "POST {status}"
-            );
-            assert_eq!(
-                policy.is_retryable(&Method::PATCH, &e),
-                post,
-                "PATCH {status}"
-            );
+            assert_eq!(policy.is_retryable(true, &e), get, "GET {status}");
+            assert_eq!(policy.is_retryable(true, &e), get, "PUT {status}");
+            assert_eq!(policy.is_retryable(false, &e), post, "POST {status}");
+            assert_eq!(policy.is_retryable(false, &e), post, "PATCH {status}");
         }
-        assert!(!policy.is_retryable(&Method::GET, &Error::Signing("x".into())));
+        assert!(!policy.is_retryable(true, &Error::Signing("x".into())));
     }
 
     #[test]
     fn server_hints_win_over_backoff_for_429_and_503() {
         let policy = fixed();
-        let wait = |e: &Error| policy.next_wait(&Method::POST, e, 1, Duration::ZERO, NOW);
+        let wait = |e: &Error| policy.next_wait(false, e, 1, Duration::ZERO, NOW);
         assert_eq!(
             wait(&api(429, &[("retry-after", "3")])),
             Some(Duration::from_secs(3))
@@ -394,7 +386,7 @@ mod tests {
             Some(Duration::from_secs(2))
         );
         assert_eq!(wait(&api(429, &[])), Some(DEFAULT_INITIAL_BACKOFF));
-        let get = |e: &Error| policy.next_wait(&Method::GET, e, 1, Duration::ZERO, NOW);
+        let get = |e: &Error| policy.next_wait(true, e, 1, Duration::ZERO, NOW);
         assert_eq!(
             get(&api(503, &[("retry-after", "6")])),
             Some(Duration::from_secs(6))
@@ -416,29 +408,21 @@ mod tests {
             .with_max_attempts(3)
             .with_max_total_wait(Duration::from_secs(10));
         let e = api(503, &[]);
-        assert!(policy
-            .next_wait(&Method::GET, &e, 2, Duration::ZERO, NOW)
-            .is_some());
-        assert_eq!(
-            policy.next_wait(&Method::GET, &e, 3, Duration::ZERO, NOW),
-            None
-        );
+        assert!(policy.next_wait(true, &e, 2, Duration::ZERO, NOW).is_some());
+        assert_eq!(policy.next_wait(true, &e, 3, Duration::ZERO, NOW), None);
         let slow = api(429, &[("retry-after", "11")]);
-        assert_eq!(
-            policy.next_wait(&Method::GET, &slow, 1, Duration::ZERO, NOW),
-            None
-        );
+        assert_eq!(policy.next_wait(true, &slow, 1, Duration::ZERO, NOW), None);
         let ok = api(429, &[("retry-after", "4")]);
         assert_eq!(
-            policy.next_wait(&Method::GET, &ok, 1, Duration::from_secs(6), NOW),
+            policy.next_wait(true, &ok, 1, Duration::from_secs(6), NOW),
             Some(Duration::from_secs(4))
         );
         assert_eq!(
-            policy.next_wait(&Method::GET, &ok, 1, Duration::from_secs(7), NOW),
+            policy.next_wait(true, &ok, 1, Duration::from_secs(7), NOW),
             None
         );
         assert_eq!(
-            RetryPolicy::disabled().next_wait(&Method::GET, &e, 1, Duration::ZERO, NOW),
+            RetryPolicy::disabled().next_wait(true, &e, 1, Duration::ZERO, NOW),
             None
         );
         assert!(!RetryPolicy::disabled().is_enabled());

@@ -1,40 +1,41 @@
-//! Running one API call: retries, a tracing span, and the mapping of every failure to
-//! [`Error`].
+//! Running one API call: retries, a tracing span, tolerant decoding and the mapping of every
+//! failure to [`Error`].
 //!
-//! The API layers wrap each generated operation in [`Runtime::call`]. A generated method builds
-//! a fresh request and signs it every time it is called, so a retry is simply another call of
-//! the closure:
+//! Every call of the SDK is a generated operation wrapped in [`Runtime::call`] (or one of its
+//! variants), with the [`Operation`] the generator wrote for it into the API's operation table
+//! (`akamai_sdk::generated::linode::operations`, `...::edgekv::operations`): its id names the
+//! tracing span, and whether it is idempotent decides what may be retried. A generated method
+//! builds a fresh request and signs it every time it is called, so a retry is simply another
+//! call of the closure:
 //!
-//! ```
-//! use akamai_sdk::generated::progenitor_client::{Error as GeneratedError, ResponseValue};
-//! use akamai_sdk::generated::reqwest::{header::HeaderMap, StatusCode};
-//! use akamai_sdk::runtime::{OpInfo, Runtime};
+//! ```no_run
+//! use akamai_sdk::generated::linode::{self, operations};
+//! use akamai_sdk::runtime::Runtime;
 //!
-//! // What the API layer declares once per operation.
-//! const GET_PROFILE: OpInfo = OpInfo::get("getProfile", "/profile");
-//!
-//! // Stands in for a generated method such as `linode_client.get_profile()`.
-//! async fn get_profile() -> Result<ResponseValue<String>, GeneratedError<()>> {
-//!     Ok(ResponseValue::new("me".to_owned(), StatusCode::OK, HeaderMap::new()))
-//! }
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), akamai_sdk::Error> {
+//! # async fn run(client: linode::Client) -> Result<(), akamai_sdk::Error> {
 //! let runtime = Runtime::default(); // or `HttpConfig::runtime()`
-//! let profile: String = runtime.call(GET_PROFILE, || get_profile()).await?;
-//! assert_eq!(profile, "me");
+//! let profile = runtime
+//!     .call(&operations::GET_PROFILE, || client.get_profile())
+//!     .await?;
+//! # let _ = profile;
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! Handwritten requests (EdgeKV item bodies are raw bytes) go through [`Runtime::send`], which
-//! takes a closure that builds and sends the request (sign it inside the closure so each attempt
-//! is signed anew) and turns error statuses into [`Error::Api`]; [`read_json`] then decodes a
-//! body and reports the JSON path that failed.
+//! The few requests progenitor cannot express (EdgeKV item bodies with an explicit content
+//! type) are sent with `akamai_sdk_generated::send`, which takes the generated operations'
+//! path (pre-request hook, `execute`, post-response hook), inside [`Runtime::call_raw`].
+//!
+//! Each attempt reads the whole body of a success response before anything decodes it, so a
+//! body that ends early fails the attempt: it is retried like a connection reset when the
+//! operation is idempotent, and is [`Error::Transport`] (with [`Error::is_incomplete_body`])
+//! otherwise, never re-sent.
 //!
 //! Each call runs in an `akamai_sdk.call` span (`INFO`) with the fields `operation_id`,
 //! `method`, `path`, and, as the call progresses, `attempt`, `status` and `latency_ms`. Retries
-//! are logged at `DEBUG` with the wait. Nothing logged contains a header or a body secret.
+//! are logged at `DEBUG` with the wait, and so is every response value read as its documented
+//! type although its JSON type differed (target `akamai_sdk::decode`, with its JSON path; see
+//! `akamai_sdk_generated::lenient`). Nothing logged contains a header, a body or a value.
 
 use std::fmt;
 use std::future::Future;
@@ -42,63 +43,21 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use progenitor_client::{ByteStream, Error as GeneratedError, ResponseValue};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use akamai_sdk_generated::{capture_response, ResponseMeta};
+use akamai_sdk_generated::{capture_response, lenient, Captured, ResponseMeta};
 
 use crate::error::{ApiError, DecodeError, Error, ErrorBody};
 use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
 
-/// What a call is, for the retry policy (the method) and for tracing.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpInfo {
-    /// The `operationId` of the OpenAPI spec (`getProfile`).
-    pub operation_id: &'static str,
-    /// The HTTP method.
-    pub method: Method,
-    /// The path template (`/linode/instances/{linodeId}`), never a filled-in path.
-    pub path: &'static str,
-}
+pub use akamai_sdk_generated::Operation;
 
-impl OpInfo {
-    /// An operation.
-    pub const fn new(operation_id: &'static str, method: Method, path: &'static str) -> Self {
-        Self {
-            operation_id,
-            method,
-            path,
-        }
-    }
-
-    /// A GET operation.
-    pub const fn get(operation_id: &'static str, path: &'static str) -> Self {
-        Self::new(operation_id, Method::GET, path)
-    }
-
-    /// A POST operation.
-    pub const fn post(operation_id: &'static str, path: &'static str) -> Self {
-        Self::new(operation_id, Method::POST, path)
-    }
-
-    /// A PUT operation.
-    pub const fn put(operation_id: &'static str, path: &'static str) -> Self {
-        Self::new(operation_id, Method::PUT, path)
-    }
-
-    /// A PATCH operation.
-    pub const fn patch(operation_id: &'static str, path: &'static str) -> Self {
-        Self::new(operation_id, Method::PATCH, path)
-    }
-
-    /// A DELETE operation.
-    pub const fn delete(operation_id: &'static str, path: &'static str) -> Self {
-        Self::new(operation_id, Method::DELETE, path)
-    }
-}
+/// At most this many coerced values are located (one decoding pass each) per response.
+const MAX_EXPLAINED_COERCIONS: u32 = 8;
 
 /// Runs calls with a [`RetryPolicy`] and a tracing span. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -112,6 +71,9 @@ impl Default for Runtime {
         Self::new(RetryPolicy::default())
     }
 }
+
+/// How a generated attempt ended, before the retry loop looks at it.
+type Attempt<T> = Result<(StatusCode, T), Error>;
 
 impl Runtime {
     /// A runtime with `policy`, waiting on tokio's timer.
@@ -138,12 +100,14 @@ impl Runtime {
         &self.policy
     }
 
-    /// Runs a generated operation, retrying as the policy allows, and returns its value.
+    /// Runs the generated operation `op`, retrying as the policy allows, and returns its value.
     ///
-    /// `f` is called once per attempt; it is typically `|| client.some_operation(args…)`.
-    /// Error bodies are parsed into [`Error::Api`] (see [`Error::from_generated`]).
-    pub async fn call<T, E, F, Fut>(&self, op: OpInfo, f: F) -> Result<T, Error>
+    /// `f` is called once per attempt; it is typically `|| client.some_operation(args…)`, the
+    /// generated method of `op`. Error bodies are parsed into [`Error::Api`] (see
+    /// [`Error::from_generated`]).
+    pub async fn call<T, E, F, Fut>(&self, op: &'static Operation, f: F) -> Result<T, Error>
     where
+        T: DeserializeOwned,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
         E: Serialize,
@@ -156,9 +120,74 @@ impl Runtime {
     /// Like [`Runtime::call`], keeping the status and headers of the response.
     pub async fn call_response<T, E, F, Fut>(
         &self,
-        op: OpInfo,
+        op: &'static Operation,
         mut f: F,
     ) -> Result<ResponseValue<T>, Error>
+    where
+        T: DeserializeOwned,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
+        E: Serialize,
+    {
+        self.run(op, move || {
+            let attempt = f();
+            async move {
+                let (result, captured) = capture_response(attempt).await;
+                typed_attempt(op, result, captured, Error::from_generated).await
+            }
+        })
+        .await
+    }
+
+    /// Like [`Runtime::call`], for an operation that may answer "nothing": `None` for a
+    /// success status its spec documents without a body ([`Operation::bodiless_statuses`],
+    /// Linode grants' 204), or for a 404 whose problem `detail` the spec documents as an empty
+    /// collection ([`Operation::empty_collection_details`], EdgeKV's "No tokens exist.").
+    /// Any other 404 stays [`Error::Api`].
+    pub async fn call_optional<T, E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        f: F,
+    ) -> Result<Option<T>, Error>
+    where
+        T: DeserializeOwned,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
+        E: Serialize,
+    {
+        match self.call(op, f).await {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if means_nothing(op, &e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Like [`Runtime::call`], for operations whose error body is untyped (`ByteStream`, as
+    /// for EdgeKV `get-initialize`): the error body is read (bounded) and parsed.
+    pub async fn call_with_stream_error<T, F, Fut>(
+        &self,
+        op: &'static Operation,
+        mut f: F,
+    ) -> Result<T, Error>
+    where
+        T: DeserializeOwned,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
+    {
+        self.run(op, move || {
+            let attempt = f();
+            async move {
+                let (result, captured) = capture_response(attempt).await;
+                typed_attempt(op, result, captured, Error::from_generated_stream).await
+            }
+        })
+        .await
+        .map(ResponseValue::into_inner)
+    }
+
+    /// Like [`Runtime::call`], for an attempt whose value is not decoded from JSON (a raw
+    /// body, or a handwritten request sent with `akamai_sdk_generated::send`).
+    pub async fn call_raw<T, E, F, Fut>(&self, op: &'static Operation, mut f: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
@@ -168,10 +197,13 @@ impl Runtime {
             let attempt = f();
             async move {
                 match capture_response(attempt).await {
-                    (Ok(value), _) => Ok((value.status(), value)),
-                    (Err(GeneratedError::InvalidResponsePayload(bytes, e)), Some(meta)) => {
-                        Err(undecodable(meta, &bytes, &e))
-                    }
+                    (Ok(value), _) => Ok((value.status(), value.into_inner())),
+                    (
+                        Err(GeneratedError::InvalidResponsePayload(bytes, e)),
+                        Captured {
+                            meta: Some(meta), ..
+                        },
+                    ) => Err(undecodable(meta, &bytes, &e)),
                     (Err(e), _) => Err(Error::from_generated(e).await),
                 }
             }
@@ -179,75 +211,27 @@ impl Runtime {
         .await
     }
 
-    /// Like [`Runtime::call`], for operations whose error body is untyped (`ByteStream`, as
-    /// for EdgeKV `getInitialize`): the error body is read (bounded) and parsed.
-    pub async fn call_with_stream_error<T, F, Fut>(&self, op: OpInfo, mut f: F) -> Result<T, Error>
+    async fn run<R, F, Fut>(&self, op: &'static Operation, attempt: F) -> Result<R, Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
-    {
-        self.run(op, move || {
-            let attempt = f();
-            async move {
-                match capture_response(attempt).await {
-                    (Ok(value), _) => Ok((value.status(), value.into_inner())),
-                    (Err(GeneratedError::InvalidResponsePayload(bytes, e)), Some(meta)) => {
-                        Err(undecodable(meta, &bytes, &e))
-                    }
-                    (Err(e), _) => Err(Error::from_generated_stream(e).await),
-                }
-            }
-        })
-        .await
-    }
-
-    /// Runs a handwritten request, retrying as the policy allows, and returns the response if
-    /// its status is below 400. An error status becomes [`Error::Api`] (reading at most
-    /// [`crate::error::MAX_ERROR_BODY_BYTES`] of the body); a failed send becomes
-    /// [`Error::Transport`] or [`Error::Timeout`].
-    ///
-    /// `f` is called once per attempt and must build, sign and send a fresh request.
-    pub async fn send<F, Fut>(&self, op: OpInfo, mut f: F) -> Result<reqwest::Response, Error>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<reqwest::Response, reqwest::Error>>,
-    {
-        self.run(op, move || {
-            let attempt = f();
-            async move {
-                let response = attempt.await?;
-                let status = response.status();
-                if status.is_client_error() || status.is_server_error() {
-                    Err(Error::from_response(response).await)
-                } else {
-                    Ok((status, response))
-                }
-            }
-        })
-        .await
-    }
-
-    async fn run<R, F, Fut>(&self, op: OpInfo, attempt: F) -> Result<R, Error>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<(StatusCode, R), Error>>,
+        Fut: Future<Output = Attempt<R>>,
     {
         let span = tracing::info_span!(
             "akamai_sdk.call",
-            operation_id = op.operation_id,
+            operation_id = op.id,
             method = %op.method,
             path = op.path,
             attempt = Empty,
             status = Empty,
             latency_ms = Empty,
         );
-        self.attempts(&op.method, attempt).instrument(span).await
+        self.attempts(op.idempotent, attempt).instrument(span).await
     }
 
-    async fn attempts<R, F, Fut>(&self, method: &Method, mut attempt_fn: F) -> Result<R, Error>
+    async fn attempts<R, F, Fut>(&self, idempotent: bool, mut attempt_fn: F) -> Result<R, Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<(StatusCode, R), Error>>,
+        Fut: Future<Output = Attempt<R>>,
     {
         let span = tracing::Span::current();
         let start = Instant::now();
@@ -276,7 +260,7 @@ impl Runtime {
             }
             match self
                 .policy
-                .next_wait(method, &error, attempt, waited, SystemTime::now())
+                .next_wait(idempotent, &error, attempt, waited, SystemTime::now())
             {
                 Some(wait) => {
                     tracing::debug!(
@@ -298,6 +282,80 @@ impl Runtime {
     }
 }
 
+/// One attempt of a generated operation whose success value is JSON: success (after logging
+/// its coercions), an undecodable body, or the generated error converted by `convert`.
+async fn typed_attempt<T, E, C, CFut>(
+    op: &'static Operation,
+    result: Result<ResponseValue<T>, GeneratedError<E>>,
+    captured: Captured,
+    convert: C,
+) -> Attempt<ResponseValue<T>>
+where
+    T: DeserializeOwned,
+    C: FnOnce(GeneratedError<E>) -> CFut,
+    CFut: Future<Output = Error>,
+{
+    match result {
+        Ok(value) => {
+            if captured.coercions > 0 {
+                log_coercions::<T>(op, &captured);
+            }
+            Ok((value.status(), value))
+        }
+        Err(GeneratedError::InvalidResponsePayload(bytes, e)) if captured.meta.is_some() => {
+            let meta = captured.meta.expect("checked by the guard");
+            Err(undecodable(meta, &bytes, &e))
+        }
+        Err(e) => Err(convert(e).await),
+    }
+}
+
+/// Logs, at DEBUG, where the response of `op` held values of another JSON type than the spec
+/// documents (found again by re-reading the captured body; only when DEBUG is enabled).
+fn log_coercions<T: DeserializeOwned>(op: &Operation, captured: &Captured) {
+    if !tracing::enabled!(target: "akamai_sdk::decode", tracing::Level::DEBUG) {
+        return;
+    }
+    let Some(body) = &captured.body else {
+        return;
+    };
+    let located = lenient::explain::<T>(body, MAX_EXPLAINED_COERCIONS);
+    for coercion in &located {
+        tracing::debug!(
+            target: "akamai_sdk::decode",
+            operation_id = op.id,
+            path = %coercion.path,
+            found = %coercion.found,
+            expected = coercion.expected,
+            "read a response value as its documented type"
+        );
+    }
+    let more = captured.coercions.saturating_sub(located.len() as u32);
+    if more > 0 {
+        tracing::debug!(
+            target: "akamai_sdk::decode",
+            operation_id = op.id,
+            more,
+            "more response values were read as their documented type"
+        );
+    }
+}
+
+/// Whether `error` is the API saying "nothing" in a way `op` documents.
+fn means_nothing(op: &Operation, error: &Error) -> bool {
+    match error {
+        Error::Decode(d) => d.status().is_some_and(|s| op.is_bodiless(s.as_u16())),
+        Error::Api(api) if api.status() == StatusCode::NOT_FOUND => match api.body() {
+            ErrorBody::Problem(problem) => problem
+                .detail
+                .as_deref()
+                .is_some_and(|detail| op.is_empty_collection_detail(detail)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// A body progenitor could not decode, with the status and headers the post-response hook
 /// saw: an error status becomes [`Error::Api`] (so that a gateway's HTML 502 keeps its status
 /// and is retried like any 5xx); a success status becomes [`Error::Decode`] that keeps it.
@@ -315,14 +373,6 @@ fn undecodable(meta: ResponseMeta, bytes: &[u8], error: &serde_json::Error) -> E
         .and_then(|v| v.to_str().ok());
     let body = ErrorBody::parse(content_type, bytes, true);
     Error::Api(Box::new(ApiError::new(meta.status, &meta.headers, body)))
-}
-
-/// Reads a whole response body and decodes it as JSON into `T`; a mismatch becomes
-/// [`Error::Decode`] with the JSON path that failed.
-pub async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Error> {
-    let status = response.status();
-    let bytes = response.bytes().await?;
-    decode_json(Some(status), &bytes)
 }
 
 /// Decodes JSON into `T`; a mismatch becomes [`Error::Decode`] with the JSON path that failed
@@ -364,6 +414,8 @@ impl fmt::Display for Chain<'_> {
 mod tests {
     use super::*;
     use crate::error::ErrorBody;
+    use akamai_sdk_generated::edgekv::operations as edgekv_operations;
+    use akamai_sdk_generated::linode::operations;
     use reqwest::header::{HeaderMap, HeaderValue};
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Mutex;
@@ -401,7 +453,7 @@ mod tests {
             Runtime::new(RetryPolicy::default().with_jitter(false)).with_sleeper(recorder.clone());
         let calls = AtomicU32::new(0);
         let value = runtime
-            .call(OpInfo::post("createThing", "/things"), || {
+            .call(&operations::POST_CHILD_ACCOUNT_TOKEN, || {
                 let n = calls.fetch_add(1, Ordering::SeqCst);
                 async move {
                     match n {
@@ -430,7 +482,10 @@ mod tests {
         let recorder = Arc::new(Recorder::default());
         let runtime = Runtime::new(RetryPolicy::default().with_max_attempts(3))
             .with_sleeper(recorder.clone());
-        for (op, attempts) in [(OpInfo::post("p", "/p"), 1), (OpInfo::get("g", "/g"), 3)] {
+        for (op, attempts) in [
+            (&operations::POST_CHILD_ACCOUNT_TOKEN, 1),
+            (&operations::GET_ACCOUNT, 3),
+        ] {
             let calls = AtomicU32::new(0);
             let err = runtime
                 .call(op, || {
@@ -454,7 +509,7 @@ mod tests {
         let start = tokio::time::Instant::now();
         let calls = AtomicU32::new(0);
         let err = runtime
-            .call(OpInfo::get("g", "/g"), || {
+            .call(&operations::GET_ACCOUNT, || {
                 calls.fetch_add(1, Ordering::SeqCst);
                 async { Err::<ResponseValue<()>, _>(status_error(503, &[("retry-after", "9")])) }
             })
@@ -469,7 +524,7 @@ mod tests {
     async fn untyped_error_bodies_are_read_and_parsed() {
         let runtime = Runtime::new(RetryPolicy::disabled());
         let err = runtime
-            .call_with_stream_error(OpInfo::get("getInitialize", "/initialize"), || async {
+            .call_with_stream_error(&edgekv_operations::GET_INITIALIZE, || async {
                 let chunks = vec![
                     Ok(bytes::Bytes::from_static(br#"{"title":"Not Found","#)),
                     Ok(bytes::Bytes::from_static(

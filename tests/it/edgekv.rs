@@ -1008,13 +1008,75 @@ fn assert_problem(err: &Error, status: u16, code: &str, request_id: &str) {
     assert!(shown.contains(&status.to_string()), "{shown}");
 }
 
+/// The API answers 404 where a collection is empty (its documented examples); other 404s of
+/// the same operations (an unknown namespace) stay typed not-found errors.
+#[tokio::test]
+async fn empty_collections_are_empty_lists_and_other_404s_stay_errors() {
+    let f = fixture().await;
+    let s = &f.server;
+    let c = &f.client;
+    let empty = [
+        ("/tokens", "EKV_3000", "No tokens exist."),
+        (
+            "/networks/staging/namespaces/ns/groups",
+            "EKV_9000",
+            "There are no groups.",
+        ),
+        (
+            "/networks/staging/namespaces/ns/groups/g",
+            "EKV_9000",
+            "The requested group is empty or not found.",
+        ),
+    ];
+    for (p, code, detail) in empty {
+        Mock::given(method("GET"))
+            .and(path(format!("{BASE}{p}")))
+            .respond_with(problem(404, code, "r-empty", detail))
+            .expect(1)
+            .mount(s)
+            .await;
+    }
+    assert!(c.tokens(false).await.unwrap().is_empty());
+    assert_eq!(
+        c.namespace_groups(Network::Staging, "ns").await.unwrap(),
+        Vec::<String>::new()
+    );
+    let group = c.group(Network::Staging, "ns", "g");
+    assert_eq!(group.list(None).await.unwrap(), Vec::<String>::new());
+
+    let missing = "The requested namespace gone does not exist.";
+    for p in [
+        "/networks/staging/namespaces/gone/groups",
+        "/networks/staging/namespaces/gone/groups/g",
+    ] {
+        Mock::given(method("GET"))
+            .and(path(format!("{BASE}{p}")))
+            .respond_with(problem(404, "EKV_9000", "r-missing", missing))
+            .expect(1)
+            .mount(s)
+            .await;
+    }
+    for err in [
+        c.namespace_groups(Network::Staging, "gone")
+            .await
+            .unwrap_err(),
+        c.group(Network::Staging, "gone", "g")
+            .list(None)
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(err.is_not_found(), "{err:?}");
+        assert_problem(&err, 404, "EKV_9000", "r-missing");
+    }
+}
+
 #[tokio::test]
 async fn the_spec_error_examples_come_back_typed() {
     let f = fixture().await;
     let s = &f.server;
     let c = &f.client;
     let cases: [(&str, &str, u16, &str, &str, &str); 8] = [
-        ("GET", "/networks/staging/namespaces/ns/groups", 404, "EKV_9000", "f83062602d14002f", "There are no groups."),
+        ("DELETE", "/tokens/token1", 404, "EKV_3000", "b08961e0a5540233", "Token with name token1 does not exist."),
         ("GET", "/networks/staging/namespaces/ns/groups/g/items/item1", 404, "EKV_9000", "ac1961e09b0e00a5", "Item 'item1' or group 'group1' was not found in the database."),
         ("POST", "/networks/staging/namespaces", 409, "EKV_3000", "c04b61e191f202f3", "A namespace with the name marketing already exists with a different configuration"),
         ("GET", "/tokens/token1", 410, "EKV_3000", "b08961e0a5540233", "Token has expired."),
@@ -1033,7 +1095,7 @@ async fn the_spec_error_examples_come_back_typed() {
     }
     let group = c.group(Network::Staging, "ns", "g");
     let results = [
-        c.namespace_groups(Network::Staging, "ns").await.map(drop),
+        c.delete_token("token1").await.map(drop),
         group.get("item1").await.map(drop),
         c.create_namespace(
             Network::Staging,

@@ -34,7 +34,7 @@ fn live_child_account() -> serde_json::Value {
 #[test]
 fn a_live_child_account_page_decodes() {
     let page = json!({ "data": [live_child_account()], "page": 1, "pages": 1, "results": 1 });
-    let page: linode::types::AddedGetChildAccounts200 = serde_json::from_value(page).unwrap();
+    let page: linode::types::ChildAccountsPage = serde_json::from_value(page).unwrap();
     let child = &page.data[0];
     assert_eq!(
         child.euuid.as_deref(),

@@ -511,14 +511,35 @@ fn drift_operation_added() {
     ) else {
         return;
     };
-    assert_only(&drift.removed, &[], "surface lines removed");
+    // The operation table gains the operation, and its index lists it.
+    let (index_removed, removed) = split_index(&drift.removed);
+    let (index_added, added) = split_index(&drift.added);
+    assert_eq!(removed, BTreeSet::new(), "surface lines removed");
+    assert!(
+        index_added.contains("GET_GROUP_COPY") && !index_removed.contains("GET_GROUP_COPY"),
+        "{index_removed} -> {index_added}"
+    );
     assert_only(
-        &drift.added,
-        &["async fn Client::get_group_copy(&self, group_id: u64, account_switch_key: Option<&str>) \
-           -> Result<ResponseValue<types::AuthGroup>, Error<types::Error>>  \
-           [GET /auth/groups/{groupId}/copy]"],
+        &added,
+        &[
+            "async fn Client::get_group_copy(&self, group_id: u64, account_switch_key: Option<&str>) \
+             -> Result<ResponseValue<types::AuthGroup>, Error<types::Error>>  \
+             [GET /auth/groups/{groupId}/copy]",
+            "const operations::GET_GROUP_COPY: Operation = Operation { id: \"get-group-copy\", \
+             method_name: \"get_group_copy\", method: Method::GET, path: \"/auth/groups/{groupId}/copy\", \
+             idempotent: true, bodiless_statuses: &[], empty_collection_details: &[] }",
+        ],
         "surface lines added",
     );
+}
+
+/// Sets the line of the operation table's index (`operations::ALL`) apart from the others.
+fn split_index(lines: &BTreeSet<String>) -> (String, BTreeSet<String>) {
+    let (index, rest): (BTreeSet<String>, BTreeSet<String>) = lines
+        .iter()
+        .cloned()
+        .partition(|l| l.starts_with("const operations::ALL:"));
+    (index.into_iter().next().unwrap_or_default(), rest)
 }
 
 #[test]
@@ -536,12 +557,25 @@ fn drift_operation_removed() {
     ) else {
         return;
     };
-    assert_only(&drift.added, &[], "surface lines added");
-    assert_eq!(drift.removed.len(), 1, "{:?}", drift.removed);
-    let removed = drift.removed.first().expect("one line");
+    let (index_removed, removed) = split_index(&drift.removed);
+    let (index_added, added) = split_index(&drift.added);
+    assert_eq!(added, BTreeSet::new(), "surface lines added");
     assert!(
-        removed.starts_with("async fn Client::delete_item(&self, "),
-        "{removed}"
+        index_removed.contains("DELETE_ITEM") && !index_added.contains("DELETE_ITEM"),
+        "{index_removed} -> {index_added}"
+    );
+    assert_eq!(removed.len(), 2, "{removed:?}");
+    assert!(
+        removed
+            .iter()
+            .any(|l| l.starts_with("async fn Client::delete_item(&self, ")),
+        "{removed:?}"
+    );
+    assert!(
+        removed.iter().any(|l| l.starts_with(
+            "const operations::DELETE_ITEM: Operation = Operation { id: \"delete-item\""
+        )),
+        "{removed:?}"
     );
 }
 
@@ -561,7 +595,7 @@ fn drift_response_field_added() {
     assert_only(&drift.removed, &[], "surface lines removed");
     assert_only(
         &drift.added,
-        &["types::AuthGroup.description: Option<String>  #[serde(skip_serializing_if = \"Option::is_none\")]"],
+        &["types::AuthGroup.description: Option<String>  #[serde(skip_serializing_if = \"Option::is_none\"), serde(default, deserialize_with = \"crate::lenient::de\")]"],
         "surface lines added",
     );
 }
@@ -589,7 +623,7 @@ fn drift_response_field_removed() {
     assert_only(&drift.added, &[], "surface lines added");
     assert_only(
         &drift.removed,
-        &["types::AuthGroup.group_name: String  #[serde(rename = \"groupName\")]"],
+        &["types::AuthGroup.group_name: String  #[serde(rename = \"groupName\"), serde(deserialize_with = \"crate::lenient::de\")]"],
         "surface lines removed",
     );
 }
@@ -608,12 +642,12 @@ fn drift_response_field_retyped() {
     };
     assert_only(
         &drift.removed,
-        &["types::AuthGroup.group_id: u64  #[serde(rename = \"groupId\")]"],
+        &["types::AuthGroup.group_id: i64  #[serde(rename = \"groupId\"), serde(deserialize_with = \"crate::lenient::de\")]"],
         "surface lines removed",
     );
     assert_only(
         &drift.added,
-        &["types::AuthGroup.group_id: String  #[serde(rename = \"groupId\")]"],
+        &["types::AuthGroup.group_id: String  #[serde(rename = \"groupId\"), serde(deserialize_with = \"crate::lenient::de\")]"],
         "surface lines added",
     );
 }
@@ -719,13 +753,14 @@ fn drift_response_field_made_optional() {
     };
     assert_only(
         &drift.removed,
-        &["types::AuthGroup.group_name: String  #[serde(rename = \"groupName\")]"],
+        &["types::AuthGroup.group_name: String  #[serde(rename = \"groupName\"), serde(deserialize_with = \"crate::lenient::de\")]"],
         "surface lines removed",
     );
     assert_only(
         &drift.added,
         &["types::AuthGroup.group_name: Option<String>  \
-           #[serde(rename = \"groupName\", skip_serializing_if = \"Option::is_none\")]"],
+           #[serde(rename = \"groupName\", skip_serializing_if = \"Option::is_none\"), \
+           serde(default, deserialize_with = \"crate::lenient::de\")]"],
         "surface lines added",
     );
 }
@@ -742,23 +777,40 @@ fn drift_operation_moved() {
     ) else {
         return;
     };
-    // Same method and signature, another endpoint.
-    let [removed] = drift.removed.iter().collect::<Vec<_>>()[..] else {
-        panic!("one changed method: {:?}", drift.removed);
-    };
-    let [added] = drift.added.iter().collect::<Vec<_>>()[..] else {
-        panic!("one changed method: {:?}", drift.added);
-    };
+    // Same method and signature, another endpoint: the method's line and its entry in the
+    // operation table move, nothing else.
+    assert_eq!(drift.removed.len(), 2, "{:?}", drift.removed);
+    assert_eq!(drift.added.len(), 2, "{:?}", drift.added);
+    let moved: BTreeSet<String> = drift
+        .removed
+        .iter()
+        .map(|l| {
+            l.replace(
+                "[GET /auth/groups/{groupId}]",
+                "[GET /auth/group/{groupId}]",
+            )
+            .replace(
+                "path: \"/auth/groups/{groupId}\"",
+                "path: \"/auth/group/{groupId}\"",
+            )
+        })
+        .collect();
+    assert_eq!(moved, drift.added);
     assert!(
-        removed.starts_with("async fn Client::get_group("),
-        "{removed}"
+        drift
+            .removed
+            .iter()
+            .any(|l| l.starts_with("async fn Client::get_group(")),
+        "{:?}",
+        drift.removed
     );
-    assert_eq!(
-        added,
-        &removed.replace(
-            "[GET /auth/groups/{groupId}]",
-            "[GET /auth/group/{groupId}]"
-        )
+    assert!(
+        drift
+            .added
+            .iter()
+            .any(|l| l.starts_with("const operations::GET_GROUP: Operation")),
+        "{:?}",
+        drift.added
     );
 }
 

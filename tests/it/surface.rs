@@ -163,10 +163,15 @@ impl Surface {
                 self.block(section_of(&path), &path).header =
                     Some(format!("type {path}{generics} = {}", compact(&t.ty)));
             }
+            // The operation table: its values are the surface (a renamed or moved operation
+            // must show in review), so they are printed with the constant.
             syn::Item::Const(c) if is_pub(&c.vis) => {
                 let path = path(&c.ident);
-                self.block(section_of(&path), &path).header =
-                    Some(format!("const {path}: {}", compact(&c.ty)));
+                self.block(section_of(&path), &path).header = Some(format!(
+                    "const {path}: {} = {}",
+                    compact(&c.ty),
+                    compact(&c.expr)
+                ));
             }
             syn::Item::Static(s) if is_pub(&s.vis) => {
                 let path = path(&s.ident);

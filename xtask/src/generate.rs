@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::sources::{self, Source};
 use crate::{pull, spec, GenerateArgs};
 
+mod operations;
 mod postprocess;
 
 /// Every choice we make about progenitor's output, in one place.
@@ -122,7 +123,10 @@ pub(crate) fn run(root: &Path, args: &GenerateArgs) -> Result<()> {
 /// Runs progenitor on one processed spec and returns the formatted module text.
 pub(crate) fn generate_module(source: &Source, doc: &Value) -> Result<String> {
     let tokens = generate_tokens(doc)?;
-    let file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable code")?;
+    let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable code")?;
+    let table = operations::table(doc, &postprocess::client_methods(&file))?;
+    file.items
+        .push(syn::parse2(table).context("the operation table is unparsable")?);
     let file = postprocess::apply(file);
     let body = prettyplease::unparse(&file);
     Ok(format!(

@@ -90,8 +90,16 @@ pub(crate) const RULES: &[Rule] = &[
         apply: drop_colliding_titles,
     },
     Rule {
+        name: "bodiless-success-statuses",
+        apply: bodiless_success_statuses,
+    },
+    Rule {
         name: "raw-mixed-response-groups",
         apply: raw_mixed_response_groups,
+    },
+    Rule {
+        name: "tolerant-response-schemas",
+        apply: tolerant_response_schemas,
     },
 ];
 
@@ -969,10 +977,261 @@ fn raw_mixed_response_groups(spec: &mut Value) -> usize {
     hits
 }
 
+/// Rule `bodiless-success-statuses`: an operation that answers one success status with a
+/// JSON body and another without any (Linode grants: 200 with a document for a restricted
+/// user, 204 for an unrestricted one) keeps its typed success response; the bodiless ones move
+/// to the operation's `x-bodiless-responses` (status -> response object). The generated
+/// method then decodes the documented body, and the operation table lists the bodiless
+/// statuses, which the SDK's runtime reads as "success, no document".
+fn bodiless_success_statuses(spec: &mut Value) -> usize {
+    let mut hits = 0;
+    spec::for_each_operation(spec, |_, _, op| {
+        let Some(Value::Object(responses)) = op.get_mut("responses") else {
+            return;
+        };
+        let is_empty = |r: &Value| {
+            r.get("content")
+                .and_then(Value::as_object)
+                .is_none_or(Map::is_empty)
+        };
+        let success: Vec<(&String, &Value)> = responses
+            .iter()
+            .filter(|(s, _)| s.starts_with('2'))
+            .collect();
+        let bodies: BTreeSet<String> = success
+            .iter()
+            .filter(|(_, r)| !is_empty(r))
+            .map(|(_, r)| r["content"].to_string())
+            .collect();
+        let json_body = success.iter().any(|(_, r)| {
+            r.get("content")
+                .and_then(Value::as_object)
+                .is_some_and(|c| c.keys().any(|k| k.starts_with("application/json")))
+        });
+        let bodiless: Vec<String> = success
+            .iter()
+            .filter(|(_, r)| is_empty(r))
+            .map(|(s, _)| (*s).clone())
+            .collect();
+        if bodies.len() != 1 || !json_body || bodiless.is_empty() {
+            return;
+        }
+        let mut moved = Map::new();
+        for status in bodiless {
+            if let Some(response) = responses.remove(&status) {
+                moved.insert(status, response);
+            }
+        }
+        op["x-bodiless-responses"] = Value::Object(moved);
+        hits += 1;
+    });
+    hits
+}
+
+/// The keywords that constrain a value rather than describe its type.
+const CONSTRAINTS: &[&str] = &[
+    "maxLength",
+    "minLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+];
+
+/// The formats that keep their meaning in a response: they choose a type (the SDK's lenient
+/// `DateTime`, the redacting `Secret`), not a check.
+const TYPE_FORMATS: &[&str] = &["date-time", "password"];
+
+/// Rule `tolerant-response-schemas`: strict requests, tolerant responses. Every schema a
+/// response body reaches (inline or through `$ref`) loses its constraints (`maxLength`,
+/// `pattern`, `minimum`, ...) and its check-only formats (`email`, `int32`, ...), so that typify
+/// generates plain `String`s and `i64`s instead of constrained newtypes that would reject a
+/// whole page for one long company name. Schemas a request body also reaches keep them (the
+/// SDK validates what it sends).
+fn tolerant_response_schemas(spec: &mut Value) -> usize {
+    fn refs(schema: &Value, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                        out.push(name.replace("~1", "/").replace("~0", "~"));
+                    }
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    /// Component names reachable from `roots`, following references.
+    fn closure(spec: &Value, roots: Vec<String>) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo = roots;
+        while let Some(name) = todo.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Some(schema) = spec
+                .pointer("/components/schemas")
+                .and_then(|schemas| schemas.get(&name))
+            {
+                refs(schema, &mut todo);
+            }
+        }
+        seen
+    }
+    /// Strips constraints from `schema` and its inline children (not through `$ref`).
+    fn strip(schema: &mut Value) -> usize {
+        let mut hits = 0;
+        match schema {
+            Value::Object(map) => {
+                if map.contains_key("$ref") {
+                    return 0;
+                }
+                for key in CONSTRAINTS {
+                    if map.remove(*key).is_some() {
+                        hits += 1;
+                    }
+                }
+                let check_only = map
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| !TYPE_FORMATS.contains(&f));
+                if check_only {
+                    map.remove("format");
+                    hits += 1;
+                }
+                for (key, child) in map.iter_mut() {
+                    match key.as_str() {
+                        "properties" => {
+                            if let Value::Object(props) = child {
+                                hits += props.values_mut().map(strip).sum::<usize>();
+                            }
+                        }
+                        "items" | "additionalProperties" | "not" => hits += strip(child),
+                        "allOf" | "oneOf" | "anyOf" => {
+                            if let Value::Array(branches) = child {
+                                hits += branches.iter_mut().map(strip).sum::<usize>();
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        hits
+    }
+    let mut request_roots = Vec::new();
+    let mut response_roots = Vec::new();
+    for (_, _, op) in spec::operations(spec) {
+        if let Some(body) = op.get("requestBody") {
+            refs(body, &mut request_roots);
+        }
+        if let Some(responses) = op.get("responses") {
+            refs(responses, &mut response_roots);
+        }
+    }
+    let requested = closure(spec, request_roots);
+    let returned = closure(spec, response_roots);
+    let mut hits = 0;
+    // Inline response schemas (rule `hoist-response-schemas` leaves few).
+    spec::for_each_operation(spec, |_, _, op| {
+        if let Some(Value::Object(responses)) = op.get_mut("responses") {
+            for response in responses.values_mut() {
+                for schema in content_schemas(response) {
+                    hits += strip(schema);
+                }
+            }
+        }
+    });
+    if let Some(Value::Object(schemas)) = spec.pointer_mut("/components/schemas") {
+        for name in returned.difference(&requested) {
+            if let Some(schema) = schemas.get_mut(name) {
+                hits += strip(schema);
+            }
+        }
+    }
+    hits
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn bodiless_success_statuses_leave_the_typed_body() {
+        let mut spec = op(json!({
+            "200": {"description": "body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/G"}}}},
+            "204": {"description": "none"},
+            "4XX": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/E"}}}}}));
+        assert_eq!(bodiless_success_statuses(&mut spec), 1);
+        let get = &spec["paths"]["/x"]["get"];
+        assert!(get["responses"].get("204").is_none());
+        assert_eq!(get["x-bodiless-responses"]["204"]["description"], "none");
+        assert!(get["responses"]["200"]["content"]["application/json"].is_object());
+        // Rule 8 no longer sees a mixed group.
+        assert_eq!(raw_mixed_response_groups(&mut spec), 0);
+        // Two different bodies stay for rule 8; a lone empty success is left alone.
+        let mut two = op_two_bodies();
+        assert_eq!(bodiless_success_statuses(&mut two), 0);
+        let mut lone = op(json!({"204": {"description": "none"}}));
+        assert_eq!(bodiless_success_statuses(&mut lone), 0);
+    }
+
+    fn op_two_bodies() -> Value {
+        op(json!({
+            "200": {"content": {"application/json": {"schema": {"type": "string"}}}},
+            "201": {"content": {"application/json": {"schema": {"type": "integer"}}}},
+            "204": {"description": "none"}}))
+    }
+
+    #[test]
+    fn response_schemas_lose_constraints_and_request_schemas_keep_them() {
+        let mut spec = json!({
+            "paths": {"/x": {"put": {
+                "operationId": "put-x",
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}}},
+                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}},
+                              "201": {"content": {"application/json": {"schema": {"type": "object",
+                                  "properties": {"n": {"type": "integer", "minimum": 1, "format": "int32"}}}}}}}}}},
+            "components": {"schemas": {
+                "In": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 8, "pattern": "^a"}}},
+                "Out": {"type": "object", "properties": {
+                    "company": {"type": "string", "maxLength": 128},
+                    "email": {"type": "string", "format": "email", "minLength": 3},
+                    "since": {"type": "string", "format": "date-time"},
+                    "token": {"type": "string", "format": "password"},
+                    "tags": {"type": "array", "maxItems": 2, "items": {"type": "string", "pattern": "^t"}},
+                    "input": {"$ref": "#/components/schemas/In"}}}}}
+        });
+        assert_eq!(tolerant_response_schemas(&mut spec), 7);
+        let out = &spec["components"]["schemas"]["Out"]["properties"];
+        assert_eq!(out["company"], json!({"type": "string"}));
+        assert_eq!(out["email"], json!({"type": "string"}));
+        assert_eq!(out["since"]["format"], "date-time");
+        assert_eq!(out["token"]["format"], "password");
+        assert_eq!(
+            out["tags"],
+            json!({"type": "array", "items": {"type": "string"}})
+        );
+        let inline = &spec["paths"]["/x"]["put"]["responses"]["201"]["content"]["application/json"]
+            ["schema"];
+        assert_eq!(inline["properties"]["n"], json!({"type": "integer"}));
+        // `In` is a request body (and also reached from `Out`): it stays strict.
+        assert_eq!(
+            spec["components"]["schemas"]["In"]["properties"]["name"]["maxLength"],
+            8
+        );
+    }
 
     fn op(responses: Value) -> Value {
         json!({ "paths": { "/x": { "get": { "operationId": "get-x", "responses": responses } } } })

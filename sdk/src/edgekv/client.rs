@@ -7,16 +7,16 @@ use std::str::FromStr;
 use akamai_sdk_generated::edgekv::{self as raw, types};
 use akamai_sdk_generated::{RequestSigner, SignFuture, Signer};
 use bytes::Bytes;
-use progenitor_client::{Error as GeneratedError, ResponseValue};
-use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE};
-use reqwest::{Method, Request, StatusCode};
+use progenitor_client::{ClientInfo, Error as GeneratedError, ResponseValue};
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::{Request, StatusCode};
 use url::Url;
 
 use super::ids::{canonicalize_path, encode_segment};
 use crate::config::{ConfigError, HttpConfig};
 use crate::edgegrid::{Credentials, CredentialsError, EdgeGridSigner, SigningError};
 use crate::error::{Error, Result};
-use crate::runtime::{OpInfo, Runtime};
+use crate::runtime::{Operation, Runtime};
 
 /// The path of the EdgeKV API under the credentials' host.
 pub const BASE_PATH: &str = "/edgekv/v1";
@@ -211,42 +211,34 @@ impl EdgeKvClient {
         url
     }
 
-    /// Runs a handwritten request through the runtime (each attempt built and signed anew) and
-    /// returns the status, headers and body of a 2xx response.
+    /// Runs a handwritten request through the runtime and returns the status, headers and
+    /// body of a 2xx response.
     ///
-    /// The request goes through [`Runtime::call`] rather than [`Runtime::send`] so that a
-    /// signing failure surfaces as [`Error::Signing`] and a body that fails mid-read is
-    /// retried like any other transport failure.
-    pub(crate) async fn execute(
+    /// Only `put-item` needs it: progenitor types its body as a JSON object, while an item is
+    /// sent with the content type the caller chose (text, JSON or bytes, exactly as given).
+    /// Its method and path come from the operation table; the request is sent with
+    /// `akamai_sdk_generated::send`, the path of every generated operation (pre-request hook,
+    /// signing, `execute`, post-response hook), so it is signed, retried and decoded like them.
+    pub(crate) async fn execute_handwritten(
         &self,
-        op: OpInfo,
+        op: &'static Operation,
         url: &Url,
-        body: Option<(&'static str, &Bytes)>,
+        body: (&'static str, &Bytes),
     ) -> Result<(StatusCode, HeaderMap, Bytes)> {
-        let method = op.method.clone();
+        let (content_type, bytes) = body;
+        let signer = self.raw.inner();
         self.runtime
-            .call(op, || {
-                let mut builder = self.http.request(method.clone(), url.clone());
-                if let Some((content_type, bytes)) = body {
-                    builder = builder
-                        .header(CONTENT_TYPE, content_type)
-                        .body(bytes.clone());
-                }
-                if method == Method::GET {
-                    builder = builder.header(ACCEPT, "*/*");
-                }
-                let request = builder.build();
+            .call_raw(op, || {
+                let request = self
+                    .http
+                    .request(op.method.clone(), url.clone())
+                    .header(CONTENT_TYPE, content_type)
+                    .body(bytes.clone())
+                    .build();
                 async move {
-                    let mut request =
+                    let request =
                         request.map_err(|e| GeneratedError::<()>::InvalidRequest(e.to_string()))?;
-                    self.signer
-                        .sign(&mut request)
-                        .map_err(|e| GeneratedError::Custom(e.to_string()))?;
-                    let response = self
-                        .http
-                        .execute(request)
-                        .await
-                        .map_err(GeneratedError::CommunicationError)?;
+                    let response = akamai_sdk_generated::send(signer, &self.http, request).await?;
                     let status = response.status();
                     if !status.is_success() {
                         return Err(GeneratedError::UnexpectedResponse(response));
@@ -265,6 +257,19 @@ impl EdgeKvClient {
             })
             .await
     }
+}
+
+/// Reads a raw body the generated client returns (already read whole by
+/// `akamai_sdk_generated::execute`, so this only joins its chunks).
+pub(crate) async fn collect_body(
+    stream: progenitor_client::ByteStream,
+) -> std::result::Result<Bytes, reqwest::Error> {
+    use futures::TryStreamExt;
+    let chunks: Vec<Bytes> = stream.into_inner().try_collect().await?;
+    Ok(match chunks.len() {
+        1 => chunks.into_iter().next().unwrap_or_default(),
+        _ => chunks.concat().into(),
+    })
 }
 
 /// Builds an [`EdgeKvClient`].

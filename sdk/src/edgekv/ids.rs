@@ -57,27 +57,11 @@ pub(crate) fn check_query_value(kind: IdKind, value: Option<&str>) -> Result<(),
     }
 }
 
-pub(crate) use crate::path::{decode_segment, push_segment as encode_segment};
+#[cfg(test)]
+use crate::path::decode_segment;
+pub(crate) use crate::path::push_segment as encode_segment;
 
-/// Rewrites the path of `url` so that every segment is encoded by [`encode_segment`].
-///
-/// The generated operations encode path parameters with a lighter set (they leave `;`, `'`,
-/// `[`, `]` and the like as they are); decoding each segment and encoding it again gives every
-/// request, generated or handwritten, the same strict form, which is then signed as sent.
-pub(crate) fn canonicalize_path(url: &mut url::Url) {
-    let path = url.path();
-    if !path.starts_with('/') {
-        return;
-    }
-    let mut canonical = String::with_capacity(path.len() + 8);
-    for segment in path[1..].split('/') {
-        canonical.push('/');
-        encode_segment(&decode_segment(segment), &mut canonical);
-    }
-    if canonical != path {
-        url.set_path(&canonical);
-    }
-}
+pub(crate) use crate::path::canonicalize_path;
 
 #[cfg(test)]
 mod tests {

@@ -7,20 +7,15 @@ use reqwest::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::client::{EdgeKvClient, Network};
+use akamai_sdk_generated::edgekv::types;
+use progenitor_client::ResponseValue;
+
+use super::client::{collect_body, EdgeKvClient, Network};
 use super::ids::{check_id, check_query_value, IdKind};
 use crate::error::{Error, Result};
-use crate::runtime::{decode_json, OpInfo};
+use akamai_sdk_generated::edgekv::operations as ops;
 
-const ITEM_PATH: &str =
-    "/networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}";
-const GET_ITEM: OpInfo = OpInfo::get("get-item", ITEM_PATH);
-const PUT_ITEM: OpInfo = OpInfo::put("put-item", ITEM_PATH);
-const DELETE_ITEM: OpInfo = OpInfo::delete("delete-item", ITEM_PATH);
-const GET_GROUP_ITEMS: OpInfo = OpInfo::get(
-    "get-group-items",
-    "/networks/{network}/namespaces/{namespaceId}/groups/{groupId}",
-);
+use crate::runtime::{decode_json, Operation};
 
 /// How an item value is sent: the type is always chosen by the caller, never guessed from
 /// the content.
@@ -312,13 +307,18 @@ impl ItemGroup<'_> {
     }
 
     /// Lists the item ids of the group (at most `max_items` when given).
+    ///
+    /// An empty group is an empty list: the API answers 404 "The requested group is empty or
+    /// not found." for a group without items, and EdgeKV has no empty groups (a group exists
+    /// while it holds an item), so a group that does not exist is listed as empty too. Any
+    /// other 404 (an unknown namespace) is an error.
     pub async fn list(&self, max_items: Option<u32>) -> Result<Vec<String>> {
         self.check(None)?;
         let max_items = max_items.map(i64::from);
         let items = self
             .client
             .runtime()
-            .call(GET_GROUP_ITEMS, || {
+            .call_optional(&ops::GET_GROUP_ITEMS, || {
                 self.client.raw().get_group_items(
                     self.network.into(),
                     &self.namespace,
@@ -329,7 +329,7 @@ impl ItemGroup<'_> {
                 )
             })
             .await?;
-        Ok(items.0)
+        Ok(items.map(|items| items.0).unwrap_or_default())
     }
 
     /// Creates or replaces an item. The group is created if needed; the namespace must exist.
@@ -340,7 +340,7 @@ impl ItemGroup<'_> {
         let url = self.item_url(item_id);
         let (_, _, body) = self
             .client
-            .execute(PUT_ITEM, &url, Some((value.content_type(), &value.body)))
+            .execute_handwritten(&ops::PUT_ITEM, &url, (value.content_type(), &value.body))
             .await?;
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
@@ -348,8 +348,7 @@ impl ItemGroup<'_> {
     /// Reads an item: its bytes exactly as stored, and the content type of the answer.
     pub async fn get(&self, item_id: &str) -> Result<Item> {
         self.check(Some(item_id))?;
-        let url = self.item_url(item_id);
-        let (_, headers, body) = self.client.execute(GET_ITEM, &url, None).await?;
+        let (headers, body) = self.raw_call(&ops::GET_ITEM, item_id).await?;
         let content_type = headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -366,8 +365,46 @@ impl ItemGroup<'_> {
     /// (a DELETE is idempotent).
     pub async fn delete(&self, item_id: &str) -> Result<String> {
         self.check(Some(item_id))?;
-        let url = self.item_url(item_id);
-        let (_, _, body) = self.client.execute(DELETE_ITEM, &url, None).await?;
+        let (_, body) = self.raw_call(&ops::DELETE_ITEM, item_id).await?;
         Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// `get-item` or `delete-item` through the generated client: their answers are raw
+    /// bytes (an item as stored, or a confirmation text), returned with the headers.
+    async fn raw_call(
+        &self,
+        op: &'static Operation,
+        item_id: &str,
+    ) -> Result<(reqwest::header::HeaderMap, Bytes)> {
+        let raw = self.client.raw();
+        let network = types::Network::from(self.network);
+        self.client
+            .runtime()
+            .call_raw(op, || {
+                let network = network.clone();
+                async move {
+                    let sandbox = self.sandbox.as_deref();
+                    let ask = self.client.ask();
+                    let (namespace, group) = (self.namespace.as_str(), self.group.as_str());
+                    let response = if op == &ops::DELETE_ITEM {
+                        raw.delete_item(network, namespace, group, item_id, ask, sandbox)
+                            .await?
+                    } else {
+                        raw.get_item(network, namespace, group, item_id, ask, sandbox)
+                            .await?
+                    };
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = collect_body(response.into_inner())
+                        .await
+                        .map_err(progenitor_client::Error::ResponseBodyError)?;
+                    Ok::<_, progenitor_client::Error<types::Error>>(ResponseValue::new(
+                        (headers, body),
+                        status,
+                        reqwest::header::HeaderMap::new(),
+                    ))
+                }
+            })
+            .await
     }
 }

@@ -6,31 +6,7 @@ use super::client::{EdgeKvClient, Network};
 use super::ids::{check_id, IdKind};
 use super::wait::{poll_until, WaitOptions, WaitOutcome};
 use crate::error::Result;
-use crate::runtime::OpInfo;
-
-const GET_INITIALIZE: OpInfo = OpInfo::get("get-initialize", "/initialize");
-const PUT_INITIALIZE: OpInfo = OpInfo::put("put-initialize", "/initialize");
-const PUT_AUTH_DATABASE: OpInfo = OpInfo::put("put-auth-database", "/auth/database");
-const PUT_REAUTHORIZE: OpInfo = OpInfo::put(
-    "put-reauthorize-namespace",
-    "/auth/namespaces/{namespaceId}",
-);
-const GET_AUTH_GROUPS: OpInfo = OpInfo::get("get-groups", "/auth/groups");
-const GET_AUTH_GROUP: OpInfo = OpInfo::get("get-group", "/auth/groups/{groupId}");
-const GET_NAMESPACES: OpInfo = OpInfo::get("get-namespaces", "/networks/{network}/namespaces");
-const POST_NAMESPACE: OpInfo = OpInfo::post("post-namespace", "/networks/{network}/namespaces");
-const GET_NAMESPACE: OpInfo = OpInfo::get(
-    "get-namespace",
-    "/networks/{network}/namespaces/{namespaceId}",
-);
-const PUT_NAMESPACE: OpInfo = OpInfo::put(
-    "put-namespace",
-    "/networks/{network}/namespaces/{namespaceId}",
-);
-const GET_NAMESPACE_GROUPS: OpInfo = OpInfo::get(
-    "get-namespace-groups",
-    "/networks/{network}/namespaces/{namespaceId}/groups",
-);
+use akamai_sdk_generated::edgekv::operations as ops;
 
 /// The database Data Access Policy: whether data is restricted to Enhanced TLS properties,
 /// and whether a namespace may override that when it is created.
@@ -70,7 +46,9 @@ impl EdgeKvClient {
     /// was never initialized answers 404 ([`crate::Error::is_not_found`]).
     pub async fn initialization_status(&self) -> Result<types::Initialize> {
         self.runtime()
-            .call_with_stream_error(GET_INITIALIZE, || self.raw().get_initialize(self.ask()))
+            .call_with_stream_error(&ops::GET_INITIALIZE, || {
+                self.raw().get_initialize(self.ask())
+            })
             .await
     }
 
@@ -82,7 +60,7 @@ impl EdgeKvClient {
             data_access_policy: policy.map(Into::into),
         };
         self.runtime()
-            .call(PUT_INITIALIZE, || {
+            .call(&ops::PUT_INITIALIZE, || {
                 self.raw().put_initialize(self.ask(), &body)
             })
             .await
@@ -146,7 +124,7 @@ impl EdgeKvClient {
             data_access_policy: Some(policy.into()),
         };
         self.runtime()
-            .call(PUT_AUTH_DATABASE, || {
+            .call(&ops::PUT_AUTH_DATABASE, || {
                 self.raw().put_auth_database(self.ask(), &body)
             })
             .await
@@ -156,7 +134,7 @@ impl EdgeKvClient {
     pub async fn auth_groups(&self) -> Result<Vec<types::AuthGroup>> {
         let groups = self
             .runtime()
-            .call(GET_AUTH_GROUPS, || self.raw().get_groups(self.ask()))
+            .call(&ops::GET_GROUPS, || self.raw().get_groups(self.ask()))
             .await?;
         Ok(groups.groups)
     }
@@ -164,7 +142,7 @@ impl EdgeKvClient {
     /// One access group and its EdgeKV capabilities (`GET /auth/groups/{groupId}`).
     pub async fn auth_group(&self, group_id: u64) -> Result<types::AuthGroup> {
         self.runtime()
-            .call(GET_AUTH_GROUP, || {
+            .call(&ops::GET_GROUP, || {
                 self.raw().get_group(group_id, self.ask())
             })
             .await
@@ -179,7 +157,7 @@ impl EdgeKvClient {
         check_id(IdKind::Namespace, namespace_id)?;
         let body = types::PutReauthorizeNamespaceBody { group_id };
         self.runtime()
-            .call(PUT_REAUTHORIZE, || {
+            .call(&ops::PUT_REAUTHORIZE_NAMESPACE, || {
                 self.raw()
                     .put_reauthorize_namespace(namespace_id, self.ask(), &body)
             })
@@ -187,15 +165,52 @@ impl EdgeKvClient {
     }
 
     /// Lists the namespaces of `network` with all their attributes (`details=on`).
-    pub async fn namespaces(
+    pub async fn namespaces(&self, network: Network) -> Result<Vec<types::Namespace>> {
+        let list = self
+            .list_namespaces(network, Some(types::Details::On))
+            .await?;
+        list.into_iter()
+            .enumerate()
+            .map(|(index, entry)| match entry {
+                types::NamespacesNamespacesItem::Namespace(namespace) => Ok(namespace),
+                types::NamespacesNamespacesItem::String(_) => {
+                    let e = <serde_json::Error as serde::de::Error>::custom(
+                        "a names-only entry in a listing asked with details=on",
+                    );
+                    Err(crate::Error::Decode(Box::new(
+                        crate::error::DecodeError::from_json_error(
+                            None,
+                            Some(format!("namespaces[{index}]")),
+                            &e,
+                        ),
+                    )))
+                }
+            })
+            .collect()
+    }
+
+    /// Lists the names of the namespaces of `network` (without `details`: a smaller answer).
+    pub async fn namespace_names(&self, network: Network) -> Result<Vec<String>> {
+        let list = self.list_namespaces(network, None).await?;
+        Ok(list
+            .into_iter()
+            .map(|entry| match entry {
+                types::NamespacesNamespacesItem::String(name) => name,
+                types::NamespacesNamespacesItem::Namespace(namespace) => namespace.namespace,
+            })
+            .collect())
+    }
+
+    async fn list_namespaces(
         &self,
         network: Network,
+        details: Option<types::Details>,
     ) -> Result<Vec<types::NamespacesNamespacesItem>> {
         let list = self
             .runtime()
-            .call(GET_NAMESPACES, || {
+            .call(&ops::GET_NAMESPACES, || {
                 self.raw()
-                    .get_namespaces(network.into(), self.ask(), Some(types::Details::On))
+                    .get_namespaces(network.into(), self.ask(), details.clone())
             })
             .await?;
         Ok(list.namespaces)
@@ -209,7 +224,7 @@ impl EdgeKvClient {
     ) -> Result<types::Namespace> {
         check_id(IdKind::Namespace, namespace_id)?;
         self.runtime()
-            .call(GET_NAMESPACE, || {
+            .call(&ops::GET_NAMESPACE, || {
                 self.raw()
                     .get_namespace(network.into(), namespace_id, self.ask())
             })
@@ -244,7 +259,7 @@ impl EdgeKvClient {
     ) -> Result<types::Namespace> {
         check_id(IdKind::Namespace, &namespace.namespace)?;
         self.runtime()
-            .call(POST_NAMESPACE, || {
+            .call(&ops::POST_NAMESPACE, || {
                 self.raw()
                     .post_namespace(network.into(), self.ask(), namespace)
             })
@@ -265,14 +280,16 @@ impl EdgeKvClient {
             retention_in_seconds,
         };
         self.runtime()
-            .call(PUT_NAMESPACE, || {
+            .call(&ops::PUT_NAMESPACE, || {
                 self.raw()
                     .put_namespace(network.into(), namespace_id, self.ask(), &body)
             })
             .await
     }
 
-    /// Lists the groups of a namespace.
+    /// Lists the groups of a namespace. A namespace without groups is an empty list (the API
+    /// answers 404 "There are no groups."); an unknown namespace is an error
+    /// ([`crate::Error::is_not_found`]).
     pub async fn namespace_groups(
         &self,
         network: Network,
@@ -281,11 +298,11 @@ impl EdgeKvClient {
         check_id(IdKind::Namespace, namespace_id)?;
         let groups = self
             .runtime()
-            .call(GET_NAMESPACE_GROUPS, || {
+            .call_optional(&ops::GET_NAMESPACE_GROUPS, || {
                 self.raw()
                     .get_namespace_groups(network.into(), namespace_id, self.ask())
             })
             .await?;
-        Ok(groups.0)
+        Ok(groups.map(|groups| groups.0).unwrap_or_default())
     }
 }

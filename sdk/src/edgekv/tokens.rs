@@ -10,17 +10,10 @@ use super::client::EdgeKvClient;
 use super::ids::{check_id, IdKind};
 use super::wait::{poll_until, WaitOptions, WaitOutcome};
 use crate::error::{Error, Result};
-use crate::runtime::OpInfo;
+use akamai_sdk_generated::edgekv::operations as ops;
 
 pub use types::AccessTokenTokenActivationStatus as TokenActivationStatus;
 pub use types::Permission;
-
-const GET_TOKENS: OpInfo = OpInfo::get("get-tokens", "/tokens");
-const POST_TOKENS: OpInfo = OpInfo::post("post-tokens", "/tokens");
-const GET_TOKEN: OpInfo = OpInfo::get("get-token", "/tokens/{tokenName}");
-const DELETE_TOKEN: OpInfo = OpInfo::delete("delete-token", "/tokens/{tokenName}");
-const POST_TOKEN_REFRESH: OpInfo =
-    OpInfo::post("post-token-refresh", "/tokens/{tokenName}/refresh");
 
 /// An EdgeKV access token as the API describes it.
 ///
@@ -265,22 +258,26 @@ impl EdgeKvClient {
         let body = token.to_body()?;
         let created = self
             .runtime()
-            .call(POST_TOKENS, || self.raw().post_tokens(self.ask(), &body))
+            .call(&ops::POST_TOKENS, || {
+                self.raw().post_tokens(self.ask(), &body)
+            })
             .await?;
         Ok(created.into())
     }
 
     /// Lists the access tokens (with `include_expired`, also those expired less than 30 days
-    /// ago).
+    /// ago). No token is an empty list (the API answers 404 "No tokens exist.").
     pub async fn tokens(&self, include_expired: bool) -> Result<Vec<AccessToken>> {
         let list = self
             .runtime()
-            .call(GET_TOKENS, || {
+            .call_optional(&ops::GET_TOKENS, || {
                 self.raw()
                     .get_tokens(self.ask(), include_expired.then_some(true))
             })
             .await?;
-        Ok(list.tokens.into_iter().map(Into::into).collect())
+        Ok(list
+            .map(|list| list.tokens.into_iter().map(Into::into).collect())
+            .unwrap_or_default())
     }
 
     /// One access token, by name.
@@ -288,7 +285,7 @@ impl EdgeKvClient {
         check_id(IdKind::Token, name)?;
         let token = self
             .runtime()
-            .call(GET_TOKEN, || self.raw().get_token(name, self.ask()))
+            .call(&ops::GET_TOKEN, || self.raw().get_token(name, self.ask()))
             .await?;
         Ok(token.into())
     }
@@ -297,7 +294,9 @@ impl EdgeKvClient {
     pub async fn delete_token(&self, name: &str) -> Result<types::TokensDelete> {
         check_id(IdKind::Token, name)?;
         self.runtime()
-            .call(DELETE_TOKEN, || self.raw().delete_token(name, self.ask()))
+            .call(&ops::DELETE_TOKEN, || {
+                self.raw().delete_token(name, self.ask())
+            })
             .await
     }
 
@@ -307,7 +306,7 @@ impl EdgeKvClient {
         check_id(IdKind::Token, name)?;
         let token = self
             .runtime()
-            .call(POST_TOKEN_REFRESH, || {
+            .call(&ops::POST_TOKEN_REFRESH, || {
                 self.raw().post_token_refresh(name, self.ask())
             })
             .await?;

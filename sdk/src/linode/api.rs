@@ -1,37 +1,23 @@
 //! The calls both the parent client and a child client make, over one bearer token.
+//!
+//! Every call is a generated operation (`akamai_sdk_generated::linode::Client`), run by the
+//! runtime with the operation's entry of the generated table (`linode::operations`). What the
+//! published spec lacks comes from `specs/overlays/linode.yaml` and the pipeline rules: the
+//! `X-Filter` header of the list, `user_type` in the profile, and grants that answer 204
+//! without a document (rule `bodiless-success-statuses`).
 
 use std::sync::Arc;
 
-use akamai_sdk_generated::linode::{self, types};
-use akamai_sdk_generated::Signer;
-use reqwest::header::{HeaderValue, ACCEPT};
-use reqwest::{Method, StatusCode, Url};
-use serde::de::DeserializeOwned;
+use akamai_sdk_generated::linode::{self, operations as ops, types};
+use akamai_sdk_generated::{Secret, Signer};
+use reqwest::header::HeaderValue;
+use reqwest::Url;
+use secrecy::SecretString;
 
 use super::auth::BearerSigner;
-use super::models::{Euuid, Grants, MintedToken, Page, ProfileInfo, ProxyToken};
-use crate::error::{DecodeError, Error};
-use crate::path::encode_segment;
-use crate::runtime::{decode_json, read_json, OpInfo, Runtime};
-
-/// Largest grants document read (accounts with many entities have long grant lists).
-const MAX_GRANTS_BYTES: usize = 64 * 1024 * 1024;
-
-pub(crate) const GET_ACCOUNT: OpInfo = OpInfo::get("getAccount", "/account");
-pub(crate) const GET_PROFILE: OpInfo = OpInfo::get("getProfile", "/profile");
-pub(crate) const GET_PROFILE_GRANTS: OpInfo = OpInfo::get("getProfileGrants", "/profile/grants");
-pub(crate) const GET_USER_GRANTS: OpInfo =
-    OpInfo::get("getUserGrants", "/account/users/{username}/grants");
-pub(crate) const GET_CHILD_ACCOUNTS: OpInfo =
-    OpInfo::get("getChildAccounts", "/account/child-accounts");
-pub(crate) const GET_CHILD_ACCOUNT: OpInfo =
-    OpInfo::get("getChildAccount", "/account/child-accounts/{euuid}");
-pub(crate) const POST_CHILD_ACCOUNT_TOKEN: OpInfo = OpInfo::post(
-    "postChildAccountToken",
-    "/account/child-accounts/{euuid}/token",
-);
-pub(crate) const DELETE_PERSONAL_ACCESS_TOKEN: OpInfo =
-    OpInfo::delete("deletePersonalAccessToken", "/profile/tokens/{tokenId}");
+use super::models::{Euuid, Grants, Page, ProxyToken};
+use crate::error::Error;
+use crate::runtime::Runtime;
 
 /// What every client of one API endpoint shares: base URL, HTTP client, call runtime.
 /// Immutable once built.
@@ -43,16 +29,8 @@ pub(crate) struct Transport {
     pub(crate) runtime: Runtime,
 }
 
-/// One token's view of the API: handwritten requests and the generated client, both signed by
-/// the same [`BearerSigner`].
-///
-/// The calls of this layer are built by hand (through the same runtime, and decoded into the
-/// generated types) rather than through the generated operations: the list needs an
-/// `X-Filter` header the generated operation cannot send, the grants answer 200 with a
-/// document or 204 without one, and the profile carries a `user_type` the published schema
-/// lacks; the others share the one request path so that every call is built, signed and
-/// retried the same way. The generated client stays available for everything else
-/// ([`super::ChildClient::call`]).
+/// One token's view of the API: the generated client, signed by a [`BearerSigner`], and the
+/// runtime that runs its operations.
 #[derive(Debug)]
 pub(crate) struct Api {
     pub(crate) transport: Transport,
@@ -75,102 +53,67 @@ impl Api {
         }
     }
 
-    /// Sends a handwritten request (signed anew for each attempt) through the runtime.
-    async fn send(
-        &self,
-        op: OpInfo,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        filter: Option<&HeaderValue>,
-    ) -> Result<reqwest::Response, Error> {
-        let url = format!("{}{path}", self.transport.base_url);
-        let http = &self.transport.http;
-        self.transport
-            .runtime
-            .send(op, || {
-                let mut builder = http
-                    .request(method.clone(), &url)
-                    .header(ACCEPT, "application/json");
-                if !query.is_empty() {
-                    builder = builder.query(query);
-                }
-                if let Some(filter) = filter {
-                    builder = builder.header("x-filter", filter.clone());
-                }
-                let request = builder.build();
-                async move {
-                    let mut request = request?;
-                    self.signer.authorize(&mut request);
-                    http.execute(request).await
-                }
-            })
-            .await
-    }
-
-    async fn get_json<T: DeserializeOwned>(
-        &self,
-        op: OpInfo,
-        path: &str,
-        query: &[(&str, String)],
-        filter: Option<&HeaderValue>,
-    ) -> Result<T, Error> {
-        let response = self.send(op, Method::GET, path, query, filter).await?;
-        read_json(response).await
+    fn runtime(&self) -> &Runtime {
+        &self.transport.runtime
     }
 
     pub(crate) async fn account(&self) -> Result<types::Account, Error> {
-        self.get_json(GET_ACCOUNT, "/account", &[], None).await
+        self.runtime()
+            .call(&ops::GET_ACCOUNT, || self.generated.get_account())
+            .await
     }
 
-    /// `GET /profile`, decoded into [`ProfileInfo`]: the generated `Profile` lacks `user_type`.
-    pub(crate) async fn profile(&self) -> Result<ProfileInfo, Error> {
-        self.get_json(GET_PROFILE, "/profile", &[], None).await
+    pub(crate) async fn profile(&self) -> Result<types::Profile, Error> {
+        self.runtime()
+            .call(&ops::GET_PROFILE, || self.generated.get_profile())
+            .await
     }
 
     pub(crate) async fn profile_grants(&self) -> Result<Grants, Error> {
-        let response = self
-            .send(
-                GET_PROFILE_GRANTS,
-                Method::GET,
-                "/profile/grants",
-                &[],
-                None,
-            )
+        let grants = self
+            .runtime()
+            .call_optional(&ops::GET_PROFILE_GRANTS, || {
+                self.generated.get_profile_grants()
+            })
             .await?;
-        decode_grants(response).await
+        Ok(Grants::from_document(grants))
     }
 
     pub(crate) async fn user_grants(&self, username: &str) -> Result<Grants, Error> {
         if username.is_empty() {
             return Err(Error::InvalidInput("the username must not be empty".into()));
         }
-        let path = format!("/account/users/{}/grants", encode_segment(username));
-        let response = self
-            .send(GET_USER_GRANTS, Method::GET, &path, &[], None)
+        let grants = self
+            .runtime()
+            .call_optional(&ops::GET_USER_GRANTS, || {
+                self.generated.get_user_grants(username)
+            })
             .await?;
-        decode_grants(response).await
+        Ok(Grants::from_document(grants))
     }
 
-    /// One page of child accounts. The list is requested by hand because the generated
-    /// operation cannot send an `X-Filter` header.
+    /// One page of child accounts, filtered with the `X-Filter` header when given.
     pub(crate) async fn child_accounts_page(
         &self,
         page: u64,
         page_size: u32,
         filter: Option<&HeaderValue>,
     ) -> Result<Page<types::ChildAccount>, Error> {
-        let query = [
-            ("page", page.to_string()),
-            ("page_size", page_size.to_string()),
-        ];
-        let body: types::AddedGetChildAccounts200 = self
-            .get_json(
-                GET_CHILD_ACCOUNTS,
-                "/account/child-accounts",
-                &query,
-                filter,
-            )
+        let number = std::num::NonZeroU64::new(page)
+            .ok_or_else(|| Error::InvalidInput("pages are numbered from 1".to_owned()))?;
+        let filter = filter
+            .map(|value| {
+                value.to_str().map_err(|_| {
+                    Error::InvalidInput("the filter is not a valid header value".to_owned())
+                })
+            })
+            .transpose()?;
+        let body = self
+            .runtime()
+            .call(&ops::GET_CHILD_ACCOUNTS, || {
+                self.generated
+                    .get_child_accounts(Some(number), Some(i64::from(page_size)), filter)
+            })
             .await?;
         let count = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok());
         Ok(Page {
@@ -182,64 +125,45 @@ impl Api {
     }
 
     pub(crate) async fn child_account(&self, euuid: &Euuid) -> Result<types::ChildAccount, Error> {
-        let path = format!("/account/child-accounts/{}", encode_segment(euuid.as_str()));
-        self.get_json(GET_CHILD_ACCOUNT, &path, &[], None).await
+        self.runtime()
+            .call(&ops::GET_CHILD_ACCOUNT, || {
+                self.generated.get_child_account(euuid.as_str())
+            })
+            .await
     }
 
-    /// `POST /account/child-accounts/{euuid}/token`. Sent by hand so the token is decoded
-    /// straight into a `SecretString`. The runtime retries a POST only when the connection
-    /// could not be opened or on 429, never once the server may have acted.
+    /// `post-child-account-token`. The runtime retries a POST only when the connection could
+    /// not be opened or on 429, never once the server may have acted; a reply that breaks off
+    /// is an error, not a second token.
     pub(crate) async fn mint(&self, euuid: &Euuid) -> Result<ProxyToken, Error> {
-        let path = format!(
-            "/account/child-accounts/{}/token",
-            encode_segment(euuid.as_str())
-        );
-        let response = self
-            .send(POST_CHILD_ACCOUNT_TOKEN, Method::POST, &path, &[], None)
+        let minted = self
+            .runtime()
+            .call(&ops::POST_CHILD_ACCOUNT_TOKEN, || {
+                self.generated.post_child_account_token(euuid.as_str())
+            })
             .await?;
-        let minted: MintedToken = read_json(response).await?;
-        Ok(minted.into())
+        ProxyToken::from_generated(minted)
     }
 
-    /// `DELETE /profile/tokens/{id}`: any 2xx answer counts as success.
+    /// `delete-personal-access-token`: any 2xx answer counts as success, whatever its body
+    /// (the documented `{}`, or nothing).
     pub(crate) async fn revoke_token(&self, id: i64) -> Result<(), Error> {
-        let path = format!("/profile/tokens/{id}");
-        self.send(
-            DELETE_PERSONAL_ACCESS_TOKEN,
-            Method::DELETE,
-            &path,
-            &[],
-            None,
-        )
-        .await?;
-        Ok(())
+        let result = self
+            .runtime()
+            .call(&ops::DELETE_PERSONAL_ACCESS_TOKEN, || {
+                self.generated.delete_personal_access_token(id)
+            })
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(Error::Decode(d)) if d.status().is_some_and(|s| s.is_success()) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 
-/// Grants answer 200 with a document for a restricted user and 204 without one for an
-/// unrestricted user.
-async fn decode_grants(mut response: reqwest::Response) -> Result<Grants, Error> {
-    let status = response.status();
-    if status == StatusCode::NO_CONTENT {
-        return Ok(Grants::Unrestricted);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > MAX_GRANTS_BYTES {
-            let e = <serde_json::Error as serde::de::Error>::custom(
-                "the grants document is larger than 64 MiB",
-            );
-            return Err(Error::Decode(Box::new(DecodeError::from_json_error(
-                Some(status),
-                None,
-                &e,
-            ))));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    if body.trim_ascii().is_empty() {
-        return Ok(Grants::Unrestricted);
-    }
-    let grants: types::GrantsResponse = decode_json(Some(status), &body)?;
-    Ok(Grants::Restricted(Box::new(grants)))
+/// The token of a minted proxy token, moved from the generated redacting [`Secret`] into a
+/// [`SecretString`] without an intermediate copy.
+pub(crate) fn secret_string(secret: Secret) -> SecretString {
+    SecretString::from(secret.into_string())
 }

@@ -65,6 +65,8 @@ impl BearerSigner {
             tracing::debug!("not sending the bearer token to a host other than the base URL's");
             return;
         }
+        // Path parameters in the strict encoding both APIs receive (see `crate::path`).
+        crate::path::canonicalize_path(request.url_mut());
         let text = format!("Bearer {}", self.token.expose_secret());
         // The token was checked to be visible ASCII when the signer was made.
         if let Ok(mut value) = HeaderValue::from_str(&text) {

@@ -15,7 +15,7 @@ use super::api::Api;
 use super::auth::BearerSigner;
 use super::models::{Euuid, Grants, ProfileInfo, ProxyToken, PROXY_TOKEN_LIFETIME};
 use crate::error::Error;
-use crate::runtime::OpInfo;
+use crate::runtime::Operation;
 
 /// Default time before a proxy token's expiry at which a new one is created.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -156,33 +156,33 @@ impl ChildClient {
     /// token handling of this client: `f` gets a generated client signed with the current
     /// proxy token.
     ///
+    /// `op` is the operation's entry in the generated table (`linode::operations`), which
+    /// names the call in traces and says whether it may be retried.
+    ///
     /// ```no_run
     /// # async fn run(child: akamai_sdk::linode::ChildClient) -> Result<(), akamai_sdk::Error> {
-    /// use akamai_sdk::runtime::OpInfo;
+    /// use akamai_sdk::generated::linode::operations;
     ///
-    /// const GET_ACCOUNT: OpInfo = OpInfo::get("getAccount", "/account");
     /// let account = child
-    ///     .call(GET_ACCOUNT, |client| async move { client.get_account().await })
+    ///     .call(&operations::GET_ACCOUNT, |client| async move { client.get_account().await })
     ///     .await?;
     /// # let _ = account;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn call<T, E, F, Fut>(&self, op: OpInfo, f: F) -> Result<T, Error>
+    pub async fn call<T, E, F, Fut>(&self, op: &'static Operation, f: F) -> Result<T, Error>
     where
+        T: serde::de::DeserializeOwned,
         F: Fn(linode::Client) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
         E: Serialize,
     {
         let f = &f;
-        self.with_session(|api| {
-            let op = op.clone();
-            async move {
-                api.transport
-                    .runtime
-                    .call(op, || f(api.generated.clone()))
-                    .await
-            }
+        self.with_session(|api| async move {
+            api.transport
+                .runtime
+                .call(op, || f(api.generated.clone()))
+                .await
         })
         .await
     }

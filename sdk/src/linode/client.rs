@@ -243,14 +243,14 @@ impl LinodeClient {
             None | Some(UserType::Parent) => {}
             Some(user_type) => return Err(ChildAccessError::NotAParentUser { user_type }),
         }
-        if me.profile.restricted == Some(false) {
+        if me.restricted == Some(false) {
             return Ok(());
         }
         if self.profile_grants().await?.child_account_access() {
             Ok(())
         } else {
             Err(ChildAccessError::MissingGrant {
-                username: me.profile.username,
+                username: me.username,
             })
         }
     }

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use akamai_sdk_generated::linode::types;
 use akamai_sdk_generated::DateTime;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::Error;
 
@@ -193,32 +193,34 @@ impl fmt::Debug for ProxyToken {
     }
 }
 
-/// The body of a token creation, decoded straight into the SDK's own type so that the token is
-/// wrapped in a [`SecretString`] at once.
-#[derive(Deserialize)]
-pub(crate) struct MintedToken {
-    token: String,
-    id: i64,
-    #[serde(default)]
-    label: Option<String>,
-    #[serde(default)]
-    created: Option<DateTime>,
-    #[serde(default)]
-    expiry: Option<DateTime>,
-    #[serde(default)]
-    scopes: Option<String>,
-}
-
-impl From<MintedToken> for ProxyToken {
-    fn from(minted: MintedToken) -> Self {
-        Self {
-            token: SecretString::from(minted.token),
-            id: minted.id,
-            label: minted.label,
-            created: minted.created,
-            expiry: minted.expiry,
-            scopes: minted.scopes,
-        }
+impl ProxyToken {
+    /// The answer of `post-child-account-token`, its token moved into a [`SecretString`].
+    /// An answer without a token or an id is an [`Error::Decode`].
+    pub(crate) fn from_generated(minted: types::ProxyUserToken) -> Result<Self, Error> {
+        let types::ProxyUserToken {
+            created,
+            expiry,
+            id,
+            label,
+            scopes,
+            token,
+        } = minted;
+        let (Some(token), Some(id)) = (token, id) else {
+            let e = <serde_json::Error as serde::de::Error>::custom(
+                "the proxy token answer has no `token` or no `id`",
+            );
+            return Err(Error::Decode(Box::new(
+                crate::error::DecodeError::from_json_error(None, None, &e),
+            )));
+        };
+        Ok(Self {
+            token: super::api::secret_string(token),
+            id,
+            label,
+            created,
+            expiry,
+            scopes,
+        })
     }
 }
 
@@ -229,78 +231,13 @@ impl ProxyToken {
     }
 }
 
-/// What kind of user a token acts as (`user_type` of `GET /profile`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UserType {
-    /// A user of a parent account.
-    Parent,
-    /// A user of a child account.
-    Child,
-    /// The proxy user of a child account (what a proxy token acts as).
-    Proxy,
-    /// A user of an account outside any parent/child relationship.
-    Default,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
+/// What kind of user a token acts as (`user_type` of `GET /profile`): `Parent`, `Child`,
+/// `Proxy`, `Default`, or `Unknown` with a value this version does not know.
+pub use types::ProfileUserType as UserType;
 
-impl UserType {
-    /// The value as the API spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Parent => "parent",
-            Self::Child => "child",
-            Self::Proxy => "proxy",
-            Self::Default => "default",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-impl From<&str> for UserType {
-    fn from(value: &str) -> Self {
-        match value {
-            "parent" => Self::Parent,
-            "child" => Self::Child,
-            "proxy" => Self::Proxy,
-            "default" => Self::Default,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for UserType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for UserType {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for UserType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(deserializer)?;
-        Ok(Self::from(value.as_str()))
-    }
-}
-
-/// `GET /profile`: the generated [`types::Profile`] plus the `user_type` the live API sends
-/// (which the published schema lacks).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[non_exhaustive]
-pub struct ProfileInfo {
-    /// The kind of user (`None` if the API left it out or sent `null`).
-    #[serde(default)]
-    pub user_type: Option<UserType>,
-    /// Every other field of the profile.
-    #[serde(flatten)]
-    pub profile: types::Profile,
-}
+/// `GET /profile`: the generated profile, with the `user_type` the live API sends (added to
+/// the published schema by `specs/overlays/linode.yaml`).
+pub type ProfileInfo = types::Profile;
 
 /// What `GET /profile/grants` (or `GET /account/users/{username}/grants`) says.
 #[derive(Clone, Debug, PartialEq)]
@@ -313,6 +250,14 @@ pub enum Grants {
 }
 
 impl Grants {
+    /// The grants of a document (`None`: the API answered 204, an unrestricted user).
+    pub(crate) fn from_document(document: Option<types::GrantsResponse>) -> Self {
+        match document {
+            Some(grants) => Self::Restricted(Box::new(grants)),
+            None => Self::Unrestricted,
+        }
+    }
+
     /// Whether these grants include `global.child_account_access` (always true for an
     /// unrestricted user).
     pub fn child_account_access(&self) -> bool {
@@ -405,12 +350,22 @@ mod tests {
     }
 
     #[test]
+    fn a_proxy_token_answer_without_token_or_id_is_a_decode_error() {
+        for body in [r#"{"id":7}"#, r#"{"token":"t"}"#] {
+            let minted: types::ProxyUserToken = serde_json::from_str(body).unwrap();
+            let err = ProxyToken::from_generated(minted).unwrap_err();
+            assert!(matches!(err, Error::Decode(_)), "{err:?}");
+        }
+    }
+
+    #[test]
     fn proxy_token_debug_hides_the_secret_and_expiry_falls_back() {
-        let minted: MintedToken = serde_json::from_str(
+        let minted: types::ProxyUserToken = serde_json::from_str(
             r#"{"token":"s3cr3t-tok","id":7,"label":"u_1_t","created":"2024-01-01T00:00:00","expiry":null,"scopes":"*","extra":1}"#,
         )
         .unwrap();
-        let token = ProxyToken::from(minted);
+        assert!(!format!("{minted:?}").contains("s3cr3t"));
+        let token = ProxyToken::from_generated(minted).unwrap();
         let debug = format!("{token:?}");
         assert!(!debug.contains("s3cr3t"), "{debug}");
         assert!(debug.contains("[REDACTED]"));
@@ -428,8 +383,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(info.user_type, Some(UserType::Proxy));
-        assert_eq!(info.profile.username.as_deref(), Some("parent-user"));
-        assert_eq!(info.profile.uid, Some(5));
+        assert_eq!(info.username.as_deref(), Some("parent-user"));
+        assert_eq!(info.uid, Some(5));
         let none: ProfileInfo = serde_json::from_str(r#"{"user_type":null}"#).unwrap();
         assert_eq!(none.user_type, None);
     }

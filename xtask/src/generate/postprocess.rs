@@ -7,7 +7,12 @@
 //! * `schemars::JsonSchema` is derived on every type behind the `schemars` feature;
 //! * code blocks in doc comments (upstream descriptions show CLI commands and JSON) are
 //!   marked `text`, so that rustdoc neither tests nor highlights them as Rust; the
-//!   documentation portal's markup (`<<LB>>` breaks, `(ref:operation)` links) becomes text.
+//!   documentation portal's markup (`<<LB>>` breaks, `(ref:operation)` links) becomes text;
+//! * tolerant scalars: every string, integer, float and boolean field (and their `Option`s) of
+//!   a generated struct decodes through `crate::lenient::de`, so a number sent where the spec
+//!   documents a string (or the reverse) is kept instead of failing the whole response;
+//! * one request path: the client's `ClientHooks` impl executes every request through
+//!   `crate::execute`, which reads a success body whole as part of the attempt.
 
 use quote::quote;
 use syn::visit_mut::VisitMut;
@@ -16,15 +21,142 @@ use syn::{parse_quote, Arm, Attribute, Item, ItemEnum, ItemImpl, Pat};
 pub(crate) fn apply(mut file: syn::File) -> syn::File {
     DocFences.visit_file_mut(&mut file);
     for item in &mut file.items {
-        if let Item::Mod(module) = item {
-            if module.ident == "types" {
+        match item {
+            Item::Mod(module) if module.ident == "types" => {
                 if let Some((_, items)) = &mut module.content {
                     rewrite_types(items);
                 }
             }
+            Item::Impl(imp) if is_client_hooks_impl(imp) => {
+                *imp = parse_quote! {
+                    impl ClientHooks<crate::Signer> for &Client {
+                        async fn exec(
+                            &self,
+                            request: reqwest::Request,
+                            _info: &OperationInfo,
+                        ) -> reqwest::Result<reqwest::Response> {
+                            crate::execute(&self.client, request).await
+                        }
+                    }
+                };
+            }
+            _ => {}
         }
     }
     file
+}
+
+/// The names of the methods of the generated `Client` (one per operation).
+pub(crate) fn client_methods(file: &syn::File) -> Vec<String> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(imp) if imp.trait_.is_none() && is_client(&imp.self_ty) => Some(imp),
+            _ => None,
+        })
+        .flat_map(|imp| {
+            imp.items.iter().filter_map(|i| match i {
+                syn::ImplItem::Fn(f) if f.sig.asyncness.is_some() => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+fn is_client(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}
+
+/// The empty `impl ClientHooks<crate::Signer> for &Client {}` progenitor writes.
+fn is_client_hooks_impl(imp: &ItemImpl) -> bool {
+    imp.trait_.as_ref().is_some_and(|(_, path, _)| {
+        path.segments
+            .last()
+            .is_some_and(|s| s.ident == "ClientHooks")
+    }) && imp.items.is_empty()
+}
+
+/// The scalar field types that decode leniently (see `generated/src/lib.rs`, `lenient`).
+const LENIENT_SCALARS: &[&str] = &[
+    "::std::string::String",
+    "String",
+    "i64",
+    "i32",
+    "u64",
+    "u32",
+    "f64",
+    "f32",
+    "bool",
+];
+
+/// `Some(true)` for `Option<scalar>`, `Some(false)` for a scalar, `None` otherwise.
+fn lenient_kind(ty: &syn::Type) -> Option<bool> {
+    let text = quote!(#ty).to_string().replace(' ', "");
+    let inner = text
+        .strip_prefix("::std::option::Option<")
+        .or_else(|| text.strip_prefix("Option<"))
+        .and_then(|t| t.strip_suffix('>'));
+    match inner {
+        Some(inner) if LENIENT_SCALARS.contains(&inner) => Some(true),
+        Some(_) => None,
+        None if LENIENT_SCALARS.contains(&text.as_str()) => Some(false),
+        None => None,
+    }
+}
+
+/// Routes the scalar fields of a struct through `crate::lenient::de`. An optional field also
+/// gets `default` (with `deserialize_with`, serde no longer treats a missing `Option` field as
+/// `None` by itself), unless typify made it required-but-nullable: then its own
+/// `deserialize_with = "Option::deserialize"` is replaced and the field stays required.
+fn lenient_fields(s: &mut syn::ItemStruct) {
+    let syn::Fields::Named(fields) = &mut s.fields else {
+        return;
+    };
+    for field in &mut fields.named {
+        let Some(optional) = lenient_kind(&field.ty) else {
+            continue;
+        };
+        let serde_attrs: Vec<String> = field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("serde"))
+            .map(|a| quote!(#a).to_string().replace(' ', ""))
+            .collect();
+        if serde_attrs
+            .iter()
+            .any(|a| a.contains("with=") && !a.contains("Option::deserialize"))
+        {
+            continue;
+        }
+        let required_nullable = serde_attrs
+            .iter()
+            .any(|a| a.contains("deserialize_with=\"::std::option::Option::deserialize\""));
+        if required_nullable {
+            field.attrs.retain(|a| {
+                !(a.path().is_ident("serde")
+                    && quote!(#a)
+                        .to_string()
+                        .replace(' ', "")
+                        .contains("Option::deserialize"))
+            });
+        }
+        let has_default = serde_attrs.iter().any(|a| a.contains("default"));
+        if optional && !required_nullable && !has_default {
+            field
+                .attrs
+                .push(parse_quote!(#[serde(default, deserialize_with = "crate::lenient::de")]));
+        } else {
+            field
+                .attrs
+                .push(parse_quote!(#[serde(deserialize_with = "crate::lenient::de")]));
+        }
+    }
+}
+
+fn derives_deserialize(attrs: &[Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("Deserialize"))
 }
 
 fn rewrite_types(items: &mut [Item]) {
@@ -40,7 +172,12 @@ fn rewrite_types(items: &mut [Item]) {
         .collect();
     for item in items.iter_mut() {
         match item {
-            Item::Struct(s) => s.attrs.push(schemars_attr()),
+            Item::Struct(s) => {
+                if derives_deserialize(&s.attrs) {
+                    lenient_fields(s);
+                }
+                s.attrs.push(schemars_attr());
+            }
             Item::Enum(e) => e.attrs.push(schemars_attr()),
             Item::Impl(imp) => {
                 let ty = &imp.self_ty;
