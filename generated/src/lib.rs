@@ -818,6 +818,77 @@ mod tests {
         assert!(none.meta.is_none() && none.body.is_none() && none.coercions == 0);
     }
 
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Record {
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        name: Option<String>,
+        #[serde(deserialize_with = "crate::lenient::de")]
+        count: i64,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        ratio: Option<f64>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        on: Option<bool>,
+        #[serde(default, deserialize_with = "crate::lenient::de")]
+        small: Option<u32>,
+    }
+
+    #[tokio::test]
+    async fn lenient_scalars_keep_values_of_another_json_type_and_count_them() {
+        let body = br#"[{"name": 1111, "count": "42", "ratio": "0.5", "on": "TRUE"},
+                        {"name": "plain", "count": 3.0, "ratio": 2, "on": false, "small": null}]"#;
+        let (records, captured) = super::capture_response(async {
+            serde_json::from_slice::<Vec<Record>>(body).unwrap()
+        })
+        .await;
+        assert_eq!(
+            records[0],
+            Record {
+                name: Some("1111".into()),
+                count: 42,
+                ratio: Some(0.5),
+                on: Some(true),
+                small: None
+            }
+        );
+        assert_eq!(records[1].count, 3);
+        assert_eq!(records[1].ratio, Some(2.0));
+        // 1111, "42", "0.5", "TRUE" and 3.0; an integer for a float is no coercion.
+        assert_eq!(captured.coercions, 5);
+        let found = super::lenient::explain::<Vec<Record>>(body, 8);
+        let paths: Vec<(&str, &str)> = found
+            .iter()
+            .map(|c| (c.path.as_str(), c.expected))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ("[0].name", "string"),
+                ("[0].count", "integer"),
+                ("[0].ratio", "number"),
+                ("[0].on", "boolean"),
+                ("[1].count", "integer")
+            ]
+        );
+        assert_eq!(super::lenient::explain::<Vec<Record>>(body, 2).len(), 2);
+    }
+
+    #[test]
+    fn lenient_scalars_still_reject_what_does_not_fit() {
+        for bad in [
+            r#"{"count": "many"}"#,
+            r#"{"count": 1.5}"#,
+            r#"{"count": {"n": 1}}"#,
+            r#"{"count": 1, "name": ["a"]}"#,
+            r#"{"count": 1, "on": "yes"}"#,
+            r#"{"count": 1, "small": -1}"#,
+            r#"{"count": 1, "small": 4294967296}"#,
+            r#"{"count": 1, "ratio": "NaN"}"#,
+            r#"{}"#,
+        ] {
+            assert!(serde_json::from_str::<Record>(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn secrets_are_redacted_but_round_trip() {
         let secret: super::Secret = serde_json::from_str("\"tok-123\"").unwrap();

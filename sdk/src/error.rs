@@ -259,6 +259,17 @@ impl Error {
         matches!(self, Self::Transport(e) | Self::Timeout(e) if e.is_connect())
     }
 
+    /// Whether the response began but its body broke off (the connection closed before the
+    /// length it announced, or a chunked body ended early).
+    ///
+    /// The runtime retries such an attempt only for an idempotent operation. For a POST the
+    /// server may have acted (a proxy token minted, a namespace created), so the call fails
+    /// with this error instead of sending the request again: look the resource up before
+    /// creating it anew.
+    pub fn is_incomplete_body(&self) -> bool {
+        matches!(self, Self::Transport(e) if e.is_body() || e.is_decode())
+    }
+
     /// Whether repeating an idempotent request could succeed: a transport failure, a timeout,
     /// or status 408, 429, 500, 502, 503 or 504. (The [retry policy](crate::retry::RetryPolicy)
     /// is stricter for POST and PATCH.)

@@ -304,6 +304,12 @@ where
         }
         Err(GeneratedError::InvalidResponsePayload(bytes, e)) if captured.meta.is_some() => {
             let meta = captured.meta.expect("checked by the guard");
+            if meta.status.is_success() {
+                // Decode again, tracking the JSON path, to say where it failed.
+                if let Err(located) = decode_json::<T>(Some(meta.status), &bytes) {
+                    return Err(located);
+                }
+            }
             Err(undecodable(meta, &bytes, &e))
         }
         Err(e) => Err(convert(e).await),

@@ -1379,3 +1379,49 @@ async fn no_secret_in_trace_logs() {
         assert!(!logs.contains(secret), "{secret} logged:\n{logs}");
     }
 }
+
+/// Without `details` the API lists names only (the overlay makes each entry a name or a
+/// namespace); `namespaces` asks `details=on` and gets whole namespaces.
+#[tokio::test]
+async fn namespaces_are_listed_by_name_or_in_detail() {
+    let f = fixture().await;
+    let s = &f.server;
+    let c = &f.client;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/networks/staging/namespaces")))
+        .and(query_param("details", "on"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"namespaces": [
+            {"namespace": "default", "retentionInSeconds": 0, "groupId": 0, "geoLocation": "US"},
+            {"namespace": "marketing", "retentionInSeconds": "15724800", "groupId": 4284,
+             "geoLocation": "EU", "dataAccessPolicy": {"policyType": "overridden", "restrictDataAccess": false}}
+        ]})))
+        .expect(1)
+        .mount(s)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/networks/production/namespaces")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"namespaces": ["default", "marketing"]})),
+        )
+        .expect(1)
+        .mount(s)
+        .await;
+    let detailed = c.namespaces(Network::Staging).await.unwrap();
+    assert_eq!(detailed.len(), 2);
+    assert_eq!(detailed[1].namespace, "marketing");
+    assert_eq!(detailed[1].retention_in_seconds, 15_724_800);
+    assert_eq!(detailed[1].group_id, 4284);
+    let names = c.namespace_names(Network::Production).await.unwrap();
+    assert_eq!(names, ["default", "marketing"]);
+    let requests = f.requests().await;
+    let names_only = requests
+        .iter()
+        .find(|r| r.url.path().ends_with("/production/namespaces"))
+        .unwrap();
+    assert_eq!(
+        names_only.url.query(),
+        None,
+        "a names-only listing sends no `details`"
+    );
+}

@@ -138,3 +138,141 @@ fn tokens_in_generated_types_never_reach_debug_output() {
         "legacy-token-value"
     );
 }
+
+/// The operation tables carry what the runtime needs, from the spec and the overlays: the
+/// spec's operation ids, which operations may be repeated, the grants' bodiless 204 and the
+/// EdgeKV 404s that mean "empty".
+#[test]
+fn the_operation_tables_carry_the_spec_facts() {
+    use akamai_sdk_generated::{edgekv::operations as kv, linode::operations as li};
+    assert_eq!(li::ALL.len(), 8);
+    assert_eq!(kv::ALL.len(), 20);
+    assert_eq!(li::GET_CHILD_ACCOUNTS.id, "get-child-accounts");
+    assert_eq!(li::GET_CHILD_ACCOUNTS.path, "/account/child-accounts");
+    assert_eq!(
+        li::POST_CHILD_ACCOUNT_TOKEN.method,
+        akamai_sdk_generated::reqwest::Method::POST
+    );
+    for op in li::ALL.iter().chain(kv::ALL) {
+        let repeatable = op.method != akamai_sdk_generated::reqwest::Method::POST;
+        assert_eq!(op.idempotent, repeatable, "{}", op.id);
+        assert!(
+            op.path.starts_with('/') && !op.path.contains("apiVersion"),
+            "{}",
+            op.id
+        );
+    }
+    assert_eq!(li::GET_PROFILE_GRANTS.bodiless_statuses, [204]);
+    assert_eq!(li::GET_USER_GRANTS.bodiless_statuses, [204]);
+    assert!(kv::GET_TOKENS.is_empty_collection_detail("No tokens exist."));
+    assert!(kv::GET_NAMESPACE_GROUPS.is_empty_collection_detail(" There are no groups. "));
+    assert!(kv::GET_GROUP_ITEMS
+        .is_empty_collection_detail("The requested group is empty or not found."));
+    assert!(!kv::GET_GROUP_ITEMS.is_empty_collection_detail("The namespace does not exist."));
+    assert!(kv::GET_TOKEN.empty_collection_details.is_empty());
+}
+
+/// Every type name users see says what it is: none is an upstream artefact (`Added…`) or
+/// named after a status code (`…200`).
+#[test]
+fn generated_type_names_are_readable() {
+    for (api, source) in [
+        ("linode", include_str!("../../generated/src/linode.rs")),
+        ("edgekv", include_str!("../../generated/src/edgekv.rs")),
+    ] {
+        let file = syn::parse_file(source).unwrap();
+        let types = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+                _ => None,
+            })
+            .unwrap();
+        for item in &types.1 {
+            let name = match item {
+                syn::Item::Struct(s) => s.ident.to_string(),
+                syn::Item::Enum(e) => e.ident.to_string(),
+                _ => continue,
+            };
+            let status_suffix =
+                name.len() > 3 && name[name.len() - 3..].bytes().all(|b| b.is_ascii_digit());
+            assert!(
+                !name.starts_with("Added") && !status_suffix,
+                "{api}: {name}"
+            );
+        }
+    }
+}
+
+/// The response of the profile carries `user_type` (an overlay); the tolerant decoding keeps
+/// a value of another JSON type.
+#[test]
+fn the_profile_has_its_user_type() {
+    let profile: linode::types::Profile =
+        serde_json::from_value(json!({"username": "ops", "user_type": "proxy", "uid": "12"}))
+            .unwrap();
+    assert_eq!(
+        profile.user_type,
+        Some(linode::types::ProfileUserType::Proxy)
+    );
+    assert_eq!(profile.uid, Some(12));
+}
+
+/// The SDK never types a fact the spec knows: no string literal in `sdk/src` (doc comments
+/// aside) is an operation id or a path template of the operation tables.
+#[test]
+fn no_operation_id_or_path_is_typed_in_the_sdk() {
+    use akamai_sdk_generated::{edgekv::operations as kv, linode::operations as li};
+    use syn::visit::Visit;
+
+    struct Literals(Vec<String>);
+    impl<'ast> Visit<'ast> for Literals {
+        fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
+            if !attr.path().is_ident("doc") {
+                syn::visit::visit_attribute(self, attr);
+            }
+        }
+        fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+            self.0.push(lit.value());
+        }
+        // Macro bodies (format strings, test data) are token streams: read their literals.
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            for token in mac.tokens.clone() {
+                if let Ok(lit) = syn::parse2::<syn::LitStr>(token.into()) {
+                    self.0.push(lit.value());
+                }
+            }
+        }
+    }
+
+    let facts: Vec<&str> = li::ALL
+        .iter()
+        .chain(kv::ALL)
+        .flat_map(|op| [op.id, op.path, op.method_name])
+        .collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/src");
+    let mut files = vec![root];
+    let mut checked = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let file = syn::parse_file(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut literals = Literals(Vec::new());
+        literals.visit_file(&file);
+        for literal in &literals.0 {
+            assert!(
+                !facts.contains(&literal.as_str()),
+                "{} types {literal:?}: take it from the operation table",
+                path.display()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} files read");
+}

@@ -10,3 +10,4 @@ mod signing;
 mod spec_drift;
 mod support;
 mod surface;
+mod tolerant;
