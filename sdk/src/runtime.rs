@@ -306,9 +306,7 @@ where
             let meta = captured.meta.expect("checked by the guard");
             if meta.status.is_success() {
                 // Decode again, tracking the JSON path, to say where it failed.
-                if let Err(located) = decode_json::<T>(Some(meta.status), &bytes) {
-                    return Err(located);
-                }
+                decode_json::<T>(Some(meta.status), &bytes)?;
             }
             Err(undecodable(meta, &bytes, &e))
         }

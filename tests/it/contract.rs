@@ -190,6 +190,8 @@ impl Prism {
 
 /// Writes the wire view of the processed spec `spec` into `dir`:
 ///
+/// * success responses without a body that rule `bodiless-success-statuses` set aside under
+///   `x-bodiless-responses` are restored;
 /// * responses that normalisation rule 8 turned into raw bytes (an operation answering with a
 ///   body on one success status and without one on another: Linode grants, 200 or 204) get
 ///   back their JSON schema, which the rule keeps under `x-original-schema`, and responses
@@ -204,6 +206,13 @@ fn wire_view(spec: &Path, dir: &Path) -> PathBuf {
             continue;
         };
         for op in item.values_mut() {
+            // Success responses without a body that rule `bodiless-success-statuses` moved
+            // aside (Linode grants' 204) are served again.
+            if let Some(Value::Object(bodiless)) = op.get("x-bodiless-responses").cloned() {
+                if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                    responses.extend(bodiless);
+                }
+            }
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };

@@ -1089,43 +1089,37 @@ fn tolerant_response_schemas(spec: &mut Value) -> usize {
     }
     /// Strips constraints from `schema` and its inline children (not through `$ref`).
     fn strip(schema: &mut Value) -> usize {
+        let Value::Object(map) = schema else {
+            return 0;
+        };
+        if map.contains_key("$ref") {
+            return 0;
+        }
         let mut hits = 0;
-        match schema {
-            Value::Object(map) => {
-                if map.contains_key("$ref") {
-                    return 0;
-                }
-                for key in CONSTRAINTS {
-                    if map.remove(*key).is_some() {
-                        hits += 1;
-                    }
-                }
-                let check_only = map
-                    .get("format")
-                    .and_then(Value::as_str)
-                    .is_some_and(|f| !TYPE_FORMATS.contains(&f));
-                if check_only {
-                    map.remove("format");
-                    hits += 1;
-                }
-                for (key, child) in map.iter_mut() {
-                    match key.as_str() {
-                        "properties" => {
-                            if let Value::Object(props) = child {
-                                hits += props.values_mut().map(strip).sum::<usize>();
-                            }
-                        }
-                        "items" | "additionalProperties" | "not" => hits += strip(child),
-                        "allOf" | "oneOf" | "anyOf" => {
-                            if let Value::Array(branches) = child {
-                                hits += branches.iter_mut().map(strip).sum::<usize>();
-                            }
-                        }
-                        _ => {}
-                    }
-                }
+        for key in CONSTRAINTS {
+            if map.remove(*key).is_some() {
+                hits += 1;
             }
-            _ => {}
+        }
+        let check_only = map
+            .get("format")
+            .and_then(Value::as_str)
+            .is_some_and(|f| !TYPE_FORMATS.contains(&f));
+        if check_only {
+            map.remove("format");
+            hits += 1;
+        }
+        for (key, child) in map.iter_mut() {
+            match (key.as_str(), child) {
+                ("properties", Value::Object(props)) => {
+                    hits += props.values_mut().map(strip).sum::<usize>();
+                }
+                ("items" | "additionalProperties" | "not", child) => hits += strip(child),
+                ("allOf" | "oneOf" | "anyOf", Value::Array(branches)) => {
+                    hits += branches.iter_mut().map(strip).sum::<usize>();
+                }
+                _ => {}
+            }
         }
         hits
     }
