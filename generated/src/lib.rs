@@ -836,10 +836,9 @@ mod tests {
     async fn lenient_scalars_keep_values_of_another_json_type_and_count_them() {
         let body = br#"[{"name": 1111, "count": "42", "ratio": "0.5", "on": "TRUE"},
                         {"name": "plain", "count": 3.0, "ratio": 2, "on": false, "small": null}]"#;
-        let (records, captured) = super::capture_response(async {
-            serde_json::from_slice::<Vec<Record>>(body).unwrap()
-        })
-        .await;
+        let (records, captured) =
+            super::capture_response(async { serde_json::from_slice::<Vec<Record>>(body).unwrap() })
+                .await;
         assert_eq!(
             records[0],
             Record {
