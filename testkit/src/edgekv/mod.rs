@@ -435,7 +435,11 @@ impl Api for KvApi {
     }
 
     fn fault_body(&self, status: u16) -> Value {
-        let code = if status == 429 { "EKV_9100" } else { "EKV_0000" };
+        let code = if status == 429 {
+            "EKV_9100"
+        } else {
+            "EKV_0000"
+        };
         let mut reply = lock(&self.db).problem(status, code, "Injected by a fault rule.");
         serde_json::from_slice(&std::mem::take(&mut reply.body)).unwrap_or(Value::Null)
     }
