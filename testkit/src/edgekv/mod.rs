@@ -1,0 +1,446 @@
+//! The EdgeKV emulator: every operation of the EdgeKV API, state in memory, every request's
+//! EdgeGrid signature verified.
+
+mod state;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use akamai_sdk::config::HttpConfig;
+use akamai_sdk::edgegrid::Credentials;
+use akamai_sdk::edgekv::{EdgeKvClient, Network};
+use bytes::Bytes;
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+use state::{Db, Namespace, Settings, Stored, Token};
+pub use state::{MAX_ITEM_ID_LEN, MAX_NAME_LEN, MAX_TOKEN_DAYS, MAX_VALUE_BYTES};
+
+use crate::core::{lock, Api, Core, Exchange, Reply};
+use crate::edgegrid::{EdgeGridCredentials, Refusal, Signed, Verifier};
+use crate::faults::Fault;
+use crate::journal::{Counters, LoggedRequest};
+use crate::server::Server;
+
+/// The base path of the API.
+pub const BASE_PATH: &str = "/edgekv/v1";
+
+/// The default credentials of an emulator (any [`EdgeKvEmulatorBuilder::credentials`] work).
+pub fn default_credentials() -> EdgeGridCredentials {
+    EdgeGridCredentials {
+        client_token: "akab-emulator-client-token-0001".to_owned(),
+        client_secret: "ZW11bGF0b3ItY2xpZW50LXNlY3JldC0wMDAxLTAwMDE=".to_owned(),
+        access_token: "akab-emulator-access-token-0001".to_owned(),
+    }
+}
+
+/// Options of an [`EdgeKvEmulator`].
+#[derive(Debug, Clone)]
+pub struct EdgeKvEmulatorBuilder {
+    credentials: EdgeGridCredentials,
+    port: u16,
+    max_skew: Duration,
+    initialized: bool,
+    init_polls: u32,
+    activation_reads: u32,
+    max_value_bytes: usize,
+}
+
+impl Default for EdgeKvEmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            credentials: default_credentials(),
+            port: 0,
+            max_skew: Duration::from_secs(30),
+            initialized: true,
+            init_polls: 2,
+            activation_reads: 1,
+            max_value_bytes: MAX_VALUE_BYTES,
+        }
+    }
+}
+
+impl EdgeKvEmulatorBuilder {
+    /// The EdgeGrid credentials to accept.
+    pub fn credentials(mut self, credentials: EdgeGridCredentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Listens on this port of 127.0.0.1 (default: a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The largest difference allowed between a signature's timestamp and the clock (30 s).
+    pub fn max_clock_skew(mut self, skew: Duration) -> Self {
+        self.max_skew = skew;
+        self
+    }
+
+    /// Starts with EdgeKV not initialized: `GET /initialize` answers 404 `UNINITIALIZED`
+    /// and every other operation 404 until `PUT /initialize` and `polls` status reads
+    /// answered `PENDING` (default: initialized, with the `default` namespaces).
+    pub fn uninitialized(mut self, polls: u32) -> Self {
+        self.initialized = false;
+        self.init_polls = polls;
+        self
+    }
+
+    /// Reads of a new (or refreshed) token answered `IN_PROGRESS` before it is `COMPLETE`
+    /// (default 1: the creation answer and the first read say `IN_PROGRESS`).
+    pub fn token_activation_reads(mut self, reads: u32) -> Self {
+        self.activation_reads = reads;
+        self
+    }
+
+    /// The largest item value accepted, in bytes (default [`MAX_VALUE_BYTES`]); larger ones
+    /// get the API's 413.
+    pub fn max_value_bytes(mut self, max: usize) -> Self {
+        self.max_value_bytes = max;
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving.
+    pub async fn start(self) -> std::io::Result<EdgeKvEmulator> {
+        let settings = Settings {
+            initialized: self.initialized,
+            init_polls: self.init_polls,
+            activation_reads: self.activation_reads,
+            cpcode: "1234567".to_owned(),
+            max_value_bytes: self.max_value_bytes,
+        };
+        let api = KvApi {
+            db: Mutex::new(Db::new(settings)),
+            verifier: Mutex::new(Verifier::new(self.credentials.clone(), self.max_skew)),
+        };
+        let core = Core::new(api);
+        let serving = Arc::clone(&core);
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let server =
+            Server::start(addr, move |request| Arc::clone(&serving).serve(request)).await?;
+        Ok(EdgeKvEmulator { core, server })
+    }
+}
+
+/// A running EdgeKV emulator on 127.0.0.1, stopped when dropped.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use akamai_sdk::edgekv::{ItemValue, Network};
+/// let emulator = akamai_sdk_testkit::EdgeKvEmulator::start().await?;
+/// let client = emulator.client();
+/// let group = client.group(Network::Staging, "default", "greetings");
+/// group.put("en", &ItemValue::text("Hello")).await?;
+/// assert_eq!(emulator.item(Network::Staging, "default", "greetings", "en").unwrap().1, b"Hello");
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct EdgeKvEmulator {
+    core: Arc<Core<KvApi>>,
+    server: Server,
+}
+
+impl EdgeKvEmulator {
+    /// Starts an emulator with the default options (initialized, default credentials).
+    pub async fn start() -> std::io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// Options before starting.
+    pub fn builder() -> EdgeKvEmulatorBuilder {
+        EdgeKvEmulatorBuilder::default()
+    }
+
+    /// `127.0.0.1:PORT`, the `host` of its `.edgerc` section.
+    pub fn host(&self) -> String {
+        self.server.addr().to_string()
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// The base URL of the API, `http://127.0.0.1:PORT/edgekv/v1`.
+    pub fn url(&self) -> String {
+        format!("http://{}{BASE_PATH}", self.server.addr())
+    }
+
+    /// The credentials it accepts.
+    pub fn edgegrid_credentials(&self) -> EdgeGridCredentials {
+        lock(&self.core.api.verifier).credentials().clone()
+    }
+
+    /// The credentials it accepts, as the SDK takes them (host `127.0.0.1:PORT`).
+    pub fn credentials(&self) -> Credentials {
+        let c = self.edgegrid_credentials();
+        Credentials::builder(self.host(), c.client_token, c.client_secret, c.access_token)
+            .build()
+            .expect("the emulator's credentials are well formed")
+    }
+
+    /// An `.edgerc` section for it (`host = 127.0.0.1:PORT`; clients must use plain http).
+    pub fn edgerc_section(&self, section: &str) -> String {
+        let c = self.edgegrid_credentials();
+        format!(
+            "[{section}]\nhost = {}\nclient_token = {}\nclient_secret = {}\naccess_token = {}\nmax_body = 131072\n",
+            self.host(),
+            c.client_token,
+            c.client_secret,
+            c.access_token
+        )
+    }
+
+    /// A client configured for it: plain http on loopback, default retry policy.
+    pub fn client(&self) -> EdgeKvClient {
+        self.client_with(HttpConfig::new())
+    }
+
+    /// A client configured for it with `config` (loopback http is allowed on top of it).
+    pub fn client_with(&self, config: HttpConfig) -> EdgeKvClient {
+        EdgeKvClient::builder(self.credentials())
+            .http_config(config.allow_insecure_loopback(true))
+            .base_url(self.url())
+            .build()
+            .expect("the emulator's base URL is valid for its credentials")
+    }
+
+    /// Adds a fault rule (applied in the order added).
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.core.faults).add(fault);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.core.faults).clear();
+    }
+
+    /// Every request received, oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.core.journal).log.clone()
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> Counters {
+        lock(&self.core.journal).counters.clone()
+    }
+
+    /// Back to the state it started in: data, fault rules, log, counters and nonces.
+    pub fn reset(&self) {
+        let mut db = lock(&self.core.api.db);
+        let settings = db.settings.clone();
+        *db = Db::new(settings);
+        lock(&self.core.api.verifier).reset();
+        lock(&self.core.faults).clear();
+        *lock(&self.core.journal) = Default::default();
+    }
+
+    /// Creates (or replaces) a namespace on `network`, group 0, inheriting the policy.
+    pub fn seed_namespace(&self, network: Network, name: &str, retention_in_seconds: i64) {
+        let mut db = lock(&self.core.api.db);
+        let restrict = db.policy.unwrap_or_default().restrict_data_access;
+        db.namespaces.insert(
+            (network, name.to_owned()),
+            Namespace {
+                retention: retention_in_seconds,
+                group_id: 0,
+                geo_location: "US".to_owned(),
+                restrict_data_access: restrict,
+                overridden: false,
+            },
+        );
+    }
+
+    /// Stores an item (outside any sandbox) with its content type and bytes.
+    pub fn seed_item(
+        &self,
+        network: Network,
+        namespace: &str,
+        group: &str,
+        item: &str,
+        content_type: &str,
+        bytes: impl Into<Bytes>,
+    ) {
+        let key = (
+            network,
+            namespace.to_owned(),
+            None,
+            group.to_owned(),
+            item.to_owned(),
+        );
+        let stored = Stored {
+            content_type: Some(content_type.to_owned()),
+            bytes: bytes.into(),
+        };
+        lock(&self.core.api.db).items.insert(key, stored);
+    }
+
+    /// An item outside any sandbox: its content type as it was sent and its bytes.
+    pub fn item(
+        &self,
+        network: Network,
+        namespace: &str,
+        group: &str,
+        item: &str,
+    ) -> Option<(Option<String>, Vec<u8>)> {
+        self.sandbox_item(network, namespace, None, group, item)
+    }
+
+    /// An item of a sandbox (or outside any when `None`).
+    pub fn sandbox_item(
+        &self,
+        network: Network,
+        namespace: &str,
+        sandbox: Option<&str>,
+        group: &str,
+        item: &str,
+    ) -> Option<(Option<String>, Vec<u8>)> {
+        let key = (
+            network,
+            namespace.to_owned(),
+            sandbox.map(str::to_owned),
+            group.to_owned(),
+            item.to_owned(),
+        );
+        lock(&self.core.api.db)
+            .items
+            .get(&key)
+            .map(|s| (s.content_type.clone(), s.bytes.to_vec()))
+    }
+
+    /// Adds an access token that is already active, with read/write/delete permission on
+    /// `namespaces`, allowed on both networks, expiring on `expiry` (which may be in the past,
+    /// to exercise the 410 of an expired token).
+    pub fn seed_token(&self, name: &str, namespaces: &[&str], expiry: NaiveDate) -> String {
+        let mut db = lock(&self.core.api.db);
+        let uuid = db.next_uuid(name);
+        let today = db.today();
+        let permissions = namespaces
+            .iter()
+            .map(|ns| {
+                (
+                    (*ns).to_owned(),
+                    vec!["r".to_owned(), "w".to_owned(), "d".to_owned()],
+                )
+            })
+            .collect();
+        db.seed_token(
+            name,
+            Token {
+                uuid: uuid.clone(),
+                expiry,
+                issue_date: today.min(expiry),
+                latest_refresh: None,
+                allow_on_staging: true,
+                allow_on_production: true,
+                permissions,
+                edgeworkers: Vec::new(),
+                activation_reads: 0,
+            },
+        );
+        uuid
+    }
+
+    /// The names of the stored tokens, expired ones included.
+    pub fn token_names(&self) -> Vec<String> {
+        lock(&self.core.api.db).tokens.keys().cloned().collect()
+    }
+
+    /// Moves the emulator's calendar (token issue, expiry and refresh dates) by `days`
+    /// (signature timestamps are still checked against the real clock).
+    pub fn advance_days(&self, days: i64) {
+        lock(&self.core.api.db).today_offset_days += days;
+    }
+
+    /// The date the emulator considers today.
+    pub fn today(&self) -> NaiveDate {
+        lock(&self.core.api.db).today()
+    }
+}
+
+#[derive(Debug)]
+struct KvApi {
+    db: Mutex<Db>,
+    verifier: Mutex<Verifier>,
+}
+
+fn unauthorized(refusal: &Refusal, exchange: &Exchange) -> Reply {
+    Reply::problem(
+        401,
+        &json!({
+            "type": "https://problems.luna.akamaiapis.net/-/pep-authn/deny",
+            "title": "Not authorized",
+            "status": 401,
+            "detail": refusal.detail(),
+            "instance": format!("https://{}{}", exchange.header("host").unwrap_or(""), exchange.path),
+            "method": exchange.method,
+        }),
+    )
+}
+
+impl Api for KvApi {
+    fn operation(&self, method: &str, segments: &[String]) -> Option<&'static str> {
+        let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let rest = s.strip_prefix(&["edgekv", "v1"])?;
+        Some(match (method, rest) {
+            ("PUT", ["auth", "database"]) => "put-auth-database",
+            ("GET", ["auth", "groups"]) => "get-groups",
+            ("GET", ["auth", "groups", _]) => "get-group",
+            ("PUT", ["auth", "namespaces", _]) => "put-reauthorize-namespace",
+            ("GET", ["initialize"]) => "get-initialize",
+            ("PUT", ["initialize"]) => "put-initialize",
+            ("POST", ["networks", _, "namespaces"]) => "post-namespace",
+            ("GET", ["networks", _, "namespaces"]) => "get-namespaces",
+            ("GET", ["networks", _, "namespaces", _]) => "get-namespace",
+            ("PUT", ["networks", _, "namespaces", _]) => "put-namespace",
+            ("GET", ["networks", _, "namespaces", _, "groups"]) => "get-namespace-groups",
+            ("GET", ["networks", _, "namespaces", _, "groups", _]) => "get-group-items",
+            ("GET", ["networks", _, "namespaces", _, "groups", _, "items", _]) => "get-item",
+            ("PUT", ["networks", _, "namespaces", _, "groups", _, "items", _]) => "put-item",
+            ("DELETE", ["networks", _, "namespaces", _, "groups", _, "items", _]) => "delete-item",
+            ("POST", ["tokens"]) => "post-tokens",
+            ("GET", ["tokens"]) => "get-tokens",
+            ("GET", ["tokens", _]) => "get-token",
+            ("DELETE", ["tokens", _]) => "delete-token",
+            ("POST", ["tokens", _, "refresh"]) => "post-token-refresh",
+            _ => return None,
+        })
+    }
+
+    fn handle(&self, exchange: &Exchange, _operation: Option<&'static str>) -> Reply {
+        let signed = Signed {
+            method: &exchange.method,
+            host: exchange.header("host").unwrap_or(""),
+            target: &exchange.target,
+            body: &exchange.body,
+            authorization: exchange.header("authorization"),
+        };
+        if let Err(refusal) = lock(&self.verifier).verify(&signed, chrono::Utc::now()) {
+            let mut reply = unauthorized(&refusal, exchange);
+            if refusal == Refusal::Replay {
+                reply.replay = true;
+            } else {
+                reply.signature_failure = true;
+            }
+            return reply;
+        }
+        let mut db = lock(&self.db);
+        match exchange.segments() {
+            Some(segments) => db.handle(exchange, &segments),
+            None => db.problem(400, "EKV_2000", "The path is not valid UTF-8 once decoded."),
+        }
+    }
+
+    fn fault_body(&self, status: u16) -> Value {
+        let code = if status == 429 {
+            "EKV_9100"
+        } else {
+            "EKV_0000"
+        };
+        let mut reply = lock(&self.db).problem(status, code, "Injected by a fault rule.");
+        serde_json::from_slice(&std::mem::take(&mut reply.body)).unwrap_or(Value::Null)
+    }
+}

@@ -1,0 +1,48 @@
+//! Offline, stateful emulators of the two APIs of `akamai-sdk`, for testing code that depends
+//! on it without an Akamai account, a Linode parent account or the network.
+//!
+//! * [`EdgeKvEmulator`]: every EdgeKV operation, state in memory, every EdgeGrid signature
+//!   verified (tokens, timestamp skew, nonce replay, signature over the request target as
+//!   received), the initialization lifecycle, namespaces, groups and items stored byte for
+//!   byte with their content type, the API's limits, access tokens with activation and expiry.
+//! * [`LinodeEmulator`]: a parent token, N deterministic child accounts, pagination,
+//!   `X-Filter`, proxy tokens (mint, the proxy principal, expiry, revocation), grants and
+//!   rate-limit headers.
+//! * Both: [fault rules](Fault) by method and path glob, a request log and
+//!   [counters](Counters), [`reset`](EdgeKvEmulator::reset) and seeding from code.
+//!
+//! Each emulator listens on 127.0.0.1 on a free port, stops when dropped and hands out a
+//! client of the SDK already configured for it:
+//!
+//! A dependent's test is three lines in a `#[tokio::test] async fn … -> Result<…>`:
+//!
+//! ```no_run
+//! use akamai_sdk::edgekv::{ItemValue, Network};
+//! use akamai_sdk_testkit::EdgeKvEmulator;
+//!
+//! # async fn stores_a_greeting() -> Result<(), Box<dyn std::error::Error>> {
+//! let kv = EdgeKvEmulator::start().await?;
+//! kv.client().group(Network::Staging, "default", "greetings").put("en", &ItemValue::text("Hello")).await?;
+//! assert_eq!(kv.item(Network::Staging, "default", "greetings", "en").unwrap().1, b"Hello");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The binary `akamai-emulator` serves the same emulators to clients in other languages; it
+//! prints one JSON line per emulator and can write an `.edgerc` section
+//! (`akamai-emulator --edgekv --linode --edgerc FILE`).
+
+pub mod edgegrid;
+pub mod edgekv;
+pub mod linode;
+
+mod core;
+mod faults;
+mod journal;
+mod server;
+
+pub use edgegrid::EdgeGridCredentials;
+pub use edgekv::{EdgeKvEmulator, EdgeKvEmulatorBuilder};
+pub use faults::{Fault, FaultKind};
+pub use journal::{Counters, LoggedRequest};
+pub use linode::{LinodeEmulator, LinodeEmulatorBuilder};
