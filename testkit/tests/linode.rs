@@ -75,7 +75,7 @@ async fn filters_and_orders() {
     let companies = |accounts: Vec<akamai_sdk::linode::types::ChildAccount>| {
         accounts
             .into_iter()
-            .map(|a| a.company.as_deref().cloned().unwrap())
+            .map(|a| a.company.clone().unwrap())
             .collect::<Vec<String>>()
     };
     let acme = ChildAccountFilter::new().contains(ChildAccountField::Company, "acme");
@@ -146,17 +146,11 @@ async fn a_child_client_acts_as_the_proxy_user_and_revokes_its_token() {
         Some(UserType::Parent)
     );
     assert_eq!(
-        parent
-            .account()
-            .await
-            .unwrap()
-            .company
-            .as_deref()
-            .map(String::as_str),
+        parent.account().await.unwrap().company.as_deref(),
         Some("Emulated Parent Inc")
     );
     child.profile_grants().await.unwrap();
-    let username = profile.profile.username.unwrap();
+    let username = profile.username.unwrap();
     child.user_grants(&username).await.unwrap();
     assert_eq!(
         linode.counters().mints_for(euuid.as_str()),
@@ -297,10 +291,7 @@ async fn seeded_children_are_listed_and_reset_forgets_them() {
     let euuid = linode.add_child(json!({"euuid": "SEEDED-0001", "company": "Seeded Co"}));
     let parent = linode.parent_client_with(quick());
     let account = parent.child_account(&euuid.parse().unwrap()).await.unwrap();
-    assert_eq!(
-        account.company.as_deref().map(String::as_str),
-        Some("Seeded Co")
-    );
+    assert_eq!(account.company.as_deref(), Some("Seeded Co"));
     assert_eq!(linode.euuids().len(), 3);
     linode.reset();
     assert_eq!(linode.euuids().len(), 2);
