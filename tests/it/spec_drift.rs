@@ -1343,3 +1343,75 @@ fn update_with_the_same_file_reformatted_is_accepted_with_no_drift() {
         "only the source and hash lines change: {removed:?}"
     );
 }
+
+#[test]
+fn update_of_restyled_ids_is_accepted_once_the_advice_to_keep_the_old_ids_is_followed() {
+    // Follow option b of the report literally: select each operation by method and path and
+    // append the overlay actions it prints. The generated code then stays what it was, but for
+    // the header naming the new source.
+    let Some((scratch, upstream)) = linode_baseline() else {
+        return;
+    };
+    let base_code = scratch.code("linode");
+    let mut doc = linode_doc(&upstream);
+    restyle_ids(&mut doc);
+    let bytes = to_json(&doc);
+    let report = assert_refused(&scratch, &bytes, "select");
+
+    let advice = report
+        .split("  b. or keep the old id")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no option b in\n{report}"));
+    let mut sources = scratch.read("specs/sources.toml");
+    let mut overlay = scratch.read("specs/overlays/linode.yaml");
+    for line in advice.lines() {
+        if let Some((old, route)) = line
+            .trim()
+            .strip_suffix(", and")
+            .and_then(|l| l.split_once(" -> "))
+        {
+            let (old, route) = (format!("{old},"), format!("{route},"));
+            assert!(sources.contains(&old), "{old} in sources.toml");
+            sources = sources.replace(&old, &route);
+        } else if let Some(action) = line.strip_prefix("       ") {
+            if !action.trim().is_empty() {
+                overlay.push_str(action);
+                overlay.push('\n');
+            }
+        }
+    }
+    assert_eq!(overlay.matches("    operationId: ").count(), 8, "{overlay}");
+    std::fs::write(scratch.root.path().join("specs/sources.toml"), &sources).expect("writing");
+    std::fs::write(
+        scratch.root.path().join("specs/overlays/linode.yaml"),
+        &overlay,
+    )
+    .expect("writing");
+
+    let (stdout, changed, _) = accepted(&scratch, &bytes);
+    assert!(stdout.contains("  drift (linode): none\n"), "{stdout}");
+    assert_eq!(
+        changed,
+        paths(&["specs/sources.toml", "generated/src/linode.rs"])
+    );
+    let (added, removed) = line_diff(&base_code, &scratch.code("linode"));
+    assert_eq!(
+        added.len(),
+        2,
+        "only the source and hash lines change: {added:?}"
+    );
+    assert_eq!(
+        removed.len(),
+        2,
+        "only the source and hash lines change: {removed:?}"
+    );
+}
+
+#[test]
+fn update_with_an_unparsable_file_is_refused_at_verify() {
+    let Some((scratch, _)) = linode_baseline() else {
+        return;
+    };
+    let report = assert_refused(&scratch, b"{\"openapi\": ", "verify");
+    assert!(report.contains("parsing https://"), "{report}");
+}

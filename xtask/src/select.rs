@@ -316,7 +316,7 @@ pub(crate) fn render_vanished(source: &Source, vanished: &[Vanished]) -> String 
             }
             let _ = writeln!(
                 out,
-                "       {:?} -> \"{} {}\", and\n         - target: $.paths['{}'].{}\n           description: Keep the operation id {old_id} (upstream: {}) so that the method stays {}.\n           update:\n             operationId: {old_id}",
+                "       {:?} -> \"{} {}\", and\n         - target: $.paths['{}'].{}\n           description: Keep the operation id {old_id}, which upstream calls {}, so that the method stays {}.\n           update:\n             operationId: {old_id}",
                 v.selector.to_string(),
                 now.method,
                 strip_version_prefix(&now.path),
