@@ -10,10 +10,15 @@
 //! mirror (same layout) and pulling it with `--update`; the tests check that the drift report
 //! names the change, that `generate --check` then fails, and how the generated surface moves.
 //!
+//! `cargo xtask update` is tested the same way on variants of the pinned Linode spec built here
+//! (ids restyled, the `/{apiVersion}` prefix removed, an operation dropped, an overlay target
+//! gone, an example changed, the file reformatted): the report's lines, the exit status, and
+//! for every refusal a scratch tree that is byte for byte what it was.
+//!
 //! Without the mirror the tests print a loud notice and pass, unless `CI` is set: then they
 //! fail, because CI must exercise the pipeline.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -219,6 +224,52 @@ impl Scratch {
 
     fn pinned_sha256(&self, api: &str) -> String {
         sources_value(&self.read("specs/sources.toml"), api, "sha256")
+    }
+
+    /// `update --api API --url NEW --no-test`, where the scratch mirror serves `bytes` at NEW
+    /// (the pinned URL with another commit). Returns the run and NEW.
+    fn update(&self, api: &str, bytes: &[u8]) -> (Run, String) {
+        let url = sources_value(&self.read("specs/sources.toml"), api, "url");
+        let (base, file) = url.rsplit_once('/').expect("a URL with a path");
+        let (repo, _commit) = base.rsplit_once('/').expect("a URL with a commit");
+        let new_url = format!("{repo}/next/{file}");
+        let path = self
+            .mirror
+            .path()
+            .join(new_url.strip_prefix("https://").expect("an https URL"));
+        std::fs::create_dir_all(path.parent().expect("a mirror file has a parent"))
+            .expect("creating the scratch mirror layout");
+        std::fs::write(&path, bytes).expect("writing the scratch mirror");
+        let mirror = self.mirror.path().to_str().expect("a UTF-8 mirror path");
+        let run = self.xtask(&[
+            "update",
+            "--api",
+            api,
+            "--url",
+            &new_url,
+            "--mirror",
+            mirror,
+            "--no-test",
+        ]);
+        (run, new_url)
+    }
+
+    /// Every file of the scratch root and its bytes.
+    fn tree(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+            for entry in std::fs::read_dir(dir).expect("reading the scratch root") {
+                let path = entry.expect("a directory entry").path();
+                if path.is_dir() {
+                    walk(&path, root, out);
+                } else {
+                    let bytes = std::fs::read(&path).expect("reading a scratch file");
+                    out.insert(path.strip_prefix(root).expect("inside").to_owned(), bytes);
+                }
+            }
+        }
+        let mut out = BTreeMap::new();
+        walk(self.root.path(), self.root.path(), &mut out);
+        out
     }
 
     /// The pinned upstream file of `api`.
@@ -981,4 +1032,438 @@ fn drift_linode_inline_copy_diverges() {
         "the drift report does not name the new enum value:\n{}",
         drift.report
     );
+}
+
+/// A scratch root with the pinned Linode spec pulled and generated, and its pinned file.
+fn linode_baseline() -> Option<(Scratch, Vec<u8>)> {
+    let scratch = Scratch::new(mirror_dir()?);
+    scratch.pull_pinned("linode").ok("baseline pull");
+    scratch.generate("linode", false).ok("baseline generate");
+    scratch
+        .generate("linode", true)
+        .ok("baseline generate --check");
+    let upstream = scratch.upstream_bytes("linode");
+    Some((scratch, upstream))
+}
+
+/// The pinned Linode YAML as a JSON value.
+fn linode_doc(upstream: &[u8]) -> Value {
+    serde_norway::from_slice(upstream).expect("the Linode spec is YAML")
+}
+
+/// Every operation id in camelCase (`get-child-accounts` -> `getChildAccounts`).
+fn restyle_ids(doc: &mut Value) {
+    for item in doc["paths"].as_object_mut().expect("paths").values_mut() {
+        for op in item.as_object_mut().expect("a path item").values_mut() {
+            if let Some(Value::String(id)) = op.get_mut("operationId") {
+                let mut parts = id.split('-');
+                let mut camel = parts.next().unwrap_or_default().to_owned();
+                for part in parts {
+                    let mut chars = part.chars();
+                    camel.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+                    camel.push_str(chars.as_str());
+                }
+                *id = camel;
+            }
+        }
+    }
+}
+
+/// The paths without their leading `/{apiVersion}`, and without the parameter.
+fn drop_version_prefix(doc: &mut Value) {
+    let paths = std::mem::take(doc["paths"].as_object_mut().expect("paths"));
+    let not_version = |p: &Value| p["name"] != "apiVersion";
+    for (path, mut item) in paths {
+        let path = path
+            .strip_prefix("/{apiVersion}")
+            .unwrap_or(&path)
+            .to_owned();
+        if let Some(Value::Array(params)) = item.get_mut("parameters") {
+            params.retain(not_version);
+        }
+        for op in item.as_object_mut().expect("a path item").values_mut() {
+            if let Some(Value::Array(params)) = op.get_mut("parameters") {
+                params.retain(not_version);
+            }
+        }
+        doc["paths"][path] = item;
+    }
+}
+
+fn to_json(doc: &Value) -> Vec<u8> {
+    serde_json::to_vec_pretty(doc).expect("serialising a variant")
+}
+
+/// `update` with `bytes` refuses at `step` with exit status 1, says so first, and leaves the
+/// scratch tree byte for byte as it was. Returns the report (stderr).
+fn assert_refused(scratch: &Scratch, bytes: &[u8], step: &str) -> String {
+    let before = scratch.tree();
+    let (run, _) = scratch.update("linode", bytes);
+    assert!(
+        !run.success,
+        "update accepted:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        format!(
+            "error: update of linode refused at step `{step}`; nothing was changed \
+             (specs/sources.toml, the pulled specs and generated/ are as they were)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let after = scratch.tree();
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "the refused update added or removed files"
+    );
+    for (path, bytes) in &before {
+        assert!(
+            after[path] == *bytes,
+            "the refused update changed {}",
+            path.display()
+        );
+    }
+    run.stderr
+}
+
+fn assert_lines(report: &str, expected: &[&str]) {
+    let lines: BTreeSet<&str> = report.lines().collect();
+    for line in expected {
+        assert!(lines.contains(line), "missing line {line:?} in\n{report}");
+    }
+}
+
+/// The eight operations of sources.toml, as (old id, new camelCase id, METHOD, path).
+const LINODE_OPS: [(&str, &str, &str, &str); 8] = [
+    (
+        "get-child-accounts",
+        "getChildAccounts",
+        "GET",
+        "/account/child-accounts",
+    ),
+    (
+        "get-child-account",
+        "getChildAccount",
+        "GET",
+        "/account/child-accounts/{euuid}",
+    ),
+    (
+        "post-child-account-token",
+        "postChildAccountToken",
+        "POST",
+        "/account/child-accounts/{euuid}/token",
+    ),
+    ("get-account", "getAccount", "GET", "/account"),
+    ("get-profile", "getProfile", "GET", "/profile"),
+    (
+        "get-profile-grants",
+        "getProfileGrants",
+        "GET",
+        "/profile/grants",
+    ),
+    (
+        "get-user-grants",
+        "getUserGrants",
+        "GET",
+        "/account/users/{username}/grants",
+    ),
+    (
+        "delete-personal-access-token",
+        "deletePersonalAccessToken",
+        "DELETE",
+        "/profile/tokens/{tokenId}",
+    ),
+];
+
+#[test]
+fn update_of_restyled_ids_is_refused_naming_each_successor() {
+    let Some((scratch, upstream)) = linode_baseline() else {
+        return;
+    };
+    let mut doc = linode_doc(&upstream);
+    restyle_ids(&mut doc);
+    let report = assert_refused(&scratch, &to_json(&doc), "select");
+    assert_lines(
+        &report,
+        &["8 selected operation(s) of linode not found upstream:"],
+    );
+    for (old, new, method, path) in LINODE_OPS {
+        let snake = old.replace('-', "_");
+        assert_lines(
+            &report,
+            &[
+                &format!("  - \"{old}\" (was {method} {path}): now {new} ({method} /{{apiVersion}}{path})"),
+                &format!("       \"{old}\" -> \"{new}\" (the method stays {snake})"),
+                &format!("       \"{old}\" -> \"{method} {path}\", and"),
+                &format!("         - target: $.paths['/{{apiVersion}}{path}'].{}", method.to_lowercase()),
+                &format!("             operationId: {old}"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn update_of_restyled_ids_without_the_version_prefix_compares_paths_without_it() {
+    // What upstream did between two real revisions: both changes at once.
+    let Some((scratch, upstream)) = linode_baseline() else {
+        return;
+    };
+    let mut doc = linode_doc(&upstream);
+    restyle_ids(&mut doc);
+    drop_version_prefix(&mut doc);
+    let report = assert_refused(&scratch, &to_json(&doc), "select");
+    for (old, new, method, path) in LINODE_OPS {
+        assert_lines(
+            &report,
+            &[
+                &format!("  - \"{old}\" (was {method} {path}): now {new} ({method} {path})"),
+                &format!(
+                    "         - target: $.paths['{path}'].{}",
+                    method.to_lowercase()
+                ),
+            ],
+        );
+    }
+}
+
+#[test]
+fn update_without_the_version_prefix_is_refused_at_the_stale_overlay() {
+    let Some((scratch, upstream)) = linode_baseline() else {
+        return;
+    };
+    let mut doc = linode_doc(&upstream);
+    drop_version_prefix(&mut doc);
+    let report = assert_refused(&scratch, &to_json(&doc), "overlay");
+    assert_lines(
+        &report,
+        &["overlays/linode.yaml: action 2 (\"Name the profile type after what it is.\"): target \
+           $.paths['/{apiVersion}/profile'].get.responses['200'].content['application/json'].schema \
+           selects nothing (stale overlay?): $['paths'] has no \"/{apiVersion}/profile\"; nearest: \"/profile\""],
+    );
+}
+
+#[test]
+fn update_with_an_overlay_target_gone_names_the_action_and_the_nearest_schema() {
+    let Some((scratch, upstream)) = linode_baseline() else {
+        return;
+    };
+    let text = std::str::from_utf8(&upstream).expect("UTF-8");
+    assert_eq!(
+        text.matches("proxy-user-token").count(),
+        1,
+        "one schema of that name"
+    );
+    let renamed = text.replace("    proxy-user-token:\n", "    proxy-token:\n");
+    let report = assert_refused(&scratch, renamed.as_bytes(), "overlay");
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("overlays/linode.yaml: action 5 "))
+        .unwrap_or_else(|| panic!("no line for action 5 in\n{report}"));
+    assert!(
+        line.starts_with(
+            "overlays/linode.yaml: action 5 (\"The proxy token is a bearer credential"
+        ),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(
+            "selects nothing (stale overlay?): $['components']['schemas'] has no \
+             \"proxy-user-token\"; nearest: \"proxy-token\""
+        ),
+        "{line}"
+    );
+}
+
+#[test]
+fn update_with_an_operation_dropped_says_it_has_no_successor() {
+    let Some((scratch, upstream)) = linode_baseline() else {
+        return;
+    };
+    let mut doc = linode_doc(&upstream);
+    doc["paths"]["/{apiVersion}/profile/grants"]
+        .as_object_mut()
+        .expect("Get your grants")
+        .remove("get")
+        .expect("a get operation");
+    let report = assert_refused(&scratch, &to_json(&doc), "select");
+    assert_lines(
+        &report,
+        &[
+            "1 selected operation(s) of linode not found upstream:",
+            "  - \"get-profile-grants\" (was GET /profile/grants): no successor: nothing upstream at GET /profile/grants",
+            "For an operation without a single successor: select the one that replaces it (by id or \
+             as \"METHOD /path\"), or drop it from specs/sources.toml together with the SDK code that wraps it.",
+        ],
+    );
+    assert!(!report.contains("How to proceed"), "{report}");
+}
+
+/// `update` with `bytes` succeeds; returns its stdout and which files of the tree changed.
+fn accepted(scratch: &Scratch, bytes: &[u8]) -> (String, BTreeSet<PathBuf>, String) {
+    let before = scratch.tree();
+    let (run, url) = scratch.update("linode", bytes);
+    let run = run.ok("update");
+    let after = scratch.tree();
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "update added or removed files"
+    );
+    let changed = before
+        .iter()
+        .filter(|(path, bytes)| after[*path] != **bytes)
+        .map(|(path, _)| path.clone())
+        .collect();
+    let sources = scratch.read("specs/sources.toml");
+    assert_eq!(sources_value(&sources, "linode", "url"), url);
+    assert_eq!(scratch.pinned_sha256("linode"), sha256_hex(bytes));
+    assert!(scratch
+        .code("linode")
+        .contains(&format!("// sha256: {}\n", sha256_hex(bytes))));
+    assert!(scratch
+        .code("linode")
+        .contains(&format!("// Source: {url}\n")));
+    scratch
+        .generate("linode", true)
+        .ok("generate --check after update");
+    (run.stdout, changed, url)
+}
+
+fn paths(list: &[&str]) -> BTreeSet<PathBuf> {
+    list.iter().map(PathBuf::from).collect()
+}
+
+#[test]
+fn update_with_an_example_changed_is_accepted() {
+    let Some((scratch, upstream)) = linode_baseline() else {
+        return;
+    };
+    // Every copy of the example changes, as when upstream edits the shared schema file (one
+    // inline copy diverging from its component is a schema change, not an examples-only one).
+    let text = std::str::from_utf8(&upstream).expect("UTF-8");
+    assert!(
+        text.matches("example: '10.00'").count() > 1,
+        "copies of the example"
+    );
+    let changed_text = text.replace("example: '10.00'", "example: '20.00'");
+    let (stdout, changed, _) = accepted(&scratch, changed_text.as_bytes());
+    // Examples are not part of the SDK's surface: no drift, but the processed spec has them
+    // (mock servers serve them).
+    assert!(stdout.contains("  drift (linode): none\n"), "{stdout}");
+    assert!(scratch.spec("linode").contains("\"example\": \"20.00\""));
+    assert!(!scratch.spec("linode").contains("\"example\": \"10.00\""));
+    assert_eq!(
+        changed,
+        paths(&[
+            "specs/sources.toml",
+            "specs/linode.json",
+            "generated/src/linode.rs"
+        ])
+    );
+}
+
+#[test]
+fn update_with_the_same_file_reformatted_is_accepted_with_no_drift() {
+    let Some((scratch, upstream)) = linode_baseline() else {
+        return;
+    };
+    let base_code = scratch.code("linode");
+    let base_spec = scratch.spec("linode");
+    let (stdout, changed, _) = accepted(&scratch, &to_json(&linode_doc(&upstream)));
+    assert!(stdout.contains("  drift (linode): none\n"), "{stdout}");
+    assert_eq!(
+        changed,
+        paths(&["specs/sources.toml", "generated/src/linode.rs"])
+    );
+    assert!(
+        scratch.spec("linode") == base_spec,
+        "the processed spec is the same"
+    );
+    let (added, removed) = line_diff(&base_code, &scratch.code("linode"));
+    assert_eq!(
+        added.len(),
+        2,
+        "only the source and hash lines change: {added:?}"
+    );
+    assert_eq!(
+        removed.len(),
+        2,
+        "only the source and hash lines change: {removed:?}"
+    );
+}
+
+#[test]
+fn update_of_restyled_ids_is_accepted_once_the_advice_to_keep_the_old_ids_is_followed() {
+    // Follow option b of the report literally: select each operation by method and path and
+    // append the overlay actions it prints. The generated code then stays what it was, but for
+    // the header naming the new source.
+    let Some((scratch, upstream)) = linode_baseline() else {
+        return;
+    };
+    let base_code = scratch.code("linode");
+    let mut doc = linode_doc(&upstream);
+    restyle_ids(&mut doc);
+    let bytes = to_json(&doc);
+    let report = assert_refused(&scratch, &bytes, "select");
+
+    let advice = report
+        .split("  b. or keep the old id")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no option b in\n{report}"));
+    let mut sources = scratch.read("specs/sources.toml");
+    let mut overlay = scratch.read("specs/overlays/linode.yaml");
+    for line in advice.lines() {
+        if let Some((old, route)) = line
+            .trim()
+            .strip_suffix(", and")
+            .and_then(|l| l.split_once(" -> "))
+        {
+            let (old, route) = (format!("{old},"), format!("{route},"));
+            assert!(sources.contains(&old), "{old} in sources.toml");
+            sources = sources.replace(&old, &route);
+        } else if let Some(action) = line.strip_prefix("       ") {
+            if !action.trim().is_empty() {
+                overlay.push_str(action);
+                overlay.push('\n');
+            }
+        }
+    }
+    assert_eq!(overlay.matches("    operationId: ").count(), 8, "{overlay}");
+    std::fs::write(scratch.root.path().join("specs/sources.toml"), &sources).expect("writing");
+    std::fs::write(
+        scratch.root.path().join("specs/overlays/linode.yaml"),
+        &overlay,
+    )
+    .expect("writing");
+
+    let (stdout, changed, _) = accepted(&scratch, &bytes);
+    assert!(stdout.contains("  drift (linode): none\n"), "{stdout}");
+    assert_eq!(
+        changed,
+        paths(&["specs/sources.toml", "generated/src/linode.rs"])
+    );
+    let (added, removed) = line_diff(&base_code, &scratch.code("linode"));
+    assert_eq!(
+        added.len(),
+        2,
+        "only the source and hash lines change: {added:?}"
+    );
+    assert_eq!(
+        removed.len(),
+        2,
+        "only the source and hash lines change: {removed:?}"
+    );
+}
+
+#[test]
+fn update_with_an_unparsable_file_is_refused_at_verify() {
+    let Some((scratch, _)) = linode_baseline() else {
+        return;
+    };
+    let report = assert_refused(&scratch, b"{\"openapi\": ", "verify");
+    assert!(report.contains("parsing https://"), "{report}");
 }

@@ -5,8 +5,9 @@
 //!   `specs/<api>.json` (git-ignored) with a drift report against the previous pull.
 //! * `generate`: run progenitor on the pulled specs and write `generated/src/<api>.rs`
 //!   (committed); `--check` fails when the committed code is stale.
-//! * `update`: re-pin a source (optionally to a new URL), pull, regenerate and run the snapshot
-//!   tests so that the change can be reviewed.
+//! * `update`: re-pin a source (optionally to a new URL), pull and regenerate, all or nothing (in
+//!   a scratch copy, swapped in only when every step succeeded), then run the snapshot tests so
+//!   that the change can be reviewed.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,6 +22,7 @@ mod pull;
 mod select;
 mod sources;
 mod spec;
+mod update;
 
 /// The environment variable naming a mirror directory laid out as `<host>/<url path>`.
 const MIRROR_ENV: &str = "SPECS_MIRROR";
@@ -41,7 +43,8 @@ enum Command {
     Pull(PullArgs),
     /// Generate `generated/src/<api>.rs` from the pulled specs.
     Generate(GenerateArgs),
-    /// Re-pin a source (optionally to a new URL), pull, regenerate and run the snapshot tests.
+    /// Re-pin a source (optionally to a new URL), pull and regenerate, all or nothing, then run
+    /// the snapshot tests.
     Update(UpdateArgs),
 }
 
@@ -75,7 +78,7 @@ struct GenerateArgs {
     mirror: Option<PathBuf>,
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct UpdateArgs {
     /// The source to re-pin; default: every source (re-pin to whatever its URL now serves).
     #[arg(long = "api", value_name = "NAME")]
@@ -95,7 +98,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Pull(args) => pull::run(&workspace_root(), &args).map(|_| ()),
         Command::Generate(args) => generate::run(&workspace_root(), &args),
-        Command::Update(args) => update(&workspace_root(), args),
+        Command::Update(args) => update::run(&workspace_root(), args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,49 +107,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn update(root: &Path, args: UpdateArgs) -> anyhow::Result<()> {
-    if let (Some(api), Some(url)) = (&args.api, &args.url) {
-        sources::set_url(root, api, url)?;
-        println!("re-pointed {api} at {url}");
-    }
-    let pull_args = PullArgs {
-        mirror: args.mirror,
-        update: true,
-        apis: args.api.iter().cloned().collect(),
-    };
-    pull::run(root, &pull_args)?;
-    generate::run(
-        root,
-        &GenerateArgs {
-            apis: pull_args.apis.clone(),
-            ..GenerateArgs::default()
-        },
-    )?;
-    if !args.no_test {
-        println!("running the snapshot tests (new snapshots are left as .snap.new for review)");
-        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
-            .current_dir(root)
-            .env("INSTA_UPDATE", "new")
-            .args([
-                "test",
-                "-p",
-                "akamai-sdk-tests",
-                "--test",
-                "it",
-                "--",
-                "snapshot",
-            ])
-            .status()?;
-        if !status.success() {
-            println!(
-                "snapshot tests changed: review with `cargo insta review`, then commit \
-                 specs/sources.toml, generated/ and tests/**/snapshots together"
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The workspace root: `XTASK_ROOT` when set (tests run the pipeline on a scratch copy of

@@ -35,7 +35,10 @@ pub(crate) fn apply(spec: &mut Value, text: &str, origin: &str) -> Result<usize>
         bail!("{origin}: unsupported overlay version {}", overlay.overlay);
     }
     for (i, action) in overlay.actions.iter().enumerate() {
-        let what = action.description.as_deref().unwrap_or(&action.target);
+        let what = match &action.description {
+            Some(d) => format!("{:?}", d.trim()),
+            None => "no description".to_owned(),
+        };
         apply_action(spec, action)
             .with_context(|| format!("{origin}: action {} ({what})", i + 1))?;
     }
@@ -52,8 +55,9 @@ fn apply_action(spec: &mut Value, action: &Action) -> Result<()> {
         .collect();
     if pointers.is_empty() {
         bail!(
-            "target {:?} selects nothing (stale overlay?)",
-            action.target
+            "target {} selects nothing (stale overlay?): {}",
+            action.target,
+            explain_stale(spec, &action.target)
         );
     }
     if action.remove {
@@ -75,6 +79,132 @@ fn apply_action(spec: &mut Value, action: &Action) -> Result<()> {
         merge(node, update);
     }
     Ok(())
+}
+
+/// Why `target` selects nothing: the first name along it that the document lacks, with the
+/// nearest name that exists there (a path, a schema...), or the deepest node that exists.
+fn explain_stale(spec: &Value, target: &str) -> String {
+    let (names, rest) = leading_names(target);
+    if names.is_empty() {
+        if let Some(name) = rest.strip_prefix("$..").and_then(first_name) {
+            let mut keys = std::collections::BTreeSet::new();
+            all_keys(spec, &mut keys);
+            if !keys.contains(name.as_str()) {
+                return match nearest(keys.iter().map(String::as_str), &name) {
+                    Some(near) => {
+                        format!("no key {name:?} anywhere in the document; nearest: {near:?}")
+                    }
+                    None => format!("no key {name:?} anywhere in the document"),
+                };
+            }
+            return format!("{name:?} exists, but the rest of the target matches nothing");
+        }
+        return "the target has no leading names to follow".to_owned();
+    }
+    let mut node = spec;
+    let mut walked = String::from("$");
+    for name in &names {
+        match node.get(name) {
+            Some(next) => {
+                node = next;
+                walked.push_str(&format!("['{name}']"));
+            }
+            None => {
+                let keys = node
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|m| m.keys().map(String::as_str));
+                return match nearest(keys, name) {
+                    Some(near) => format!("{walked} has no {name:?}; nearest: {near:?}"),
+                    None => format!("{walked} has no {name:?} (and nothing close)"),
+                };
+            }
+        }
+    }
+    format!("{walked} exists, but the rest of the target ({rest}) matches nothing in it")
+}
+
+/// The names at the start of a JSONPath (`$.a['b'].c`), and the rest from the first segment
+/// that is not a plain name (`*`, `..`, a filter, an index).
+fn leading_names(target: &str) -> (Vec<String>, String) {
+    let mut names = Vec::new();
+    let Some(mut rest) = target.trim().strip_prefix('$') else {
+        return (names, target.to_owned());
+    };
+    loop {
+        if let Some(r) = rest.strip_prefix('.').filter(|r| !r.starts_with('.')) {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            let name = &r[..end];
+            if name.is_empty() || name == "*" {
+                break;
+            }
+            names.push(name.to_owned());
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix("['").or_else(|| rest.strip_prefix("[\"")) {
+            let quote = if rest.starts_with("['") { "']" } else { "\"]" };
+            let Some(end) = r.find(quote) else { break };
+            names.push(r[..end].replace("\\'", "'"));
+            rest = &r[end + 2..];
+        } else {
+            break;
+        }
+    }
+    let rest = format!("${rest}");
+    (names, rest)
+}
+
+fn first_name(rest: &str) -> Option<String> {
+    let end = rest.find(['.', '[']).unwrap_or(rest.len());
+    let name = &rest[..end];
+    (!name.is_empty() && name != "*").then(|| name.to_owned())
+}
+
+fn all_keys(value: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                out.insert(k.clone());
+                all_keys(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| all_keys(v, out)),
+        _ => {}
+    }
+}
+
+/// The key nearest to `wanted`: equal once a leading version path parameter is set aside, else
+/// the smallest edit distance (at most half the length of `wanted`).
+fn nearest<'a>(keys: impl Iterator<Item = &'a str>, wanted: &str) -> Option<&'a str> {
+    let plain = crate::select::strip_version_prefix(wanted);
+    keys.map(|k| {
+        let d = if crate::select::strip_version_prefix(k) == plain {
+            0
+        } else {
+            edit_distance(k, wanted)
+        };
+        (d, k)
+    })
+    .filter(|(d, _)| *d <= wanted.chars().count().div_ceil(2))
+    .min()
+    .map(|(_, k)| k)
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn remove(spec: &mut Value, pointer: &str) -> Result<()> {
@@ -153,5 +283,65 @@ actions:
         let overlay = "overlay: 1.0.0\ninfo: {}\nactions:\n  - target: $.nope\n    remove: true\n";
         let err = apply(&mut json!({}), overlay, "o.yaml").unwrap_err();
         assert!(format!("{err:#}").contains("selects nothing"), "{err:#}");
+    }
+
+    #[test]
+    fn a_stale_target_names_the_action_and_the_nearest_path_or_schema() {
+        let mut spec = json!({
+            "paths": {"/account": {"get": {}}, "/profile/grants": {"get": {}}, "/profile": {"get": {}}},
+            "components": {"schemas": {"proxy-token": {"properties": {"token": {}}}, "account": {}}}
+        });
+        let overlay = r#"
+overlay: 1.0.0
+info: {}
+actions:
+  - target: $.components.schemas['proxy-token'].properties.token
+    description: Still there.
+    update: {format: password}
+  - target: $.paths['/{apiVersion}/profile'].get.responses['200']
+    description: Name the profile type.
+    update: {title: Profile}
+"#;
+        let err = format!(
+            "{:#}",
+            apply(&mut spec.clone(), overlay, "o.yaml").unwrap_err()
+        );
+        assert!(
+            err.starts_with("o.yaml: action 2 (\"Name the profile type.\"): target $.paths"),
+            "{err}"
+        );
+        assert!(
+            err.ends_with("$['paths'] has no \"/{apiVersion}/profile\"; nearest: \"/profile\""),
+            "{err}"
+        );
+
+        let schema = "overlay: 1.0.0\ninfo: {}\nactions:\n  - target: $.components.schemas['proxy-user-token'].properties.token\n    description: A secret.\n    update: {format: password}\n";
+        let err = format!("{:#}", apply(&mut spec, schema, "o.yaml").unwrap_err());
+        assert!(err.contains("action 1 (\"A secret.\")"), "{err}");
+        assert!(
+            err.ends_with(
+                "$['components']['schemas'] has no \"proxy-user-token\"; nearest: \"proxy-token\""
+            ),
+            "{err}"
+        );
+
+        let deeper = "overlay: 1.0.0\ninfo: {}\nactions:\n  - target: $.paths['/account'].get.parameters[?@.name == 'x']\n    remove: true\n";
+        let err = format!("{:#}", apply(&mut spec, deeper, "o.yaml").unwrap_err());
+        assert!(
+            err.contains("$['paths']['/account']['get'] has no \"parameters\" (and nothing close)"),
+            "{err}"
+        );
+
+        let anywhere =
+            "overlay: 1.0.0\ninfo: {}\nactions:\n  - target: $..tokn.x\n    remove: true\n";
+        let err = format!("{:#}", apply(&mut spec, anywhere, "o.yaml").unwrap_err());
+        assert!(
+            err.contains("(no description)") || err.contains("no description"),
+            "{err}"
+        );
+        assert!(
+            err.ends_with("no key \"tokn\" anywhere in the document; nearest: \"token\""),
+            "{err}"
+        );
     }
 }

@@ -13,8 +13,55 @@ pub(crate) struct Source {
     pub(crate) sha256: String,
     /// An OpenAPI Overlay 1.0 document, relative to `specs/`.
     pub(crate) overlay: Option<PathBuf>,
-    /// The operation ids to keep; `None` keeps every operation.
-    pub(crate) operations: Option<Vec<String>>,
+    /// The operations to keep; `None` keeps every operation.
+    pub(crate) operations: Option<Vec<Selector>>,
+}
+
+/// One entry of a source's `operations` list: an operation id (`"get-account"`), or a method
+/// and a path (`"GET /account/child-accounts"`), which pins what an operation does rather than
+/// what it is called. A path matches with or without a leading version path parameter
+/// (`/{apiVersion}`), and whatever its parameters are named.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Selector {
+    Id(String),
+    Route { method: String, path: String },
+}
+
+impl Selector {
+    pub(crate) fn parse(entry: &str) -> Result<Self> {
+        let entry = entry.trim();
+        if let Some((method, path)) = entry.split_once(' ') {
+            let lower = method.to_ascii_lowercase();
+            if crate::spec::METHODS.contains(&lower.as_str()) && method == method.to_uppercase() {
+                let path = path.trim();
+                if !path.starts_with('/') || path.contains(char::is_whitespace) {
+                    bail!(
+                        "{entry:?}: expected \"METHOD /path\" (one space, a path starting with /)"
+                    );
+                }
+                return Ok(Selector::Route {
+                    method: method.to_owned(),
+                    path: path.to_owned(),
+                });
+            }
+        }
+        if entry.is_empty() || entry.contains(char::is_whitespace) {
+            bail!(
+                "{entry:?}: expected an operation id or \"METHOD /path\" (METHOD in capitals: \
+                 GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE)"
+            );
+        }
+        Ok(Selector::Id(entry.to_owned()))
+    }
+}
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Selector::Id(id) => f.write_str(id),
+            Selector::Route { method, path } => write!(f, "{method} {path}"),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -66,7 +113,12 @@ fn parse(text: &str) -> Result<Vec<Source>> {
             Operations::All(other) => {
                 bail!("[{name}] operations: expected a list or \"all\", found {other:?}")
             }
-            Operations::Listed(list) => Some(list),
+            Operations::Listed(list) => Some(
+                list.iter()
+                    .map(|entry| Selector::parse(entry))
+                    .collect::<Result<Vec<_>>>()
+                    .with_context(|| format!("[{name}] operations"))?,
+            ),
         };
         if raw.sha256.len() != 64 || !raw.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             bail!("[{name}] sha256 must be 64 hex digits");
@@ -141,7 +193,38 @@ mod tests {
         assert_eq!(sources[0].name, "b");
         assert!(sources[0].operations.is_none());
         assert_eq!(sources[0].sha256, sources[1].sha256);
-        assert_eq!(sources[1].operations.as_deref().unwrap(), ["x", "y"]);
+        assert_eq!(
+            sources[1].operations.as_deref().unwrap(),
+            [Selector::Id("x".into()), Selector::Id("y".into())]
+        );
+    }
+
+    #[test]
+    fn operations_are_ids_or_methods_and_paths() {
+        assert_eq!(
+            Selector::parse("GET /account/child-accounts").unwrap(),
+            Selector::Route {
+                method: "GET".into(),
+                path: "/account/child-accounts".into()
+            }
+        );
+        assert_eq!(
+            Selector::parse("getChildAccounts").unwrap(),
+            Selector::Id("getChildAccounts".into())
+        );
+        assert_eq!(
+            Selector::parse("POST /a/{id}/token").unwrap().to_string(),
+            "POST /a/{id}/token"
+        );
+        for bad in ["GET account", "GET /a b", "get /a", ""] {
+            assert!(Selector::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        let text = "[a]\nurl = \"u\"\nsha256 = \"81547d626b16a17161c1c7a08aba95f54854db9922c751fc3cf88e82e1d9ddb1\"\noperations = [\"GET nope\"]\n";
+        let err = format!("{:#}", parse(text).unwrap_err());
+        assert!(
+            err.contains("[a] operations") && err.contains("GET nope"),
+            "{err}"
+        );
     }
 
     #[test]
