@@ -13,7 +13,6 @@ const STRICT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Whether a byte is an RFC 3986 unreserved character (never percent-encoded).
-#[cfg(test)]
 pub(crate) fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
@@ -41,7 +40,8 @@ pub(crate) fn decode_segment(segment: &str) -> Vec<u8> {
 /// request, generated or handwritten, the same strict form, which is then signed as sent.
 pub(crate) fn canonicalize_path(url: &mut url::Url) {
     let path = url.path();
-    if !path.starts_with('/') {
+    // Most paths need nothing (`/v4/account`): leave them without allocating.
+    if !path.starts_with('/') || path.bytes().all(|b| b == b'/' || is_unreserved(b)) {
         return;
     }
     let mut canonical = String::with_capacity(path.len() + 8);
