@@ -237,10 +237,14 @@ pub async fn execute(
         return Ok(response);
     }
     let version = response.version();
+    let url = response.url().clone();
     let headers = std::mem::take(response.headers_mut());
     let body = response.bytes().await?;
     let _ = CAPTURE.try_with(|slot| slot.borrow_mut().body = Some(body.clone()));
-    let mut rebuilt = http::Response::new(body);
+    // The URL travels as an extension, so the rebuilt response still knows it.
+    let mut rebuilt = reqwest::ResponseBuilderExt::url(http::Response::builder(), url)
+        .body(body)
+        .expect("a response builder given only an extension cannot fail");
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
@@ -886,6 +890,39 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<Record>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn execute_reads_a_success_body_within_the_attempt_and_keeps_the_response() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            for body_len in [5usize, 2] {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 1024];
+                let _ = socket.read(&mut buf).await.unwrap();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nx-request-id: r1\r\ncontent-length: 5\r\nconnection: close\r\n\r\n"
+                );
+                socket.write_all(head.as_bytes()).await.unwrap();
+                socket.write_all(&b"hello"[..body_len]).await.unwrap();
+                socket.shutdown().await.unwrap();
+            }
+        });
+        let client = reqwest::Client::new();
+        let url = format!("http://{addr}/thing");
+        let request = || client.get(&url).build().unwrap();
+        let (response, captured) =
+            super::capture_response(super::execute(&client, request())).await;
+        let response = response.unwrap();
+        assert_eq!(response.headers()["x-request-id"], "r1");
+        assert_eq!(response.url().as_str(), url);
+        assert_eq!(captured.body.as_deref(), Some(&b"hello"[..]));
+        assert_eq!(response.bytes().await.unwrap(), "hello");
+        // A body that ends before its announced length fails the send itself.
+        let err = super::execute(&client, request()).await.unwrap_err();
+        assert!(err.is_body() || err.is_decode(), "{err:?}");
     }
 
     #[test]
