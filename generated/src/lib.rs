@@ -902,9 +902,7 @@ mod tests {
                 let (mut socket, _) = listener.accept().await.unwrap();
                 let mut buf = [0u8; 1024];
                 let _ = socket.read(&mut buf).await.unwrap();
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nx-request-id: r1\r\ncontent-length: 5\r\nconnection: close\r\n\r\n"
-                );
+                let head = "HTTP/1.1 200 OK\r\nx-request-id: r1\r\ncontent-length: 5\r\nconnection: close\r\n\r\n";
                 socket.write_all(head.as_bytes()).await.unwrap();
                 socket.write_all(&b"hello"[..body_len]).await.unwrap();
                 socket.shutdown().await.unwrap();
