@@ -18,3 +18,36 @@ pub mod retry;
 pub mod runtime;
 
 pub use error::{Error, Result};
+
+// What the public API hands out, so that a dependent needs `akamai-sdk` and `tokio` only.
+pub use akamai_sdk_generated::{DateTime, Secret};
+pub use reqwest::header::HeaderMap;
+pub use reqwest::StatusCode;
+pub use secrecy::{ExposeSecret, SecretString};
+
+/// The names most programs use: `use akamai_sdk::prelude::*;`.
+///
+/// ```no_run
+/// use akamai_sdk::prelude::*;
+///
+/// # async fn run() -> Result<(), akamai_sdk::Error> {
+/// let parent = LinodeClient::from_env()?;
+/// let children: Vec<_> = parent.child_accounts().stream().try_collect().await?;
+/// let child = parent.child(Euuid::try_from(&children[0])?);
+/// let token = child.token().await?;
+/// let _bearer: &str = token.token().expose_secret();
+/// # Ok(())
+/// # }
+/// ```
+pub mod prelude {
+    pub use crate::config::HttpConfig;
+    pub use crate::edgegrid::Credentials;
+    #[cfg(feature = "edgekv")]
+    pub use crate::edgekv::{EdgeKvClient, ItemValue, Network, NewToken, Permission, WaitOptions};
+    pub use crate::error::{Error, Result};
+    #[cfg(feature = "linode")]
+    pub use crate::linode::{proxy_username, ChildClient, Euuid, LinodeClient, ProxyToken};
+    pub use crate::retry::RetryPolicy;
+    pub use crate::{DateTime, ExposeSecret, HeaderMap, SecretString, StatusCode};
+    pub use futures::{StreamExt, TryStreamExt};
+}

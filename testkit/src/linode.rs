@@ -309,11 +309,9 @@ impl Child {
     }
 
     fn proxy_username(&self) -> String {
-        let company: String = PARENT_COMPANY
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .take(15)
-            .collect();
+        // The documented convention: the first 15 characters of the parent company, then
+        // the first 16 hex digits of SHA-256(company followed by euuid).
+        let company: String = PARENT_COMPANY.chars().take(15).collect();
         let h = Sha256::digest(format!("{PARENT_COMPANY}{}", self.euuid).as_bytes());
         let h: String = h.iter().map(|b| format!("{b:02x}")).collect();
         format!("{company}_{}", &h[..16])

@@ -140,6 +140,13 @@ impl ChildClient {
             .await
     }
 
+    /// The username of the proxy user this client acts as, read from its profile (`None`
+    /// if the API leaves it out). [`super::proxy_username`] gives the name the documented
+    /// convention expects, to compare with.
+    pub async fn proxy_username(&self) -> Result<Option<String>, Error> {
+        Ok(self.profile().await?.username)
+    }
+
     /// `GET /profile/grants` of the proxy user.
     pub async fn profile_grants(&self) -> Result<Grants, Error> {
         self.with_session(|api| async move { api.profile_grants().await })

@@ -45,5 +45,6 @@ pub use client::{
 };
 pub use filter::{ChildAccountField, ChildAccountFilter, Order};
 pub use models::{
-    ApiVersion, Euuid, Grants, Page, ProfileInfo, ProxyToken, UserType, PROXY_TOKEN_LIFETIME,
+    proxy_username, ApiVersion, Euuid, Grants, Page, ProfileInfo, ProxyToken, UserType,
+    PROXY_TOKEN_LIFETIME,
 };

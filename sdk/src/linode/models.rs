@@ -231,6 +231,35 @@ impl ProxyToken {
     }
 }
 
+/// The username of the proxy user that a child account gives its parent, as the API documents
+/// the convention: `<parent company>_<SHA-256 of the parent company and the euuid>`, using
+/// the first 15 and the first 16 characters of those values.
+///
+/// The reading implemented: the first 15 characters (not bytes) of the parent company name,
+/// an underscore, then the first 16 characters of the lowercase hexadecimal SHA-256 digest of
+/// the company name immediately followed by the euuid, both as UTF-8, with no separator. A
+/// child client reports the name it actually acts as ([`super::ChildClient::proxy_username`]),
+/// which is the one to trust if the API's rule ever differs.
+///
+/// ```
+/// use akamai_sdk::linode::{proxy_username, Euuid};
+///
+/// let euuid: Euuid = "A1BC2DEF-34GH-567I-J890KLMN12O34P56".parse().unwrap();
+/// let name = proxy_username("Acme Corporation International", &euuid);
+/// assert!(name.starts_with("Acme Corporatio_"));
+/// assert_eq!(name.len(), 15 + 1 + 16);
+/// ```
+pub fn proxy_username(parent_company: &str, euuid: &Euuid) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(parent_company.as_bytes())
+        .chain_update(euuid.as_str().as_bytes())
+        .finalize();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let company: String = parent_company.chars().take(15).collect();
+    format!("{company}_{hex}")
+}
+
 /// What kind of user a token acts as (`user_type` of `GET /profile`): `Parent`, `Child`,
 /// `Proxy`, `Default`, or `Unknown` with a value this version does not know.
 pub use types::ProfileUserType as UserType;
@@ -347,6 +376,28 @@ mod tests {
             ]
         );
         assert_eq!(serde_json::to_string(&parsed[4]).unwrap(), "\"reseller\"");
+    }
+
+    #[test]
+    fn the_proxy_username_follows_the_documented_convention() {
+        use sha2::{Digest, Sha256};
+        let euuid: Euuid = "E1AF5EEC-526F-487D-B317EBEB34C87D71".parse().unwrap();
+        let digest = Sha256::digest(b"Acme Partners LLCE1AF5EEC-526F-487D-B317EBEB34C87D71");
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            proxy_username("Acme Partners LLC", &euuid),
+            format!("Acme Partners L_{}", &hex[..16])
+        );
+        // Short names are kept whole; characters, not bytes, are counted.
+        assert!(proxy_username("Ünïcode", &euuid).starts_with("Ünïcode_"));
+        let long = proxy_username("ÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄ", &euuid);
+        assert!(long.starts_with(&format!("{}_", "Ä".repeat(15))), "{long}");
+        // Another euuid, another digest.
+        let other: Euuid = "E1AF5EEC-526F-487D-B317EBEB34C87D72".parse().unwrap();
+        assert_ne!(
+            proxy_username("Acme Partners LLC", &euuid),
+            proxy_username("Acme Partners LLC", &other)
+        );
     }
 
     #[test]
