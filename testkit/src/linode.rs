@@ -804,6 +804,6 @@ mod tests {
         assert_eq!(a.euuid, Child::generated(7).euuid);
         assert_ne!(a.euuid, Child::generated(8).euuid);
         assert_eq!(a.euuid.len(), 35);
-        assert!(a.proxy_username().starts_with("EmulatedParentI_"));
+        assert!(a.proxy_username().starts_with("Emulated Parent_"));
     }
 }
