@@ -42,7 +42,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use futures::TryStreamExt;
 use progenitor_client::{ByteStream, Error as GeneratedError, ResponseValue};
+use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -206,6 +208,47 @@ impl Runtime {
                     ) => Err(undecodable(meta, &bytes, &e)),
                     (Err(e), _) => Err(Error::from_generated(e).await),
                 }
+            }
+        })
+        .await
+    }
+
+    /// Like [`Runtime::call`], for an operation whose success body is raw bytes (a
+    /// `ByteStream`, as EdgeKV items): the headers and the whole body, read within the
+    /// attempt.
+    pub async fn call_bytes<E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        mut f: F,
+    ) -> Result<(HeaderMap, bytes::Bytes), Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>>,
+        E: Serialize,
+    {
+        self.call_raw(op, move || {
+            let attempt = f();
+            async move {
+                let response = attempt.await?;
+                let status = response.status();
+                let headers = response.headers().clone();
+                // `akamai_sdk_generated::execute` has read the body already: this only joins
+                // its chunks.
+                let chunks: Vec<bytes::Bytes> = response
+                    .into_inner()
+                    .into_inner()
+                    .try_collect()
+                    .await
+                    .map_err(GeneratedError::ResponseBodyError)?;
+                let body = match <[bytes::Bytes; 1]>::try_from(chunks) {
+                    Ok([one]) => one,
+                    Err(chunks) => chunks.concat().into(),
+                };
+                Ok(ResponseValue::new(
+                    (headers, body),
+                    status,
+                    HeaderMap::new(),
+                ))
             }
         })
         .await

@@ -13,6 +13,8 @@ use crate::sources::{self, Source};
 use crate::{pull, spec, GenerateArgs};
 
 mod operations;
+
+pub(crate) use operations::method_name;
 mod postprocess;
 
 /// Every choice we make about progenitor's output, in one place.

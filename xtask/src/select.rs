@@ -1,5 +1,6 @@
 //! Keeps the operations we wrap and everything they reference.
 
+use crate::generate::method_name;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -114,12 +115,6 @@ fn id_key(id: &str) -> String {
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect()
-}
-
-/// The name progenitor gives the method of an operation id.
-fn method_name(id: &str) -> String {
-    use heck::ToSnakeCase;
-    id.replace('\'', "").to_snake_case()
 }
 
 /// One operation of the upstream file: id, `METHOD`, path.

@@ -259,19 +259,6 @@ impl EdgeKvClient {
     }
 }
 
-/// Reads a raw body the generated client returns (already read whole by
-/// `akamai_sdk_generated::execute`, so this only joins its chunks).
-pub(crate) async fn collect_body(
-    stream: progenitor_client::ByteStream,
-) -> std::result::Result<Bytes, reqwest::Error> {
-    use futures::TryStreamExt;
-    let chunks: Vec<Bytes> = stream.into_inner().try_collect().await?;
-    Ok(match chunks.len() {
-        1 => chunks.into_iter().next().unwrap_or_default(),
-        _ => chunks.concat().into(),
-    })
-}
-
 /// Builds an [`EdgeKvClient`].
 ///
 /// ```

@@ -7,15 +7,12 @@ use reqwest::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use akamai_sdk_generated::edgekv::types;
-use progenitor_client::ResponseValue;
-
-use super::client::{collect_body, EdgeKvClient, Network};
+use super::client::{EdgeKvClient, Network};
 use super::ids::{check_id, check_query_value, IdKind};
 use crate::error::{Error, Result};
 use akamai_sdk_generated::edgekv::operations as ops;
 
-use crate::runtime::{decode_json, Operation};
+use crate::runtime::decode_json;
 
 /// How an item value is sent: the type is always chosen by the caller, never guessed from
 /// the content.
@@ -348,7 +345,20 @@ impl ItemGroup<'_> {
     /// Reads an item: its bytes exactly as stored, and the content type of the answer.
     pub async fn get(&self, item_id: &str) -> Result<Item> {
         self.check(Some(item_id))?;
-        let (headers, body) = self.raw_call(&ops::GET_ITEM, item_id).await?;
+        let (headers, body) = self
+            .client
+            .runtime()
+            .call_bytes(&ops::GET_ITEM, || {
+                self.client.raw().get_item(
+                    self.network.into(),
+                    &self.namespace,
+                    &self.group,
+                    item_id,
+                    self.client.ask(),
+                    self.sandbox.as_deref(),
+                )
+            })
+            .await?;
         let content_type = headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -365,46 +375,20 @@ impl ItemGroup<'_> {
     /// (a DELETE is idempotent).
     pub async fn delete(&self, item_id: &str) -> Result<String> {
         self.check(Some(item_id))?;
-        let (_, body) = self.raw_call(&ops::DELETE_ITEM, item_id).await?;
-        Ok(String::from_utf8_lossy(&body).into_owned())
-    }
-
-    /// `get-item` or `delete-item` through the generated client: their answers are raw
-    /// bytes (an item as stored, or a confirmation text), returned with the headers.
-    async fn raw_call(
-        &self,
-        op: &'static Operation,
-        item_id: &str,
-    ) -> Result<(reqwest::header::HeaderMap, Bytes)> {
-        let raw = self.client.raw();
-        let network = types::Network::from(self.network);
-        self.client
+        let (_, body) = self
+            .client
             .runtime()
-            .call_raw(op, || {
-                let network = network.clone();
-                async move {
-                    let sandbox = self.sandbox.as_deref();
-                    let ask = self.client.ask();
-                    let (namespace, group) = (self.namespace.as_str(), self.group.as_str());
-                    let response = if op == &ops::DELETE_ITEM {
-                        raw.delete_item(network, namespace, group, item_id, ask, sandbox)
-                            .await?
-                    } else {
-                        raw.get_item(network, namespace, group, item_id, ask, sandbox)
-                            .await?
-                    };
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let body = collect_body(response.into_inner())
-                        .await
-                        .map_err(progenitor_client::Error::ResponseBodyError)?;
-                    Ok::<_, progenitor_client::Error<types::Error>>(ResponseValue::new(
-                        (headers, body),
-                        status,
-                        reqwest::header::HeaderMap::new(),
-                    ))
-                }
+            .call_bytes(&ops::DELETE_ITEM, || {
+                self.client.raw().delete_item(
+                    self.network.into(),
+                    &self.namespace,
+                    &self.group,
+                    item_id,
+                    self.client.ask(),
+                    self.sandbox.as_deref(),
+                )
             })
-            .await
+            .await?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 }

@@ -9,10 +9,9 @@
 use std::sync::Arc;
 
 use akamai_sdk_generated::linode::{self, operations as ops, types};
-use akamai_sdk_generated::{Secret, Signer};
+use akamai_sdk_generated::Signer;
 use reqwest::header::HeaderValue;
 use reqwest::Url;
-use secrecy::SecretString;
 
 use super::auth::BearerSigner;
 use super::models::{Euuid, Grants, Page, ProxyToken};
@@ -160,10 +159,4 @@ impl Api {
             Err(e) => Err(e),
         }
     }
-}
-
-/// The token of a minted proxy token, moved from the generated redacting [`Secret`] into a
-/// [`SecretString`] without an intermediate copy.
-pub(crate) fn secret_string(secret: Secret) -> SecretString {
-    SecretString::from(secret.into_string())
 }

@@ -214,7 +214,8 @@ impl ProxyToken {
             )));
         };
         Ok(Self {
-            token: super::api::secret_string(token),
+            // Moved out of the redacting generated `Secret`, not copied.
+            token: SecretString::from(token.into_string()),
             id,
             label,
             created,
@@ -222,9 +223,7 @@ impl ProxyToken {
             scopes,
         })
     }
-}
 
-impl ProxyToken {
     /// Whether two values hold the same token (compared by id and secret).
     pub(crate) fn same_as(&self, other: &ProxyToken) -> bool {
         self.id == other.id && self.token.expose_secret() == other.token.expose_secret()
