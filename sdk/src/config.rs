@@ -83,6 +83,7 @@ pub struct HttpConfig {
     allow_insecure_loopback: bool,
     retry: RetryPolicy,
     sleeper: Arc<dyn Sleeper>,
+    deadline: Option<Duration>,
 }
 
 impl Default for HttpConfig {
@@ -94,6 +95,7 @@ impl Default for HttpConfig {
             allow_insecure_loopback: false,
             retry: RetryPolicy::default(),
             sleeper: Arc::new(TokioSleeper),
+            deadline: None,
         }
     }
 }
@@ -115,6 +117,23 @@ impl HttpConfig {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// Bounds every call as a whole: all its attempts and the waits between them. The running
+    /// attempt is stopped at the deadline, and no retry starts when its wait would end past
+    /// it; the call then fails with [`Error::Deadline`], which says which of the two happened.
+    /// [`with_timeout`](Self::with_timeout) still bounds each attempt on its own
+    /// ([`Error::Timeout`]). A call is one request of the API with its retries: each page of
+    /// a child-account stream, and the token creation a child client makes before a call,
+    /// have a deadline of their own. No deadline by default.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The per-call deadline, if one is set.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
     }
 
     /// Appends ` <suffix>` to the user agent (for instance `my-tool/1.2`).
@@ -181,9 +200,11 @@ impl HttpConfig {
             .map_err(|e| ConfigError::Client(e).into())
     }
 
-    /// The runtime that runs calls with this configuration's retry policy.
+    /// The runtime that runs calls with this configuration's retry policy and deadline.
     pub fn runtime(&self) -> Runtime {
-        Runtime::new(self.retry.clone()).with_sleeper_arc(Arc::clone(&self.sleeper))
+        Runtime::new(self.retry.clone())
+            .with_sleeper_arc(Arc::clone(&self.sleeper))
+            .with_deadline(self.deadline)
     }
 
     /// Checks a base URL and returns it as the generated clients want it (no trailing `/`).

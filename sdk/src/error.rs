@@ -106,6 +106,95 @@ pub enum Error {
     /// An argument was rejected before anything was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The call's deadline ([`HttpConfig::with_deadline`](crate::config::HttpConfig::with_deadline))
+    /// ran out: during an attempt, or before the next wait between attempts could end.
+    /// [`Error::Timeout`] is the other case: one attempt ran past its own timeout.
+    #[error(transparent)]
+    Deadline(Box<DeadlineError>),
+}
+
+/// Where a call was when its deadline ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeadlinePhase {
+    /// An attempt was running and was stopped at the deadline. For a request that is not
+    /// idempotent the server may have acted on it.
+    Attempt,
+    /// An attempt failed and the wait before the next one would have ended past the
+    /// deadline, so no further attempt was made (the call fails as soon as that is known,
+    /// not at the deadline); [`DeadlineError::last_error`] is that attempt's error.
+    Wait,
+}
+
+/// The deadline of a call ran out ([`Error::Deadline`]).
+#[derive(Debug)]
+pub struct DeadlineError {
+    deadline: std::time::Duration,
+    phase: DeadlinePhase,
+    attempts: u32,
+    last_error: Option<Error>,
+}
+
+impl DeadlineError {
+    pub(crate) fn new(
+        deadline: std::time::Duration,
+        phase: DeadlinePhase,
+        attempts: u32,
+        last_error: Option<Error>,
+    ) -> Self {
+        Self {
+            deadline,
+            phase,
+            attempts,
+            last_error,
+        }
+    }
+
+    /// The deadline that ran out.
+    pub fn deadline(&self) -> std::time::Duration {
+        self.deadline
+    }
+
+    /// Whether an attempt was stopped, or the retries were given up before a wait.
+    pub fn phase(&self) -> DeadlinePhase {
+        self.phase
+    }
+
+    /// How many attempts were started.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The error of the last attempt that failed, if one did.
+    pub fn last_error(&self) -> Option<&Error> {
+        self.last_error.as_ref()
+    }
+}
+
+impl fmt::Display for DeadlineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.deadline.as_millis();
+        match self.phase {
+            DeadlinePhase::Attempt => write!(
+                f,
+                "the call deadline of {ms} ms ran out during attempt {}",
+                self.attempts
+            ),
+            DeadlinePhase::Wait => write!(
+                f,
+                "the call deadline of {ms} ms would run out before attempt {} could start",
+                self.attempts + 1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DeadlineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.last_error
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 fn transport_message(e: &reqwest::Error) -> &'static str {
@@ -124,7 +213,7 @@ fn timeout_message(e: &reqwest::Error) -> &'static str {
     if e.is_connect() {
         "timed out connecting to the API"
     } else {
-        "the request timed out"
+        "the attempt timed out (the per-attempt timeout of HttpConfig::with_timeout)"
     }
 }
 
@@ -225,9 +314,11 @@ impl Error {
             Self::Api(api) => Some(api.status),
             Self::Decode(decode) => decode.status,
             Self::Transport(e) | Self::Timeout(e) => e.status(),
-            Self::Config(_) | Self::Credentials(_) | Self::Signing(_) | Self::InvalidInput(_) => {
-                None
-            }
+            Self::Config(_)
+            | Self::Credentials(_)
+            | Self::Signing(_)
+            | Self::InvalidInput(_)
+            | Self::Deadline(_) => None,
         }
     }
 
@@ -249,9 +340,10 @@ impl Error {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
-    /// Whether the call timed out (connecting or in total).
+    /// Whether the call timed out: connecting, one attempt ([`Error::Timeout`]), or the whole
+    /// call ([`Error::Deadline`]).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout(_))
+        matches!(self, Self::Timeout(_) | Self::Deadline(_))
     }
 
     /// Whether the connection could not be opened, so the request never reached the server.
@@ -282,7 +374,16 @@ impl Error {
             | Self::Config(_)
             | Self::Credentials(_)
             | Self::Signing(_)
-            | Self::InvalidInput(_) => false,
+            | Self::InvalidInput(_)
+            | Self::Deadline(_) => false,
+        }
+    }
+
+    /// The deadline error, if the call's deadline ran out.
+    pub fn deadline(&self) -> Option<&DeadlineError> {
+        match self {
+            Self::Deadline(d) => Some(d),
+            _ => None,
         }
     }
 

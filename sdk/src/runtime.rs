@@ -40,7 +40,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures::TryStreamExt;
 use progenitor_client::{ByteStream, Error as GeneratedError, ResponseValue};
@@ -53,7 +53,7 @@ use tracing::Instrument;
 
 use akamai_sdk_generated::{capture_response, lenient, Captured, ResponseMeta};
 
-use crate::error::{ApiError, DecodeError, Error, ErrorBody};
+use crate::error::{ApiError, DeadlineError, DeadlinePhase, DecodeError, Error, ErrorBody};
 use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
 
 pub use akamai_sdk_generated::Operation;
@@ -66,6 +66,7 @@ const MAX_EXPLAINED_COERCIONS: u32 = 8;
 pub struct Runtime {
     policy: RetryPolicy,
     sleeper: Arc<dyn Sleeper>,
+    deadline: Option<Duration>,
 }
 
 impl Default for Runtime {
@@ -83,7 +84,24 @@ impl Runtime {
         Self {
             policy,
             sleeper: Arc::new(TokioSleeper),
+            deadline: None,
         }
+    }
+
+    /// Bounds each call as a whole (every attempt and every wait between them) by `deadline`,
+    /// measured on tokio's clock from the start of the call. The running attempt is stopped
+    /// when the deadline passes, and no retry is made when its wait would end past the
+    /// deadline; both end the call with [`Error::Deadline`], whose
+    /// [`phase`](crate::error::DeadlineError::phase) says which happened. `None` (the default)
+    /// leaves calls bounded only by the retry policy and the per-attempt timeout.
+    pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The per-call deadline, if one is set.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
     }
 
     /// Waits between attempts with `sleeper` instead of tokio's timer.
@@ -278,11 +296,30 @@ impl Runtime {
     {
         let span = tracing::Span::current();
         let start = Instant::now();
-        let mut waited = std::time::Duration::ZERO;
+        // The deadline runs on tokio's clock, so that tests with paused time can check it.
+        let deadline = self
+            .deadline
+            .map(|limit| (limit, tokio::time::Instant::now() + limit));
+        let mut waited = Duration::ZERO;
         let mut attempt = 1u32;
+        let mut last_error = None;
         loop {
             span.record("attempt", attempt);
-            let result = attempt_fn().await;
+            let result = match deadline {
+                None => attempt_fn().await,
+                Some((limit, at)) => match tokio::time::timeout_at(at, attempt_fn()).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        tracing::debug!(attempt, "the call deadline ran out during the attempt");
+                        return Err(Error::Deadline(Box::new(DeadlineError::new(
+                            limit,
+                            DeadlinePhase::Attempt,
+                            attempt,
+                            last_error,
+                        ))));
+                    }
+                },
+            };
             let latency_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
             span.record("latency_ms", latency_ms);
             let error = match result {
@@ -301,26 +338,35 @@ impl Runtime {
             if let Some(status) = error.status() {
                 span.record("status", status.as_u16());
             }
-            match self
-                .policy
-                .next_wait(idempotent, &error, attempt, waited, SystemTime::now())
-            {
-                Some(wait) => {
+            let Some(wait) =
+                self.policy
+                    .next_wait(idempotent, &error, attempt, waited, SystemTime::now())
+            else {
+                tracing::debug!(attempt, latency_ms, error = %Chain(&error), "call failed");
+                return Err(error);
+            };
+            let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            if let Some((limit, at)) = deadline {
+                if tokio::time::Instant::now() + wait >= at {
                     tracing::debug!(
                         attempt,
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        wait_ms,
                         error = %Chain(&error),
-                        "attempt failed, retrying"
+                        "attempt failed; the call deadline would run out before the next one"
                     );
-                    self.sleeper.sleep(wait).await;
-                    waited = waited.saturating_add(wait);
-                    attempt += 1;
-                }
-                None => {
-                    tracing::debug!(attempt, latency_ms, error = %Chain(&error), "call failed");
-                    return Err(error);
+                    return Err(Error::Deadline(Box::new(DeadlineError::new(
+                        limit,
+                        DeadlinePhase::Wait,
+                        attempt,
+                        Some(error),
+                    ))));
                 }
             }
+            tracing::debug!(attempt, wait_ms, error = %Chain(&error), "attempt failed, retrying");
+            self.sleeper.sleep(wait).await;
+            waited = waited.saturating_add(wait);
+            attempt += 1;
+            last_error = Some(error);
         }
     }
 }
@@ -466,7 +512,6 @@ mod tests {
     use reqwest::header::{HeaderMap, HeaderValue};
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Mutex;
-    use std::time::Duration;
 
     #[derive(Debug, Default)]
     struct Recorder(Mutex<Vec<Duration>>);
@@ -565,6 +610,60 @@ mod tests {
         assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert_eq!(start.elapsed(), Duration::from_secs(9));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_stops_a_slow_attempt_and_skips_a_wait_that_would_pass_it() {
+        let runtime = Runtime::new(RetryPolicy::default().with_max_attempts(5))
+            .with_deadline(Some(Duration::from_secs(10)));
+        let start = tokio::time::Instant::now();
+        let calls = AtomicU32::new(0);
+        // Attempt 1 fails after 4 s, waits 1 s, attempt 2 hangs: stopped at 10 s.
+        let err = runtime
+            .call(&operations::GET_ACCOUNT, || {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    tokio::time::sleep(Duration::from_secs(if n == 0 { 4 } else { 3600 })).await;
+                    Err::<ResponseValue<()>, _>(status_error(503, &[("retry-after", "1")]))
+                }
+            })
+            .await
+            .unwrap_err();
+        let deadline = err.deadline().expect("a deadline error");
+        assert_eq!(deadline.phase(), DeadlinePhase::Attempt);
+        assert_eq!(deadline.attempts(), 2);
+        assert_eq!(
+            deadline.last_error().and_then(Error::status),
+            Some(StatusCode::SERVICE_UNAVAILABLE),
+            "the failure of attempt 1 is kept"
+        );
+        assert_eq!(start.elapsed(), Duration::from_secs(10));
+        assert!(!err.is_retryable());
+        assert!(err.is_timeout());
+        assert!(err.to_string().contains("during attempt 2"), "{err}");
+
+        // A wait of 9 s after a 2 s attempt would end past the deadline: no second attempt.
+        let start = tokio::time::Instant::now();
+        let calls = AtomicU32::new(0);
+        let err = runtime
+            .call(&operations::GET_ACCOUNT, || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    Err::<ResponseValue<()>, _>(status_error(503, &[("retry-after", "9")]))
+                }
+            })
+            .await
+            .unwrap_err();
+        let deadline = err.deadline().expect("a deadline error");
+        assert_eq!(deadline.phase(), DeadlinePhase::Wait);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            deadline.last_error().and_then(Error::status),
+            Some(StatusCode::SERVICE_UNAVAILABLE)
+        );
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert!(err.to_string().contains("before attempt 2"), "{err}");
     }
 
     #[tokio::test]

@@ -512,13 +512,14 @@ async fn concurrent_first_uses_mint_once() {
 }
 
 #[tokio::test]
-async fn tokens_are_renewed_shortly_before_expiry() {
+async fn tokens_are_renewed_shortly_before_expiry_and_the_replaced_one_revoked() {
     let server = MockServer::start().await;
-    // created 10:00:00, expiry 10:00:30: inside the 60 s margin at once.
+    // created 10:00:00, expiry 10:00:02: 2 s of life, renewed when 0.5 s are left (a
+    // quarter of the lifetime, being less than 60 s).
     mount_mints(
         &server,
         &[
-            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:00:30"),
+            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:00:02"),
             token_json(CHILD_TOKEN_2, 2, "2024-05-01T10:15:00"),
         ],
     )
@@ -528,9 +529,28 @@ async fn tokens_are_renewed_shortly_before_expiry() {
         .respond_with(ResponseTemplate::new(200).set_body_json(account_body()))
         .mount(&server)
         .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v4/profile/tokens/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
     let child = parent(&server).child(euuid());
-    for _ in 0..3 {
-        child.account().await.unwrap();
+    child.account().await.unwrap();
+    child.account().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    child.account().await.unwrap();
+    let deletes = || async {
+        log(&server)
+            .await
+            .into_iter()
+            .filter(|(m, _, _)| m == "DELETE")
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..200 {
+        if !deletes().await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let auths: Vec<Option<String>> = log(&server)
         .await
@@ -542,9 +562,18 @@ async fn tokens_are_renewed_shortly_before_expiry() {
         auths,
         [
             Some(format!("Bearer {CHILD_TOKEN_1}")),
-            Some(format!("Bearer {CHILD_TOKEN_2}")),
+            Some(format!("Bearer {CHILD_TOKEN_1}")),
             Some(format!("Bearer {CHILD_TOKEN_2}")),
         ]
+    );
+    // The replaced token is revoked with itself, once its successor has served a call.
+    assert_eq!(
+        deletes().await,
+        [(
+            "DELETE".to_owned(),
+            "/v4/profile/tokens/1".to_owned(),
+            Some(format!("Bearer {CHILD_TOKEN_1}"))
+        )]
     );
 }
 

@@ -658,7 +658,10 @@ async fn a_timeout_becomes_the_timeout_error() {
         matches!(err, Error::Timeout(_)) && err.is_timeout(),
         "{err:?}"
     );
-    assert_eq!(err.to_string(), "the request timed out");
+    assert_eq!(
+        err.to_string(),
+        "the attempt timed out (the per-attempt timeout of HttpConfig::with_timeout)"
+    );
     // The server may have acted: a POST that timed out after sending is not repeated.
     assert_eq!(attempts.load(Ordering::SeqCst), 1);
     assert!(started.elapsed() < Duration::from_secs(4));

@@ -50,7 +50,7 @@ enum Command {
 
 #[derive(clap::Args, Clone, Default)]
 struct PullArgs {
-    /// Read upstream files from DIR/<host>/<path> instead of the network.
+    /// Read upstream files from DIR/HOST/PATH instead of the network.
     #[arg(long, value_name = "DIR", env = MIRROR_ENV)]
     mirror: Option<PathBuf>,
     /// Accept a changed upstream file: print the drift report and re-pin its sha256.
@@ -73,7 +73,7 @@ struct GenerateArgs {
     /// build it, reporting generation and build time. Nothing of it is committed.
     #[arg(long)]
     whole_linode: bool,
-    /// With `--whole-linode`: read the upstream file from DIR/<host>/<path>.
+    /// With `--whole-linode`: read the upstream file from DIR/HOST/PATH.
     #[arg(long, value_name = "DIR", env = MIRROR_ENV)]
     mirror: Option<PathBuf>,
 }

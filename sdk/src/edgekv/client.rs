@@ -146,16 +146,45 @@ impl EdgeKvClient {
     /// A client for `section` of the `.edgerc` file at `path` (a leading `~/` is expanded),
     /// with the default [`HttpConfig`] and the base URL `https://{host}/edgekv/v1`.
     pub fn from_edgerc(path: impl AsRef<Path>, section: &str) -> Result<Self> {
+        Self::builder_from_edgerc(path, section)?.build()
+    }
+
+    /// A builder for `section` of the `.edgerc` file at `path`, so that the HTTP settings,
+    /// base URL and account switch key can still be set:
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use akamai_sdk::prelude::*;
+    ///
+    /// # fn main() -> akamai_sdk::Result<()> {
+    /// let client = EdgeKvClient::builder_from_edgerc("~/.edgerc", "default")?
+    ///     .http_config(HttpConfig::new().with_deadline(Duration::from_secs(30)))
+    ///     .account_switch_key("1-ABCDE")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn builder_from_edgerc(
+        path: impl AsRef<Path>,
+        section: &str,
+    ) -> Result<EdgeKvClientBuilder> {
         let credentials = Credentials::from_edgerc(path, section).map_err(credentials_error)?;
-        Self::builder(credentials).build()
+        Ok(Self::builder(credentials))
+    }
+
+    /// A builder whose credentials come from the environment or the `.edgerc` file, as for
+    /// [`EdgeKvClient::from_env`].
+    pub fn builder_from_env(section: Option<&str>) -> Result<EdgeKvClientBuilder> {
+        let credentials = Credentials::load(None, section).map_err(credentials_error)?;
+        Ok(Self::builder(credentials))
     }
 
     /// A client whose credentials come from the `AKAMAI_*` environment variables of `section`
     /// (`default` when `None`) or else from the `.edgerc` file (`AKAMAI_EDGERC`, else
     /// `~/.edgerc`); see [`Credentials::load`].
     pub fn from_env(section: Option<&str>) -> Result<Self> {
-        let credentials = Credentials::load(None, section).map_err(credentials_error)?;
-        Self::builder(credentials).build()
+        Self::builder_from_env(section)?.build()
     }
 
     /// Starts a client with `credentials`; [`EdgeKvClientBuilder::build`] finishes it.

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,17 +18,28 @@ use super::models::{Euuid, Grants, ProfileInfo, ProxyToken, PROXY_TOKEN_LIFETIME
 use crate::error::Error;
 use crate::runtime::Operation;
 
-/// Default time before a proxy token's expiry at which a new one is created.
+/// Longest default time before a proxy token's expiry at which a new one is created; a token
+/// that lives less than four times this is renewed when a quarter of its life is left.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// A client acting in one child account as its proxy user, made by [`LinodeClient::child`].
 ///
 /// * **Tokens.** The first call creates a proxy token with the parent's credentials
 ///   (`POST /account/child-accounts/{euuid}/token`); concurrent first calls wait for that one
-///   creation. A new token is created when the current one is within the refresh margin
-///   (60 s by default) of its `expiry` (or of `created` + 15 minutes when the API gives no
-///   expiry), and once when a call is answered 401, after which the call is repeated once.
-///   A superseded token is not revoked: it expires on its own.
+///   creation. A new token is created when the current one is within the refresh margin of
+///   its `expiry` (or of `created` + 15 minutes when the API gives no expiry), and once when
+///   a call is answered 401, after which the call is repeated once. The margin is the
+///   smaller of 60 s and a quarter of the token's lifetime (see
+///   [`with_refresh_margin`](Self::with_refresh_margin)), so a short-lived token still
+///   serves most of its life instead of being replaced on every call.
+/// * **One live token.** Once a call made with the new token has succeeded and no call
+///   still runs with the token it replaced, the replaced token is revoked in the
+///   background (`DELETE /profile/tokens/{id}`, sent with that token). This is best effort:
+///   a failure is logged at WARN with the token's id (never the token) and the token
+///   expires on its own; it never fails a call. A token refused with 401, or already
+///   expired, is not revoked. A token read with [`token`](Self::token) is revoked like any
+///   other once replaced; [`LinodeClient::create_proxy_token`] makes a token this client
+///   does not manage.
 /// * **Credentials never cross.** Calls of a child client carry only the proxy token; the
 ///   parent token is used for token creation only, and the parent client never sees a proxy
 ///   token. The child client keeps its token state to itself (clones of one child client
@@ -36,6 +48,7 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 ///   (`DELETE /profile/tokens/{id}`, sent with that token).
 ///
 /// [`LinodeClient::child`]: super::LinodeClient::child
+/// [`LinodeClient::create_proxy_token`]: super::LinodeClient::create_proxy_token
 #[derive(Clone)]
 pub struct ChildClient {
     inner: Arc<Inner>,
@@ -44,23 +57,45 @@ pub struct ChildClient {
 struct Inner {
     parent: Arc<Api>,
     euuid: Euuid,
-    margin: Duration,
+    /// The chosen refresh margin; `None` for the default of [`refresh_margin`].
+    margin: Option<Duration>,
     session: Mutex<Option<Arc<Session>>>,
+    /// How many tokens this client has created; numbers its sessions.
+    minted: AtomicU64,
+    /// The number of the newest session a call has succeeded with (0: none yet).
+    newest_in_use: AtomicU64,
+    /// Replaced sessions whose tokens are still valid, waiting to be revoked.
+    replaced: std::sync::Mutex<Vec<Arc<Session>>>,
 }
 
 /// One proxy token and the API view signed with it.
 struct Session {
     token: ProxyToken,
+    /// Its place among the tokens of this client (1 for the first).
+    number: u64,
     /// When the token stops being usable (local clock).
-    deadline: Instant,
+    expires_at: Instant,
+    /// When a new token is to be created instead (the refresh margin before `expires_at`).
+    renew_at: Instant,
     api: Arc<Api>,
 }
 
 impl Session {
-    fn is_fresh(&self, margin: Duration) -> bool {
-        Instant::now()
-            .checked_add(margin)
-            .is_some_and(|limit| limit < self.deadline)
+    fn is_fresh(&self) -> bool {
+        Instant::now() < self.renew_at
+    }
+
+    fn is_expired(&self) -> bool {
+        Instant::now() >= self.expires_at
+    }
+}
+
+/// The refresh margin of a token living `lifetime`: the smaller of 60 s and a quarter of the
+/// lifetime, or the chosen margin up to half the lifetime.
+fn refresh_margin(chosen: Option<Duration>, lifetime: Duration) -> Duration {
+    match chosen {
+        Some(margin) => margin.min(lifetime / 2),
+        None => DEFAULT_REFRESH_MARGIN.min(lifetime / 4),
     }
 }
 
@@ -76,27 +111,33 @@ impl fmt::Debug for ChildClient {
 
 impl ChildClient {
     pub(crate) fn new(parent: Arc<Api>, euuid: Euuid) -> Self {
+        Self::with_margin(parent, euuid, None)
+    }
+
+    fn with_margin(parent: Arc<Api>, euuid: Euuid, margin: Option<Duration>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 parent,
                 euuid,
-                margin: DEFAULT_REFRESH_MARGIN,
+                margin,
                 session: Mutex::new(None),
+                minted: AtomicU64::new(0),
+                newest_in_use: AtomicU64::new(0),
+                replaced: std::sync::Mutex::new(Vec::new()),
             }),
         }
     }
 
-    /// Renews tokens `margin` before they expire instead of 60 s. Returns a client with its own
-    /// token state (no token yet).
+    /// Renews tokens `margin` before they expire instead of the default (the smaller of 60 s
+    /// and a quarter of the token's lifetime). The margin is capped at half the lifetime, so a
+    /// token always serves at least half of it. Returns a client with its own token state (no
+    /// token yet).
     pub fn with_refresh_margin(&self, margin: Duration) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                parent: Arc::clone(&self.inner.parent),
-                euuid: self.inner.euuid.clone(),
-                margin,
-                session: Mutex::new(None),
-            }),
-        }
+        Self::with_margin(
+            Arc::clone(&self.inner.parent),
+            self.inner.euuid.clone(),
+            Some(margin),
+        )
     }
 
     /// The child account this client acts in.
@@ -104,16 +145,28 @@ impl ChildClient {
         &self.inner.euuid
     }
 
-    /// The current proxy token, created (or renewed) if needed.
+    /// The current proxy token, created (or renewed) if needed. The token counts as in use:
+    /// the one it replaced is revoked.
     pub async fn token(&self) -> Result<ProxyToken, Error> {
-        Ok(self.session().await?.token.clone())
+        let session = self.session().await?;
+        self.in_use(&session);
+        let token = session.token.clone();
+        drop(session);
+        self.revoke_replaced();
+        Ok(token)
     }
 
-    /// Revokes the current proxy token, sending `DELETE /profile/tokens/{id}` with that token.
-    /// Returns `false` when there was no token. A later call creates a new token. If the
-    /// revocation fails, the token is kept and the error returned.
+    /// Revokes the current proxy token, sending `DELETE /profile/tokens/{id}` with that token,
+    /// and the replaced tokens still waiting for revocation (best effort, as in the
+    /// background). Returns `false` when there was no current token. A later call creates a
+    /// new token. If the revocation of the current token fails, it is kept and the error
+    /// returned.
     pub async fn revoke(&self) -> Result<bool, Error> {
         let mut guard = self.inner.session.lock().await;
+        let replaced = std::mem::take(&mut *lock(&self.inner.replaced));
+        for old in replaced {
+            revoke_quietly(old).await;
+        }
         let Some(session) = guard.take() else {
             return Ok(false);
         };
@@ -201,28 +254,39 @@ impl ChildClient {
         Fut: Future<Output = Result<T, Error>>,
     {
         let session = self.session().await?;
-        match f(Arc::clone(&session.api)).await {
+        let (session, result) = match f(Arc::clone(&session.api)).await {
             Err(e) if e.status() == Some(StatusCode::UNAUTHORIZED) => {
                 tracing::debug!(
                     token_id = session.token.id(),
                     "proxy token refused with 401; creating a new one"
                 );
                 let fresh = self.renew_after_unauthorized(&session).await?;
-                f(Arc::clone(&fresh.api)).await
+                drop(session);
+                let result = f(Arc::clone(&fresh.api)).await;
+                (fresh, result)
             }
-            other => other,
+            other => (session, other),
+        };
+        if result.is_ok() {
+            self.in_use(&session);
         }
+        // This call no longer holds its token: a replaced one may be revocable now.
+        drop(session);
+        self.revoke_replaced();
+        result
     }
 
     async fn session(&self) -> Result<Arc<Session>, Error> {
         let mut guard = self.inner.session.lock().await;
         if let Some(session) = guard.as_ref() {
-            if session.is_fresh(self.inner.margin) {
+            if session.is_fresh() {
                 return Ok(Arc::clone(session));
             }
         }
         let fresh = Arc::new(self.mint().await?);
-        *guard = Some(Arc::clone(&fresh));
+        if let Some(old) = guard.replace(Arc::clone(&fresh)) {
+            self.retire(old);
+        }
         Ok(fresh)
     }
 
@@ -230,12 +294,17 @@ impl ChildClient {
     async fn renew_after_unauthorized(&self, stale: &Arc<Session>) -> Result<Arc<Session>, Error> {
         let mut guard = self.inner.session.lock().await;
         if let Some(session) = guard.as_ref() {
-            if !session.token.same_as(&stale.token) && session.is_fresh(self.inner.margin) {
+            if !session.token.same_as(&stale.token) && session.is_fresh() {
                 return Ok(Arc::clone(session));
             }
         }
         let fresh = Arc::new(self.mint().await?);
-        *guard = Some(Arc::clone(&fresh));
+        match guard.replace(Arc::clone(&fresh)) {
+            // The API refused it: there is nothing left to revoke.
+            Some(old) if old.token.same_as(&stale.token) => {}
+            Some(old) => self.retire(old),
+            None => {}
+        }
         Ok(fresh)
     }
 
@@ -244,19 +313,80 @@ impl ChildClient {
         let token = parent.mint(&self.inner.euuid).await?;
         let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
         let lifetime = token_lifetime(&token, now);
+        let margin = refresh_margin(self.inner.margin, lifetime);
         let signer = BearerSigner::new(token.token().clone(), &parent.transport.base)?;
         let api = Arc::new(Api::new(parent.transport.clone(), signer));
+        let number = self.inner.minted.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::debug!(
             token_id = token.id(),
             lifetime_s = lifetime.as_secs(),
+            refresh_margin_s = margin.as_secs_f64(),
             "created a proxy token"
         );
+        let created = Instant::now();
         Ok(Session {
-            deadline: Instant::now() + lifetime,
+            number,
+            expires_at: created + lifetime,
+            renew_at: created + (lifetime - margin),
             token,
             api,
         })
     }
+
+    /// Records that a call has succeeded with `session`'s token.
+    fn in_use(&self, session: &Session) {
+        self.inner
+            .newest_in_use
+            .fetch_max(session.number, Ordering::Relaxed);
+    }
+
+    /// Keeps a replaced session for revocation, unless its token has expired already.
+    fn retire(&self, old: Arc<Session>) {
+        if !old.is_expired() {
+            lock(&self.inner.replaced).push(old);
+        }
+    }
+
+    /// Revokes, in the background, each replaced token that a newer token in use has
+    /// superseded and that no running call still holds.
+    fn revoke_replaced(&self) {
+        let newest = self.inner.newest_in_use.load(Ordering::Relaxed);
+        let revocable: Vec<Arc<Session>> = {
+            let mut replaced = lock(&self.inner.replaced);
+            if replaced.is_empty() {
+                return;
+            }
+            let (go, stay) = std::mem::take(&mut *replaced).into_iter().partition(|old| {
+                old.is_expired() || (old.number < newest && Arc::strong_count(old) == 1)
+            });
+            *replaced = stay;
+            go
+        };
+        for old in revocable {
+            if !old.is_expired() {
+                tokio::spawn(revoke_quietly(old));
+            }
+        }
+    }
+}
+
+/// Revokes a replaced token with itself; a failure is logged, not returned.
+async fn revoke_quietly(old: Arc<Session>) {
+    let id = old.token.id();
+    match old.api.revoke_token(id).await {
+        Ok(()) => tracing::debug!(token_id = id, "revoked a replaced proxy token"),
+        Err(e) => tracing::warn!(
+            token_id = id,
+            error = %e,
+            "could not revoke a replaced proxy token; it stays valid until it expires"
+        ),
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// How long a new token lives: `expiry - created` when the API gives both (immune to a skew
@@ -283,6 +413,21 @@ mod tests {
             expiry: expiry.map(|e| e.parse().unwrap()),
             scopes: None,
         }
+    }
+
+    #[test]
+    fn the_default_margin_is_a_quarter_of_a_short_life_and_60_s_of_a_long_one() {
+        let secs = Duration::from_secs;
+        assert_eq!(refresh_margin(None, secs(900)), secs(60));
+        assert_eq!(refresh_margin(None, secs(240)), secs(60));
+        assert_eq!(refresh_margin(None, secs(40)), secs(10));
+        assert_eq!(refresh_margin(None, Duration::ZERO), Duration::ZERO);
+        assert_eq!(refresh_margin(Some(secs(120)), secs(900)), secs(120));
+        assert_eq!(
+            refresh_margin(Some(secs(120)), secs(40)),
+            secs(20),
+            "a chosen margin leaves the token at least half its life"
+        );
     }
 
     #[test]

@@ -183,6 +183,22 @@ impl From<ChildAccessError> for Error {
 
 impl LinodeClient {
     /// A builder (token from code or the environment, API version or base URL, HTTP settings).
+    /// Without a token, [`build`](LinodeClientBuilder::build) reads it from the environment,
+    /// so a client configured from the environment still takes every option:
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use akamai_sdk::prelude::*;
+    ///
+    /// # fn main() -> akamai_sdk::Result<()> {
+    /// // The token of LINODE_TOKEN (or LINODE_CLI_TOKEN), 30 s per call, retries included.
+    /// let parent = LinodeClient::builder()
+    ///     .http_config(HttpConfig::new().with_deadline(Duration::from_secs(30)))
+    ///     .build()?;
+    /// # let _ = parent;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder() -> LinodeClientBuilder {
         LinodeClientBuilder::default()
     }
