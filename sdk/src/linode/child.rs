@@ -39,7 +39,8 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 ///   expires on its own; it never fails a call. A token refused with 401, or already
 ///   expired, is not revoked. A token read with [`token`](Self::token) is revoked like any
 ///   other once replaced; [`LinodeClient::create_proxy_token`] makes a token this client
-///   does not manage.
+///   does not manage. A replaced token still waiting when the last clone of the client is
+///   dropped expires on its own; [`revoke`](Self::revoke) cleans up first.
 /// * **Credentials never cross.** Calls of a child client carry only the proxy token; the
 ///   parent token is used for token creation only, and the parent client never sees a proxy
 ///   token. The child client keeps its token state to itself (clones of one child client
