@@ -123,6 +123,16 @@ fn call(c: &mut Criterion) {
         .http_config(HttpConfig::new().allow_insecure_loopback(true))
         .build()
         .unwrap();
+    let with_deadline = LinodeClient::builder()
+        .token("bench-token")
+        .base_url(&base_url)
+        .http_config(
+            HttpConfig::new()
+                .allow_insecure_loopback(true)
+                .with_deadline(Duration::from_secs(30)),
+        )
+        .build()
+        .unwrap();
     let raw = reqwest::Client::new();
     let url = format!("{base_url}/account");
 
@@ -144,6 +154,9 @@ fn call(c: &mut Criterion) {
     });
     group.bench_function("linode_client", |b| {
         b.iter(|| runtime.block_on(async { client.account().await.unwrap() }))
+    });
+    group.bench_function("linode_client_with_deadline", |b| {
+        b.iter(|| runtime.block_on(async { with_deadline.account().await.unwrap() }))
     });
     group.finish();
 }
