@@ -18,6 +18,9 @@ pub struct LoggedRequest {
     pub fault: Option<&'static str>,
     /// The length of the request body.
     pub body_len: usize,
+    /// Who the request acted as, when the API authenticated it: `parent` or `proxy EUUID`
+    /// (Linode), `token NAME` (the EdgeKV edge path). Never a token or secret itself.
+    pub principal: Option<String>,
 }
 
 /// What an emulator counted since it started (or was reset).
