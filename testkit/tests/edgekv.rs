@@ -156,6 +156,8 @@ async fn namespaces_per_network() {
             .map(|n| n.namespace)
             .collect();
         assert_eq!(names, ["default"], "{network}");
+        // Without `details=on`, names only.
+        assert_eq!(client.namespace_names(network).await.unwrap(), ["default"]);
     }
     let body = PostNamespaceBody {
         namespace: "marketing".into(),

@@ -483,7 +483,8 @@ impl Db {
                         if details {
                             ns.json(name)
                         } else {
-                            json!({ "namespace": name })
+                            // Names only: the API lists plain strings without `details=on`.
+                            json!(name)
                         }
                     })
                     .collect();
