@@ -33,8 +33,9 @@ pub struct Counters {
     pub operations: BTreeMap<String, u64>,
     /// Proxy tokens created per child account euuid (Linode).
     pub mints: BTreeMap<String, u64>,
-    /// Requests refused for a bad EdgeGrid signature, token, timestamp or header (EdgeKV), or
-    /// for an unknown bearer token (Linode).
+    /// Requests refused for a bad EdgeGrid signature, token, timestamp or header (EdgeKV), for
+    /// a missing, unknown, expired or inactive access token on the EdgeKV edge path, or for an
+    /// unknown bearer token (Linode).
     pub signature_failures: u64,
     /// Correctly signed requests refused because their nonce was already used (EdgeKV).
     pub replays: u64,
