@@ -67,6 +67,8 @@ pub(crate) struct Reply {
     pub(crate) signature_failure: bool,
     pub(crate) replay: bool,
     pub(crate) mint: Option<String>,
+    /// Who the request acted as, for the log (never a secret).
+    pub(crate) principal: Option<String>,
 }
 
 impl Reply {
@@ -78,6 +80,7 @@ impl Reply {
             signature_failure: false,
             replay: false,
             mint: None,
+            principal: None,
         }
     }
 
@@ -98,6 +101,12 @@ impl Reply {
             headers: Vec::new(),
             ..Self::new(status, "", Bytes::new())
         }
+    }
+
+    /// Names who the request acted as, for the log.
+    pub(crate) fn acting_as(mut self, principal: impl Into<String>) -> Self {
+        self.principal = Some(principal.into());
+        self
     }
 
     pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -174,6 +183,7 @@ impl<A: Api> Core<A> {
             status: 0,
             fault: fault.as_ref().map(fault_name),
             body_len: exchange.body.len(),
+            principal: None,
         };
         let reply = match &fault {
             Some(FaultKind::Status {
@@ -209,6 +219,7 @@ impl<A: Api> Core<A> {
             if let Some(euuid) = &reply.mint {
                 *journal.counters.mints.entry(euuid.clone()).or_default() += 1;
             }
+            entry.principal = reply.principal.clone();
             entry.status = match fault {
                 Some(FaultKind::DropAfterPerforming) => 0,
                 _ => reply.status,

@@ -18,6 +18,9 @@ pub struct LoggedRequest {
     pub fault: Option<&'static str>,
     /// The length of the request body.
     pub body_len: usize,
+    /// Who the request acted as, when the API authenticated it: `parent` or `proxy EUUID`
+    /// (Linode), `token NAME` (the EdgeKV edge path). Never a token or secret itself.
+    pub principal: Option<String>,
 }
 
 /// What an emulator counted since it started (or was reset).
@@ -30,8 +33,9 @@ pub struct Counters {
     pub operations: BTreeMap<String, u64>,
     /// Proxy tokens created per child account euuid (Linode).
     pub mints: BTreeMap<String, u64>,
-    /// Requests refused for a bad EdgeGrid signature, token, timestamp or header (EdgeKV), or
-    /// for an unknown bearer token (Linode).
+    /// Requests refused for a bad EdgeGrid signature, token, timestamp or header (EdgeKV), for
+    /// a missing, unknown, expired or inactive access token on the EdgeKV edge path, or for an
+    /// unknown bearer token (Linode).
     pub signature_failures: u64,
     /// Correctly signed requests refused because their nonce was already used (EdgeKV).
     pub replays: u64,

@@ -4,7 +4,11 @@
 //! * [`EdgeKvEmulator`]: every EdgeKV operation, state in memory, every EdgeGrid signature
 //!   verified (tokens, timestamp skew, nonce replay, signature over the request target as
 //!   received), the initialization lifecycle, namespaces, groups and items stored byte for
-//!   byte with their content type, the API's limits, access tokens with activation and expiry.
+//!   byte with their content type, the API's limits, access tokens with activation and expiry;
+//!   and the edge data path EdgeWorkers use through `edgekv.js`
+//!   (`/api/v1/namespaces/{ns}/groups/{g}/items/{i}`, authorised by the access tokens of
+//!   `edgekv_tokens.js` and their namespace permissions; see [`EdgeKvEmulator`]), so that an
+//!   EdgeWorker's data access can be tried locally with the tokens file the SDK writes.
 //! * [`LinodeEmulator`]: a parent token, N deterministic child accounts, pagination,
 //!   `X-Filter`, proxy tokens (mint, the proxy principal, expiry, revocation), grants and
 //!   rate-limit headers.

@@ -369,6 +369,16 @@ enum Principal {
     Proxy { euuid: String, token_id: i64 },
 }
 
+impl Principal {
+    /// How the request log names it.
+    fn label(&self) -> String {
+        match self {
+            Self::Parent => "parent".to_owned(),
+            Self::Proxy { euuid, .. } => format!("proxy {euuid}"),
+        }
+    }
+}
+
 fn errors(status: u16, reason: &str) -> Reply {
     Reply::json(status, &json!({"errors": [{"reason": reason}]}))
 }
@@ -436,8 +446,10 @@ impl Api for LinodeApi {
         }
         window.1 += 1;
         let (used, reset) = (window.1, window.0 + chrono::Duration::seconds(60));
+        let acting_as = principal.label();
         let rate = |reply: Reply| {
             reply
+                .acting_as(acting_as.clone())
                 .header("x-ratelimit-limit", limit.to_string())
                 .header(
                     "x-ratelimit-remaining",

@@ -13,6 +13,7 @@ use akamai_sdk::error::ErrorBody;
 use akamai_sdk::retry::RetryPolicy;
 use akamai_sdk::Error;
 use akamai_sdk_testkit::EdgeKvEmulator;
+use secrecy::ExposeSecret;
 use serde_json::json;
 
 fn quick() -> HttpConfig {
@@ -155,6 +156,8 @@ async fn namespaces_per_network() {
             .map(|n| n.namespace)
             .collect();
         assert_eq!(names, ["default"], "{network}");
+        // Without `details=on`, names only.
+        assert_eq!(client.namespace_names(network).await.unwrap(), ["default"]);
     }
     let body = PostNamespaceBody {
         namespace: "marketing".into(),
@@ -510,4 +513,65 @@ async fn a_signature_from_the_past_is_refused() {
         "{body}"
     );
     assert_eq!(kv.counters().signature_failures, 1);
+}
+
+#[tokio::test]
+async fn listings_under_an_unknown_namespace_are_not_found() {
+    let kv = EdgeKvEmulator::start().await.unwrap();
+    let client = kv.client_with(quick());
+    kv.seed_namespace(Network::Staging, "empty", 86_400);
+    // An existing namespace without items: the API's empty-collection 404s, empty lists.
+    assert!(client
+        .namespace_groups(Network::Staging, "empty")
+        .await
+        .unwrap()
+        .is_empty());
+    let group = client.group(Network::Staging, "empty", "g");
+    assert!(group.list(None).await.unwrap().is_empty());
+    // A namespace that does not exist (here: only on staging) is an error.
+    let errors = [
+        client
+            .namespace_groups(Network::Production, "empty")
+            .await
+            .unwrap_err(),
+        client
+            .group(Network::Production, "empty", "g")
+            .list(None)
+            .await
+            .unwrap_err(),
+    ];
+    for err in errors {
+        assert!(err.is_not_found(), "{err}");
+        assert!(err.to_string().contains("empty does not exist"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn tokens_issued_with_values_carry_them() {
+    let kv = EdgeKvEmulator::builder()
+        .legacy_token_values()
+        .start()
+        .await
+        .unwrap();
+    let client = kv.client_with(quick());
+    let created = client
+        .create_token(&NewToken::new("legacy").namespace("default", [Permission::R]))
+        .await
+        .unwrap();
+    let value = created.value.expect("a value");
+    assert_eq!(value.expose_secret().len(), 64);
+    let read = client.token("legacy").await.unwrap();
+    assert_eq!(
+        read.value.unwrap().expose_secret(),
+        value.expose_secret(),
+        "the same value on every read"
+    );
+    // Without the option, tokens are references only.
+    let current = EdgeKvEmulator::start().await.unwrap();
+    let token = current
+        .client_with(quick())
+        .create_token(&NewToken::new("current").namespace("default", [Permission::R]))
+        .await
+        .unwrap();
+    assert!(token.value.is_none());
 }

@@ -298,3 +298,36 @@ async fn seeded_children_are_listed_and_reset_forgets_them() {
     assert!(linode.requests().is_empty());
     assert_eq!(linode.counters().requests, 0);
 }
+
+#[tokio::test]
+async fn the_log_names_who_each_request_acted_as() {
+    let linode = LinodeEmulator::start().await.unwrap();
+    let parent = linode.parent_client_with(quick());
+    let euuid = linode.euuids()[0].clone();
+    let child = parent.child(euuid.parse().unwrap());
+    parent.profile().await.unwrap();
+    child.profile().await.unwrap();
+    let unknown = LinodeClient::builder()
+        .token("not-a-token")
+        .base_url(linode.url())
+        .http_config(quick().allow_insecure_loopback(true))
+        .build()
+        .unwrap();
+    unknown.profile().await.unwrap_err();
+    let proxy = format!("proxy {euuid}");
+    let log: Vec<_> = linode
+        .requests()
+        .into_iter()
+        .map(|r| (r.operation, r.principal))
+        .collect();
+    let entry = |op: &str, who: Option<&str>| (Some(op.to_owned()), who.map(str::to_owned));
+    assert_eq!(
+        log,
+        [
+            entry("get-profile", Some("parent")),
+            entry("post-child-account-token", Some("parent")),
+            entry("get-profile", Some(&proxy)),
+            entry("get-profile", None),
+        ]
+    );
+}

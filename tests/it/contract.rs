@@ -18,6 +18,9 @@
 //! Prism is installed with `npm install --prefix target/prism @stoplight/prism-cli@5` (or named
 //! by `PRISM_BIN`). Without it, or without the pulled specs, the tests are skipped with a
 //! message; when `CI` is set they fail instead.
+//!
+//! These stay off the testkit's emulators: the point is the spec's own validation and examples,
+//! which only a server driven by the spec itself (Prism) gives.
 
 use std::fmt::Write as _;
 use std::fs::File;

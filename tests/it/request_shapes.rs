@@ -9,6 +9,9 @@
 //! EdgeGrid `Authorization` header keeps its layout with every value replaced, after the
 //! signature has been checked by the independent verifier of `support/edgegrid.rs` and the
 //! timestamp and nonce have been checked against the fixed clock and nonce of the signer.
+//!
+//! These stay on hand-made stubs rather than the testkit's emulators: a snapshot needs every
+//! request exactly as sent, and an answer of the expected shape to every operation.
 
 use std::fmt::Write as _;
 

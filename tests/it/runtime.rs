@@ -1,6 +1,10 @@
 //! The shared runtime against loopback servers: retries and their waits, which methods are
 //! retried after which failures, error bodies, timeouts, base-URL checks, tracing, and that no
 //! secret reaches `Debug` output or logs.
+//!
+//! These stay on hand-made stubs rather than the testkit's emulators: they need exact control
+//! of the wire (a chosen status, header or body at a chosen attempt, a delay or a hang-up at a
+//! given moment, raw bodies the emulators never send).
 
 use std::future::Future;
 use std::pin::Pin;

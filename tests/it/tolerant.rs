@@ -1,6 +1,9 @@
 //! Strict requests, tolerant responses, one request path: live answers that differ from the
 //! spec in small ways decode (and say so at DEBUG, with the JSON path), and a body that breaks
 //! off is retried on an idempotent call but never on a POST.
+//!
+//! These stay on hand-made stubs rather than the testkit's emulators: they need exact control
+//! of the wire (live-shaped bodies with odd fields, a body cut at a chosen byte).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! The EdgeKV emulator: every operation of the EdgeKV API, state in memory, every request's
-//! EdgeGrid signature verified.
+//! EdgeGrid signature verified; and the edge data path EdgeWorkers read through `edgekv.js`,
+//! authorised by access tokens (see [`EdgeKvEmulator`]).
 
+mod edge;
 mod state;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -14,6 +16,7 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
+pub use edge::{AUTH_HEADER, AUTH_REF_HEADER, NETWORK_HEADER};
 use state::{Db, Namespace, Settings, Stored, Token};
 pub use state::{MAX_ITEM_ID_LEN, MAX_NAME_LEN, MAX_TOKEN_DAYS, MAX_VALUE_BYTES};
 
@@ -25,6 +28,8 @@ use crate::server::Server;
 
 /// The base path of the API.
 pub const BASE_PATH: &str = "/edgekv/v1";
+/// The base path of the edge data path (`edgekv.js` appends `/namespaces/…` to it).
+pub const EDGE_BASE_PATH: &str = "/api/v1";
 
 /// The default credentials of an emulator (any [`EdgeKvEmulatorBuilder::credentials`] work).
 pub fn default_credentials() -> EdgeGridCredentials {
@@ -45,6 +50,8 @@ pub struct EdgeKvEmulatorBuilder {
     init_polls: u32,
     activation_reads: u32,
     max_value_bytes: usize,
+    token_values: bool,
+    edge_network: Network,
 }
 
 impl Default for EdgeKvEmulatorBuilder {
@@ -57,6 +64,8 @@ impl Default for EdgeKvEmulatorBuilder {
             init_polls: 2,
             activation_reads: 1,
             max_value_bytes: MAX_VALUE_BYTES,
+            token_values: false,
+            edge_network: Network::Staging,
         }
     }
 }
@@ -103,6 +112,22 @@ impl EdgeKvEmulatorBuilder {
         self
     }
 
+    /// Issues every new token with a `value`, as the API did for tokens created before
+    /// references (default: no value, the token's uuid is its reference). The SDK then writes
+    /// `value` instead of `reference` into `edgekv_tokens.js`, and the edge path takes it in
+    /// `X-Akamai-EdgeDB-Auth`.
+    pub fn legacy_token_values(mut self) -> Self {
+        self.token_values = true;
+        self
+    }
+
+    /// The network the edge data path reads and writes (default [`Network::Staging`], where
+    /// an EdgeWorker is tried first); a request may name another in [`NETWORK_HEADER`].
+    pub fn edge_network(mut self, network: Network) -> Self {
+        self.edge_network = network;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving.
     pub async fn start(self) -> std::io::Result<EdgeKvEmulator> {
         let settings = Settings {
@@ -111,10 +136,12 @@ impl EdgeKvEmulatorBuilder {
             activation_reads: self.activation_reads,
             cpcode: "1234567".to_owned(),
             max_value_bytes: self.max_value_bytes,
+            token_values: self.token_values,
         };
         let api = KvApi {
             db: Mutex::new(Db::new(settings)),
             verifier: Mutex::new(Verifier::new(self.credentials.clone(), self.max_skew)),
+            edge_network: self.edge_network,
         };
         let core = Core::new(api);
         let serving = Arc::clone(&core);
@@ -126,6 +153,30 @@ impl EdgeKvEmulatorBuilder {
 }
 
 /// A running EdgeKV emulator on 127.0.0.1, stopped when dropped.
+///
+/// Besides the EdgeKV API under [`BASE_PATH`] (EdgeGrid-signed), it serves the edge data path
+/// that EdgeWorkers reach through Akamai's `edgekv.js` helper, under [`EDGE_BASE_PATH`]
+/// ([`EdgeKvEmulator::edge_url`] is the `edgekv_uri` to give it): `GET`, `PUT` and `DELETE`
+/// on `/api/v1/namespaces/{ns}/groups/{g}/items/{i}`, over the same items.
+///
+/// * **Token.** `X-Akamai-EdgeDB-Auth-Ref` carries a token's reference (its uuid, as the SDK's
+///   `TokensFile` writes it into `edgekv_tokens.js`), `X-Akamai-EdgeDB-Auth` a token's value
+///   (tokens issued with one, see [`EdgeKvEmulatorBuilder::legacy_token_values`]). It must be
+///   a token the emulator issued or was seeded with, not expired on its calendar
+///   ([`EdgeKvEmulator::advance_days`]) and active (`COMPLETE`, so wait for it as a deployment
+///   would). Otherwise: 401.
+/// * **Permissions.** The token must be allowed on the network read and grant the namespace
+///   `r` to read, `w` to write, `d` to delete. Otherwise: 403. `restrictToEdgeWorkerIds` is
+///   not checked (a request does not say which EdgeWorker sends it).
+/// * **Network.** The builder's [`edge_network`](EdgeKvEmulatorBuilder::edge_network)
+///   (staging by default), or the one a request names in `X-Emulator-Network`.
+/// * **Sandboxes.** `?sandboxId=ID` as `edgekv.js` sends it; with `&sandboxFallback=true` a
+///   read missing from the sandbox falls back to the item outside any sandbox.
+/// * **Answers.** 200 with the stored bytes and content type; 404 for a missing item (which
+///   `edgekv.js` turns into its default value) or namespace; problem+json refusals that never
+///   quote the token. The request log names the token (`token NAME`) and counts the 401s
+///   under [`Counters::signature_failures`]; the operations are `edge-get-item`,
+///   `edge-put-item` and `edge-delete-item`.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -167,6 +218,12 @@ impl EdgeKvEmulator {
     /// The base URL of the API, `http://127.0.0.1:PORT/edgekv/v1`.
     pub fn url(&self) -> String {
         format!("http://{}{BASE_PATH}", self.server.addr())
+    }
+
+    /// The base URL of the edge data path, `http://127.0.0.1:PORT`: the `edgekv_uri` of
+    /// `edgekv.js` (which appends `/api/v1/namespaces/…`).
+    pub fn edge_url(&self) -> String {
+        format!("http://{}", self.server.addr())
     }
 
     /// The credentials it accepts.
@@ -338,6 +395,7 @@ impl EdgeKvEmulator {
                 allow_on_production: true,
                 permissions,
                 edgeworkers: Vec::new(),
+                value: None,
                 activation_reads: 0,
             },
         );
@@ -365,6 +423,7 @@ impl EdgeKvEmulator {
 struct KvApi {
     db: Mutex<Db>,
     verifier: Mutex<Verifier>,
+    edge_network: Network,
 }
 
 fn unauthorized(refusal: &Refusal, exchange: &Exchange) -> Reply {
@@ -384,6 +443,14 @@ fn unauthorized(refusal: &Refusal, exchange: &Exchange) -> Reply {
 impl Api for KvApi {
     fn operation(&self, method: &str, segments: &[String]) -> Option<&'static str> {
         let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+        if let Some(rest) = s.strip_prefix(&["api", "v1"]) {
+            return match (method, rest) {
+                ("GET", ["namespaces", _, "groups", _, "items", _]) => Some("edge-get-item"),
+                ("PUT", ["namespaces", _, "groups", _, "items", _]) => Some("edge-put-item"),
+                ("DELETE", ["namespaces", _, "groups", _, "items", _]) => Some("edge-delete-item"),
+                _ => None,
+            };
+        }
         let rest = s.strip_prefix(&["edgekv", "v1"])?;
         Some(match (method, rest) {
             ("PUT", ["auth", "database"]) => "put-auth-database",
@@ -411,6 +478,18 @@ impl Api for KvApi {
     }
 
     fn handle(&self, exchange: &Exchange, _operation: Option<&'static str>) -> Reply {
+        let Some(segments) = exchange.segments() else {
+            return lock(&self.db).problem(
+                400,
+                "EKV_2000",
+                "The path is not valid UTF-8 once decoded.",
+            );
+        };
+        let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+        if let Some(rest) = s.strip_prefix(&["api", "v1"]) {
+            // The edge path is authorised by access tokens, not EdgeGrid.
+            return lock(&self.db).edge(exchange, rest, self.edge_network);
+        }
         let signed = Signed {
             method: &exchange.method,
             host: exchange.header("host").unwrap_or(""),
@@ -427,11 +506,7 @@ impl Api for KvApi {
             }
             return reply;
         }
-        let mut db = lock(&self.db);
-        match exchange.segments() {
-            Some(segments) => db.handle(exchange, &segments),
-            None => db.problem(400, "EKV_2000", "The path is not valid UTF-8 once decoded."),
-        }
+        lock(&self.db).handle(exchange, &segments)
     }
 
     fn fault_body(&self, status: u16) -> Value {

@@ -108,6 +108,9 @@ pub(crate) struct Token {
     pub(crate) allow_on_production: bool,
     pub(crate) permissions: BTreeMap<String, Vec<String>>,
     pub(crate) edgeworkers: Vec<String>,
+    /// The token's value, for tokens issued with one (see `legacy_token_values`): what
+    /// `edgekv_tokens.js` holds as `value` and the edge path takes in `X-Akamai-EdgeDB-Auth`.
+    pub(crate) value: Option<String>,
     /// Reads of the token left before it is `COMPLETE`.
     pub(crate) activation_reads: u32,
 }
@@ -128,6 +131,8 @@ pub(crate) struct Settings {
     pub(crate) activation_reads: u32,
     pub(crate) cpcode: String,
     pub(crate) max_value_bytes: usize,
+    /// New tokens carry a `value` (as legacy tokens did).
+    pub(crate) token_values: bool,
 }
 
 /// The whole database.
@@ -291,7 +296,7 @@ impl Db {
             "IN_PROGRESS"
         };
         let next = token.latest_refresh.unwrap_or(token.issue_date) + Days::new(60);
-        json!({
+        let mut json = json!({
             "name": name,
             "uuid": token.uuid,
             "expiry": token.expiry.format("%Y-%m-%d").to_string(),
@@ -304,7 +309,11 @@ impl Db {
             "allowOnProduction": token.allow_on_production,
             "allowOnStaging": token.allow_on_staging,
             "namespacePermissions": token.permissions,
-        })
+        });
+        if let (Some(value), Value::Object(map)) = (&token.value, &mut json) {
+            map.insert("value".to_owned(), Value::String(value.clone()));
+        }
+        json
     }
 
     /// Handles an authenticated request.
@@ -474,7 +483,8 @@ impl Db {
                         if details {
                             ns.json(name)
                         } else {
-                            json!({ "namespace": name })
+                            // Names only: the API lists plain strings without `details=on`.
+                            json!(name)
                         }
                     })
                     .collect();
@@ -489,6 +499,9 @@ impl Db {
             }
             ("PUT", ["namespaces", ns]) => self.update_namespace(network, ns, exchange),
             ("GET", ["namespaces", ns, "groups"]) => {
+                if let Some(missing) = self.unknown_namespace(network, ns) {
+                    return missing;
+                }
                 let groups: std::collections::BTreeSet<&str> = self
                     .items
                     .keys()
@@ -511,6 +524,19 @@ impl Db {
             }
             _ => self.problem(404, "EKV_9000", "No such resource."),
         }
+    }
+
+    /// The 404 of a listing under a namespace that does not exist on `network` (an empty
+    /// listing has its own 404s, which the SDK reads as empty collections).
+    pub(crate) fn unknown_namespace(&mut self, network: Network, ns: &str) -> Option<Reply> {
+        if self.namespaces.contains_key(&(network, ns.to_owned())) {
+            return None;
+        }
+        Some(self.problem(
+            404,
+            "EKV_9000",
+            &format!("The requested namespace {ns} does not exist."),
+        ))
     }
 
     fn no_namespace(&mut self) -> Reply {
@@ -678,7 +704,7 @@ impl Db {
         Reply::json(200, &json)
     }
 
-    fn check_ids(&mut self, group: &str, item: Option<&str>) -> Option<Reply> {
+    pub(crate) fn check_ids(&mut self, group: &str, item: Option<&str>) -> Option<Reply> {
         if !is_id(group, MAX_NAME_LEN) {
             return Some(self.problem(
                 400,
@@ -707,6 +733,9 @@ impl Db {
     ) -> Reply {
         if let Some(refused) = self.check_ids(group, None) {
             return refused;
+        }
+        if let Some(missing) = self.unknown_namespace(network, ns) {
+            return missing;
         }
         let max = match exchange.query("maxItems") {
             None => 100,
@@ -945,6 +974,10 @@ impl Db {
             allow_on_production,
             permissions: perms,
             edgeworkers,
+            value: self
+                .settings
+                .token_values
+                .then(|| token_value(self.token_seq, name)),
             activation_reads: self.settings.activation_reads,
         };
         Ok((name.to_owned(), token))
@@ -1045,6 +1078,13 @@ fn parse_policy(p: &Value) -> Option<Policy> {
 
 fn group_json(g: &AuthGroup) -> Value {
     json!({ "groupId": g.id, "groupName": g.name, "capabilities": g.capabilities })
+}
+
+/// A token value: 64 hex digits, deterministic per emulator run like the uuids.
+fn token_value(seq: u64, name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(format!("value {seq}:{name}").as_bytes());
+    h.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A deterministic UUID-shaped id.
