@@ -10,9 +10,9 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::faults::{FaultKind, Faults};
-use crate::journal::{Journal, LoggedRequest};
-use crate::server::ConnectionControl;
+use crate::faults::{Fault, FaultKind, Faults};
+use crate::journal::{Counters, Journal, LoggedRequest};
+use crate::server::{ConnectionControl, Server};
 
 /// The largest request body read (EdgeKV values are limited far below this).
 const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
@@ -138,15 +138,47 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl<A: Api> Core<A> {
-    pub(crate) fn new(api: A) -> Arc<Self> {
-        Arc::new(Self {
+impl<A: Api + Send + Sync + 'static> Core<A> {
+    /// Serves `api` on 127.0.0.1:`port` (0 for a free port).
+    pub(crate) async fn start(api: A, port: u16) -> std::io::Result<(Arc<Self>, Server)> {
+        let core = Arc::new(Self {
             api,
             faults: Mutex::default(),
             journal: Mutex::default(),
-        })
+        });
+        let serving = Arc::clone(&core);
+        let addr = std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port));
+        let server =
+            Server::start(addr, move |request| Arc::clone(&serving).serve(request)).await?;
+        Ok((core, server))
+    }
+}
+
+impl<A> Core<A> {
+    pub(crate) fn inject(&self, fault: Fault) {
+        lock(&self.faults).add(fault);
     }
 
+    pub(crate) fn clear_faults(&self) {
+        lock(&self.faults).clear();
+    }
+
+    pub(crate) fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.journal).log.clone()
+    }
+
+    pub(crate) fn counters(&self) -> Counters {
+        lock(&self.journal).counters.clone()
+    }
+
+    /// Forgets the fault rules, the log and the counters (the API resets its own state).
+    pub(crate) fn reset(&self) {
+        self.clear_faults();
+        *lock(&self.journal) = Journal::default();
+    }
+}
+
+impl<A: Api> Core<A> {
     pub(crate) async fn serve(self: Arc<Self>, request: Request) -> Response {
         let (parts, body) = request.into_parts();
         let control = parts.extensions.get::<ConnectionControl>().cloned();

@@ -8,8 +8,32 @@
 //! ```
 //!
 //! The request target is checked exactly as it arrived (no decoding, no re-encoding), the host
-//! is the `Host` header lowercased, the scheme is `http` (the emulators serve plain http), and
-//! only POST bodies are hashed (their first `max_body` bytes).
+//! is the `Host` header lowercased, and only POST bodies are hashed (their first `max_body`
+//! bytes).
+//!
+//! The emulators verify with a [`Verifier`] of their own, which adds the server's clock (skew)
+//! and nonce memory (replays). [`authenticate`] and [`signature_matches`] are the stateless
+//! checks, for a test server of one's own:
+//!
+//! ```
+//! use akamai_sdk_testkit::edgegrid::{authenticate, signature_matches, EdgeGridCredentials, Refusal, Signed};
+//!
+//! let credentials = EdgeGridCredentials {
+//!     client_token: "akab-c".into(),
+//!     client_secret: "c2VjcmV0".into(),
+//!     access_token: "akab-a".into(),
+//! };
+//! let request = Signed {
+//!     method: "GET",
+//!     scheme: "http",
+//!     host: "127.0.0.1:8080",
+//!     target: "/edgekv/v1/tokens",
+//!     body: b"",
+//!     authorization: None,
+//! };
+//! assert_eq!(authenticate(&credentials, request.authorization), Err(Refusal::Missing));
+//! # let _ = signature_matches;
+//! ```
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -48,6 +72,7 @@ impl std::fmt::Debug for EdgeGridCredentials {
 
 /// Why a request was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Refusal {
     /// No `Authorization` header, or not an EdgeGrid one.
     Missing,
@@ -80,19 +105,26 @@ impl Refusal {
     }
 }
 
-/// The fields of an `Authorization` header.
+/// The fields of an EdgeGrid `Authorization` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct AuthFields {
-    pub(crate) client_token: String,
-    pub(crate) access_token: String,
-    pub(crate) timestamp: String,
-    pub(crate) nonce: String,
-    pub(crate) signature: String,
-    /// Everything up to and including `nonce=…;`.
-    pub(crate) prefix: String,
+pub struct AuthFields {
+    /// `client_token`.
+    pub client_token: String,
+    /// `access_token`.
+    pub access_token: String,
+    /// `timestamp`, as sent.
+    pub timestamp: String,
+    /// `nonce`.
+    pub nonce: String,
+    /// `signature`.
+    pub signature: String,
+    /// Everything up to and including `nonce=…;` (the last field of the data signed).
+    pub prefix: String,
 }
 
-pub(crate) fn parse_authorization(value: &str) -> Option<AuthFields> {
+/// Splits an EdgeGrid `Authorization` value into its five fields, which must come in the
+/// documented order; `None` for anything else.
+pub fn parse_authorization(value: &str) -> Option<AuthFields> {
     let rest = value.strip_prefix(MONIKER)?;
     let sig_at = rest.rfind(";signature=")?;
     let prefix = format!("{MONIKER}{}", &rest[..=sig_at]);
@@ -126,14 +158,59 @@ pub(crate) fn parse_timestamp(ts: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-/// What a request looks like to the verifier.
-#[derive(Debug)]
-pub(crate) struct Signed<'a> {
-    pub(crate) method: &'a str,
-    pub(crate) host: &'a str,
-    pub(crate) target: &'a str,
-    pub(crate) body: &'a [u8],
-    pub(crate) authorization: Option<&'a str>,
+/// A request as a server received it, for the checks.
+#[derive(Clone, Copy, Debug)]
+pub struct Signed<'a> {
+    /// The method, upper case.
+    pub method: &'a str,
+    /// `http` or `https`, as the client addressed the server.
+    pub scheme: &'a str,
+    /// The `Host` header.
+    pub host: &'a str,
+    /// The path and query exactly as received.
+    pub target: &'a str,
+    /// The body.
+    pub body: &'a [u8],
+    /// The `Authorization` header, if any.
+    pub authorization: Option<&'a str>,
+}
+
+/// Checks the form of the `Authorization` value, the client and access tokens of
+/// `credentials` and the form of the timestamp (not its distance from any clock), and returns
+/// the header's fields.
+pub fn authenticate(
+    credentials: &EdgeGridCredentials,
+    authorization: Option<&str>,
+) -> Result<AuthFields, Refusal> {
+    let value = authorization.ok_or(Refusal::Missing)?;
+    if !value.starts_with(MONIKER) {
+        return Err(Refusal::Missing);
+    }
+    let fields = parse_authorization(value).ok_or(Refusal::Malformed)?;
+    if fields.nonce.is_empty() {
+        return Err(Refusal::Malformed);
+    }
+    if fields.client_token != credentials.client_token {
+        return Err(Refusal::ClientToken);
+    }
+    if fields.access_token != credentials.access_token {
+        return Err(Refusal::AccessToken);
+    }
+    parse_timestamp(&fields.timestamp).ok_or(Refusal::Timestamp)?;
+    Ok(fields)
+}
+
+/// Whether `fields.signature` is the signature of `request` with `client_secret`, hashing
+/// at most `max_body` bytes of a POST body ([`DEFAULT_MAX_BODY`] unless the client was told
+/// otherwise). Compared in constant time.
+pub fn signature_matches(
+    client_secret: &str,
+    fields: &AuthFields,
+    request: &Signed<'_>,
+    max_body: usize,
+) -> bool {
+    let expected = signature(client_secret, fields, request, max_body);
+    constant_time_eq(expected.as_bytes(), fields.signature.as_bytes())
 }
 
 /// Checks signatures and remembers the nonces of accepted requests for the skew window.
@@ -173,32 +250,18 @@ impl Verifier {
         request: &Signed<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), Refusal> {
-        let value = request.authorization.ok_or(Refusal::Missing)?;
-        if !value.starts_with(MONIKER) {
-            return Err(Refusal::Missing);
-        }
-        let fields = parse_authorization(value).ok_or(Refusal::Malformed)?;
-        if fields.nonce.is_empty() {
-            return Err(Refusal::Malformed);
-        }
-        if fields.client_token != self.credentials.client_token {
-            return Err(Refusal::ClientToken);
-        }
-        if fields.access_token != self.credentials.access_token {
-            return Err(Refusal::AccessToken);
-        }
+        let fields = authenticate(&self.credentials, request.authorization)?;
         let ts = parse_timestamp(&fields.timestamp).ok_or(Refusal::Timestamp)?;
         let skew = (now - ts).abs().to_std().unwrap_or(Duration::MAX);
         if skew > self.max_skew {
             return Err(Refusal::Timestamp);
         }
-        let expected = signature(
+        if !signature_matches(
             &self.credentials.client_secret,
             &fields,
             request,
             self.max_body,
-        );
-        if !constant_time_eq(expected.as_bytes(), fields.signature.as_bytes()) {
+        ) {
             return Err(Refusal::Signature);
         }
         self.expire(now);
@@ -234,7 +297,7 @@ fn signature(secret: &str, fields: &AuthFields, request: &Signed<'_>, max_body: 
     };
     let data = [
         request.method,
-        "http",
+        request.scheme,
         &request.host.to_ascii_lowercase(),
         request.target,
         "",
@@ -292,6 +355,21 @@ mod tests {
         );
     }
 
+    #[test]
+    fn authorization_fields_are_parsed_in_order() {
+        let value = "EG1-HMAC-SHA256 client_token=c;access_token=a;timestamp=20140321T19:34:21+0000;nonce=n;signature=s=";
+        let fields = parse_authorization(value).unwrap();
+        assert_eq!(fields.signature, "s=");
+        assert!(fields.prefix.ends_with("nonce=n;"));
+        assert!(parse_authorization(
+            "EG1-HMAC-SHA256 access_token=a;client_token=c;timestamp=t;nonce=n;signature=s"
+        )
+        .is_none());
+        assert!(parse_authorization("Bearer x").is_none());
+        assert!(parse_timestamp("20140321T19:34:21+0000").is_some());
+        assert!(parse_timestamp("2014-03-21T19:34:21Z").is_none());
+    }
+
     /// Signs like a client would, with the verifier's own formula replaced by the spec's text.
     fn sign(method: &str, host: &str, target: &str, body: &[u8], ts: &str, nonce: &str) -> String {
         let prefix = format!(
@@ -326,6 +404,7 @@ mod tests {
         );
         let ok = Signed {
             method: "POST",
+            scheme: "http",
             host: "127.0.0.1:1",
             target: "/a?b=c%20d",
             body: b"{}",
@@ -354,6 +433,7 @@ mod tests {
         );
         let late = Signed {
             method: "GET",
+            scheme: "http",
             host: "127.0.0.1:1",
             target: "/",
             body: b"",

@@ -2,7 +2,7 @@
 //! token, deterministic child accounts, pagination, `X-Filter`, proxy tokens and rate limits.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -119,14 +119,11 @@ impl LinodeEmulatorBuilder {
     /// Binds 127.0.0.1 and starts serving.
     pub async fn start(self) -> std::io::Result<LinodeEmulator> {
         let state = State::new(&self);
-        let core = Core::new(LinodeApi {
+        let api = LinodeApi {
             state: Mutex::new(state),
             settings: self.clone(),
-        });
-        let serving = Arc::clone(&core);
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let server =
-            Server::start(addr, move |request| Arc::clone(&serving).serve(request)).await?;
+        };
+        let (core, server) = Core::start(api, self.port).await?;
         Ok(LinodeEmulator { core, server })
     }
 }
@@ -238,29 +235,28 @@ impl LinodeEmulator {
 
     /// Adds a fault rule (applied in the order added).
     pub fn inject(&self, fault: Fault) {
-        lock(&self.core.faults).add(fault);
+        self.core.inject(fault);
     }
 
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
-        lock(&self.core.faults).clear();
+        self.core.clear_faults();
     }
 
     /// Every request received, oldest first.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        lock(&self.core.journal).log.clone()
+        self.core.requests()
     }
 
     /// The counters.
     pub fn counters(&self) -> Counters {
-        lock(&self.core.journal).counters.clone()
+        self.core.counters()
     }
 
     /// Back to the state it started in: accounts, tokens, clock, fault rules, log, counters.
     pub fn reset(&self) {
         *lock(&self.core.api.state) = State::new(&self.core.api.settings);
-        lock(&self.core.faults).clear();
-        *lock(&self.core.journal) = Default::default();
+        self.core.reset();
     }
 }
 

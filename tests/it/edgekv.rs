@@ -766,12 +766,7 @@ struct Fixture {
 }
 
 fn verifier() -> Verifier {
-    Verifier {
-        client_token: CLIENT_TOKEN.into(),
-        client_secret: CLIENT_SECRET.into(),
-        access_token: ACCESS_TOKEN.into(),
-        max_body: 131_072,
-    }
+    Verifier::new(CLIENT_TOKEN, CLIENT_SECRET, ACCESS_TOKEN)
 }
 
 async fn fixture_with(policy: RetryPolicy, account_switch_key: Option<&str>) -> Fixture {

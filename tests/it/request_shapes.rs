@@ -191,12 +191,7 @@ fn redact_bearer(request: &Request) -> String {
 }
 
 fn verifier() -> Verifier {
-    Verifier {
-        client_token: CLIENT_TOKEN.into(),
-        client_secret: CLIENT_SECRET.into(),
-        access_token: ACCESS_TOKEN.into(),
-        max_body: 131_072,
-    }
+    Verifier::new(CLIENT_TOKEN, CLIENT_SECRET, ACCESS_TOKEN)
 }
 
 /// Checks the EdgeGrid header (fields, fixed timestamp and nonce, signature) and replaces every

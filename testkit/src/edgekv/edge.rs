@@ -16,7 +16,7 @@
 
 use akamai_sdk::edgekv::Network;
 
-use super::state::{is_id, Db, ItemKey, Stored, Token, MAX_NAME_LEN};
+use super::state::{is_id, Db, Token, MAX_NAME_LEN};
 use crate::core::{Exchange, Reply};
 
 /// The header carrying a token's `value`.
@@ -110,7 +110,7 @@ impl Db {
             Err(reply) => return reply,
         };
         let principal = format!("token {name}");
-        self.edge_item(exchange, need, network, [ns, group, item])
+        self.edge_item(exchange, network, [ns, group, item])
             .acting_as(principal)
     }
 
@@ -174,10 +174,11 @@ impl Db {
         }
     }
 
+    /// The item operation, once the token allowed it: the namespace must exist on the
+    /// network for every method (the admin API only checks it on writes).
     fn edge_item(
         &mut self,
         exchange: &Exchange,
-        need: Need,
         network: Network,
         [ns, group, item]: [&str; 3],
     ) -> Reply {
@@ -188,68 +189,13 @@ impl Db {
                 &format!("The requested namespace {ns} does not exist on {network}."),
             );
         }
-        let sandbox = exchange.query("sandboxId").map(str::to_owned);
-        let fallback = sandbox.is_some() && exchange.query("sandboxFallback") == Some("true");
-        let key: ItemKey = (
+        let fallback = exchange.query("sandboxFallback") == Some("true");
+        self.stored_item(
+            &exchange.method,
             network,
-            ns.to_owned(),
-            sandbox,
-            group.to_owned(),
-            item.to_owned(),
-        );
-        let not_found = |db: &mut Self| {
-            db.problem(
-                404,
-                "EKV_9000",
-                &format!("Item '{item}' or group '{group}' was not found in the database."),
-            )
-        };
-        match need {
-            Need::Read => {
-                let found = self.items.get(&key).or_else(|| {
-                    let outside = (key.0, key.1.clone(), None, key.3.clone(), key.4.clone());
-                    fallback.then(|| self.items.get(&outside)).flatten()
-                });
-                match found {
-                    Some(stored) => {
-                        let ct = stored
-                            .content_type
-                            .clone()
-                            .unwrap_or_else(|| "application/octet-stream".to_owned());
-                        Reply::new(200, &ct, stored.bytes.clone())
-                    }
-                    None => not_found(self),
-                }
-            }
-            Need::Write => {
-                let max = self.settings.max_value_bytes;
-                if exchange.body.len() > max {
-                    return self.problem(
-                        413,
-                        "EKV_9000",
-                        &format!("Value cannot exceed {max} characters."),
-                    );
-                }
-                let stored = Stored {
-                    content_type: exchange.header("content-type").map(str::to_owned),
-                    bytes: exchange.body.clone(),
-                };
-                self.items.insert(key, stored);
-                Reply::text(
-                    200,
-                    &format!("Item was upserted in database, namespace {ns}, group {group}, and key {item}."),
-                )
-            }
-            Need::Delete => match self.items.remove(&key) {
-                Some(_) => Reply::text(
-                    200,
-                    &format!(
-                        "Item was deleted in the KV store with database {} namespace {ns} group {group} key {item}.",
-                        self.settings.cpcode
-                    ),
-                ),
-                None => not_found(self),
-            },
-        }
+            [ns, group, item],
+            exchange,
+            fallback,
+        )
     }
 }

@@ -5,7 +5,7 @@
 mod edge;
 mod state;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -143,11 +143,7 @@ impl EdgeKvEmulatorBuilder {
             verifier: Mutex::new(Verifier::new(self.credentials.clone(), self.max_skew)),
             edge_network: self.edge_network,
         };
-        let core = Core::new(api);
-        let serving = Arc::clone(&core);
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let server =
-            Server::start(addr, move |request| Arc::clone(&serving).serve(request)).await?;
+        let (core, server) = Core::start(api, self.port).await?;
         Ok(EdgeKvEmulator { core, server })
     }
 }
@@ -267,22 +263,22 @@ impl EdgeKvEmulator {
 
     /// Adds a fault rule (applied in the order added).
     pub fn inject(&self, fault: Fault) {
-        lock(&self.core.faults).add(fault);
+        self.core.inject(fault);
     }
 
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
-        lock(&self.core.faults).clear();
+        self.core.clear_faults();
     }
 
     /// Every request received, oldest first.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        lock(&self.core.journal).log.clone()
+        self.core.requests()
     }
 
     /// The counters.
     pub fn counters(&self) -> Counters {
-        lock(&self.core.journal).counters.clone()
+        self.core.counters()
     }
 
     /// Back to the state it started in: data, fault rules, log, counters and nonces.
@@ -291,8 +287,7 @@ impl EdgeKvEmulator {
         let settings = db.settings.clone();
         *db = Db::new(settings);
         lock(&self.core.api.verifier).reset();
-        lock(&self.core.faults).clear();
-        *lock(&self.core.journal) = Default::default();
+        self.core.reset();
     }
 
     /// Creates (or replaces) a namespace on `network`, group 0, inheriting the policy.
@@ -492,6 +487,7 @@ impl Api for KvApi {
         }
         let signed = Signed {
             method: &exchange.method,
+            scheme: "http",
             host: exchange.header("host").unwrap_or(""),
             target: &exchange.target,
             body: &exchange.body,

@@ -575,16 +575,10 @@ impl Db {
                 "Namespace must only use a string that matches A-Z a-z 0-9 _ or -.",
             );
         }
-        let Some(retention) = body.get("retentionInSeconds").and_then(Value::as_i64) else {
-            return self.problem(400, "EKV_2000", "Retention period must be specified.");
+        let retention = match retention(&body) {
+            Ok(retention) => retention,
+            Err(detail) => return self.problem(400, "EKV_2000", detail),
         };
-        if !valid_retention(retention) {
-            return self.problem(
-                400,
-                "EKV_2000",
-                "Retention period must be 0 or between 86400 and 315360000 seconds.",
-            );
-        }
         let Some(group_id) = body
             .get("groupId")
             .and_then(Value::as_i64)
@@ -678,16 +672,10 @@ impl Db {
                 "The namespace in the body must be the one in the path.",
             );
         }
-        let Some(retention) = body.get("retentionInSeconds").and_then(Value::as_i64) else {
-            return self.problem(400, "EKV_2000", "Retention period must be specified.");
+        let retention = match retention(&body) {
+            Ok(retention) => retention,
+            Err(detail) => return self.problem(400, "EKV_2000", detail),
         };
-        if !valid_retention(retention) {
-            return self.problem(
-                400,
-                "EKV_2000",
-                "Retention period must be 0 or between 86400 and 315360000 seconds.",
-            );
-        }
         if ns == "default" {
             return self.problem(
                 400,
@@ -777,7 +765,23 @@ impl Db {
         if let Some(refused) = self.check_ids(group, Some(item)) {
             return refused;
         }
+        self.stored_item(method, network, [ns, group, item], exchange, false)
+    }
+
+    /// Reads (`GET`), writes (`PUT`) or deletes (`DELETE`) an item whose ids were checked, in
+    /// the sandbox of the `sandboxId` query parameter if there is one. With `fallback`, a
+    /// read missing from the sandbox reads the item outside any sandbox (the edge path's
+    /// `sandboxFallback`).
+    pub(crate) fn stored_item(
+        &mut self,
+        method: &str,
+        network: Network,
+        [ns, group, item]: [&str; 3],
+        exchange: &Exchange,
+        fallback: bool,
+    ) -> Reply {
         let sandbox = exchange.query("sandboxId").map(str::to_owned);
+        let fallback = fallback && sandbox.is_some();
         let key: ItemKey = (
             network,
             ns.to_owned(),
@@ -811,13 +815,19 @@ impl Db {
                     &format!("Item was upserted in database, namespace {ns}, group {group}, and key {item}."),
                 )
             }
-            "GET" => match self.items.get(&key) {
-                Some(stored) => {
-                    let ct = stored.content_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned());
-                    Reply::new(200, &ct, stored.bytes.clone())
+            "GET" => {
+                let found = self.items.get(&key).or_else(|| {
+                    let outside = (key.0, key.1.clone(), None, key.3.clone(), key.4.clone());
+                    fallback.then(|| self.items.get(&outside)).flatten()
+                });
+                match found {
+                    Some(stored) => {
+                        let ct = stored.content_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned());
+                        Reply::new(200, &ct, stored.bytes.clone())
+                    }
+                    None => not_found(self),
                 }
-                None => not_found(self),
-            },
+            }
             "DELETE" => match self.items.remove(&key) {
                 Some(_) => Reply::text(
                     200,
@@ -1065,8 +1075,17 @@ impl Db {
     }
 }
 
-fn valid_retention(r: i64) -> bool {
-    r == 0 || (86_400..=315_360_000).contains(&r)
+/// The body's `retentionInSeconds`: 0 or between one day and ten years.
+fn retention(body: &Map<String, Value>) -> Result<i64, &'static str> {
+    let retention = body
+        .get("retentionInSeconds")
+        .and_then(Value::as_i64)
+        .ok_or("Retention period must be specified.")?;
+    if retention == 0 || (86_400..=315_360_000).contains(&retention) {
+        Ok(retention)
+    } else {
+        Err("Retention period must be 0 or between 86400 and 315360000 seconds.")
+    }
 }
 
 fn parse_policy(p: &Value) -> Option<Policy> {
