@@ -44,9 +44,11 @@ mod core;
 mod faults;
 mod journal;
 mod server;
+mod waits;
 
 pub use edgegrid::EdgeGridCredentials;
 pub use edgekv::{EdgeKvEmulator, EdgeKvEmulatorBuilder};
 pub use faults::{Fault, FaultKind};
 pub use journal::{Counters, LoggedRequest};
 pub use linode::{LinodeEmulator, LinodeEmulatorBuilder};
+pub use waits::RecordedWaits;

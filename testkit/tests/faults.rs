@@ -1,30 +1,16 @@
 //! Fault rules (status with Retry-After, HTML 502, dropped connection, delay, truncated body,
 //! skip and times), the request log, counters and reset, seen through the SDK's clients.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use akamai_sdk::config::HttpConfig;
 use akamai_sdk::edgekv::{ItemValue, Network, NewToken, Permission};
-use akamai_sdk::retry::{RetryPolicy, Sleeper};
+use akamai_sdk::retry::RetryPolicy;
 use akamai_sdk::Error;
-use akamai_sdk_testkit::{EdgeKvEmulator, Fault, FaultKind, LinodeEmulator};
+use akamai_sdk_testkit::{EdgeKvEmulator, Fault, FaultKind, LinodeEmulator, RecordedWaits};
 use futures::TryStreamExt;
 
 const ITEMS: &str = "/edgekv/v1/networks/*/namespaces/*/groups/*/items/*";
-
-/// Records the retry waits instead of sleeping.
-#[derive(Clone, Debug, Default)]
-struct Sleeps(Arc<Mutex<Vec<Duration>>>);
-
-impl Sleeper for Sleeps {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        self.0.lock().unwrap().push(duration);
-        Box::pin(std::future::ready(()))
-    }
-}
 
 fn no_retry() -> HttpConfig {
     HttpConfig::new().with_retry(RetryPolicy::disabled())
@@ -37,7 +23,7 @@ fn status(err: &Error) -> Option<u16> {
 #[tokio::test]
 async fn a_status_fault_with_retry_after_is_retried_by_the_sdk() {
     let kv = EdgeKvEmulator::start().await.unwrap();
-    let sleeps = Sleeps::default();
+    let sleeps = RecordedWaits::default();
     let client = kv.client_with(
         HttpConfig::new()
             .with_retry(RetryPolicy::default().with_jitter(false))
@@ -46,7 +32,7 @@ async fn a_status_fault_with_retry_after_is_retried_by_the_sdk() {
     let group = client.group(Network::Staging, "default", "g");
     kv.inject(Fault::status("PUT", ITEMS, 429).retry_after(3).times(1));
     group.put("k", &ItemValue::text("v")).await.unwrap();
-    assert_eq!(*sleeps.0.lock().unwrap(), [Duration::from_secs(3)]);
+    assert_eq!(sleeps.taken(), [Duration::from_secs(3)]);
     let log = kv.requests();
     assert_eq!(
         log.iter().map(|r| (r.status, r.fault)).collect::<Vec<_>>(),
@@ -163,7 +149,7 @@ async fn linode_pages_survive_a_rate_limited_page_and_mints_are_counted() {
         .start()
         .await
         .unwrap();
-    let sleeps = Sleeps::default();
+    let sleeps = RecordedWaits::default();
     let parent = linode.parent_client_with(
         HttpConfig::new()
             .with_retry(RetryPolicy::default().with_jitter(false))
@@ -183,7 +169,7 @@ async fn linode_pages_survive_a_rate_limited_page_and_mints_are_counted() {
         .await
         .unwrap();
     assert_eq!(all.len(), 60);
-    assert_eq!(*sleeps.0.lock().unwrap(), [Duration::from_secs(2)]);
+    assert_eq!(sleeps.taken(), [Duration::from_secs(2)]);
     assert_eq!(linode.counters().operation("get-child-accounts"), 4);
     let euuids = linode.euuids();
     for euuid in &euuids[..2] {

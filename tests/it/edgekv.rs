@@ -20,9 +20,6 @@
 //! server.
 
 use std::collections::HashSet;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use akamai_sdk::config::HttpConfig;
@@ -33,8 +30,9 @@ use akamai_sdk::edgekv::{
     WaitOptions, WaitOutcome,
 };
 use akamai_sdk::error::ErrorBody;
-use akamai_sdk::retry::{RetryPolicy, Sleeper};
+use akamai_sdk::retry::RetryPolicy;
 use akamai_sdk::Error;
+use akamai_sdk_testkit::RecordedWaits;
 use akamai_sdk_testkit::{EdgeKvEmulator, Fault, FaultKind};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -51,23 +49,6 @@ const ACCESS_TOKEN: &str = "akab-access-token-ekv-41be";
 const ASK: &str = "1-ABCDE:1-2RBL";
 const BASE: &str = "/edgekv/v1";
 const ITEMS: &str = "/edgekv/v1/networks/*/namespaces/*/groups/*/items/*";
-
-/// Records the waits of the retry policy instead of sleeping.
-#[derive(Clone, Debug, Default)]
-struct Sleeps(Arc<Mutex<Vec<Duration>>>);
-
-impl Sleeper for Sleeps {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        self.0.lock().unwrap().push(duration);
-        Box::pin(std::future::ready(()))
-    }
-}
-
-impl Sleeps {
-    fn taken(&self) -> Vec<Duration> {
-        self.0.lock().unwrap().clone()
-    }
-}
 
 fn retrying() -> RetryPolicy {
     RetryPolicy::default()
@@ -599,7 +580,7 @@ async fn empty_collections_are_empty_lists_and_other_404s_stay_errors() {
 #[tokio::test]
 async fn idempotent_item_calls_are_retried_and_posts_are_not() {
     let kv = EdgeKvEmulator::start().await.unwrap();
-    let sleeps = Sleeps::default();
+    let sleeps = RecordedWaits::default();
     let client = kv.client_with(
         HttpConfig::new()
             .with_retry(retrying())
@@ -788,7 +769,7 @@ async fn fixture_with(policy: RetryPolicy, account_switch_key: Option<&str>) -> 
     let config = HttpConfig::new()
         .allow_insecure_loopback(true)
         .with_retry(policy)
-        .with_sleeper(Sleeps::default());
+        .with_sleeper(RecordedWaits::default());
     let mut builder = EdgeKvClient::builder(credentials)
         .http_config(config)
         .base_url(format!("{}{BASE}", server.uri()));

@@ -6,10 +6,8 @@
 //! of the wire (a chosen status, header or body at a chosen attempt, a delay or a hang-up at a
 //! given moment, raw bodies the emulators never send).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use akamai_sdk::config::{ConfigError, HttpConfig};
@@ -18,9 +16,10 @@ use akamai_sdk::generated::linode::operations::{GET_ACCOUNT, POST_CHILD_ACCOUNT_
 use akamai_sdk::generated::progenitor_client::{Error as GeneratedError, ResponseValue};
 use akamai_sdk::generated::reqwest::{self, header, Method};
 use akamai_sdk::generated::{linode, RequestSigner, SignFuture, Signer};
-use akamai_sdk::retry::{RetryPolicy, Sleeper};
+use akamai_sdk::retry::RetryPolicy;
 use akamai_sdk::runtime::Runtime;
 use akamai_sdk::Error;
+use akamai_sdk_testkit::RecordedWaits;
 use serde::de::DeserializeOwned;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
@@ -29,32 +28,15 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::logs::capture;
 
-/// Records the waits instead of sleeping.
-#[derive(Clone, Debug, Default)]
-struct Waits(Arc<Mutex<Vec<Duration>>>);
-
-impl Waits {
-    fn taken(&self) -> Vec<Duration> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-impl Sleeper for Waits {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        self.0.lock().unwrap().push(duration);
-        Box::pin(std::future::ready(()))
-    }
-}
-
-fn config(policy: RetryPolicy, waits: &Waits) -> HttpConfig {
+fn config(policy: RetryPolicy, waits: &RecordedWaits) -> HttpConfig {
     HttpConfig::new()
         .allow_insecure_loopback(true)
         .with_retry(policy)
         .with_sleeper(waits.clone())
 }
 
-fn setup(policy: RetryPolicy) -> (reqwest::Client, Runtime, Waits) {
-    let waits = Waits::default();
+fn setup(policy: RetryPolicy) -> (reqwest::Client, Runtime, RecordedWaits) {
+    let waits = RecordedWaits::default();
     let config = config(policy, &waits);
     (config.build_client().unwrap(), config.runtime(), waits)
 }
@@ -617,7 +599,7 @@ async fn the_generated_linode_client_runs_through_the_runtime() {
         })))
         .mount(&server)
         .await;
-    let waits = Waits::default();
+    let waits = RecordedWaits::default();
     let config = config(RetryPolicy::default(), &waits);
     let base = config
         .check_base_url(&format!("{}/v4/", server.uri()))
@@ -644,7 +626,7 @@ async fn a_timeout_becomes_the_timeout_error() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
         .mount(&server)
         .await;
-    let waits = Waits::default();
+    let waits = RecordedWaits::default();
     let config = config(RetryPolicy::default(), &waits).with_timeout(Duration::from_millis(200));
     let http = config.build_client().unwrap();
     let url = server.uri();
@@ -847,7 +829,7 @@ async fn no_secret_reaches_debug_output_or_trace_logs() {
         .mount(&server)
         .await;
 
-    let waits = Waits::default();
+    let waits = RecordedWaits::default();
     let config = config(RetryPolicy::default(), &waits);
     let http = config.build_client().unwrap();
     let runtime = config.runtime();
