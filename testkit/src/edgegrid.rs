@@ -11,9 +11,8 @@
 //! is the `Host` header lowercased, and only POST bodies are hashed (their first `max_body`
 //! bytes).
 //!
-//! The emulators verify with a [`Verifier`] of their own, which adds the server's clock (skew)
-//! and nonce memory (replays). [`authenticate`] and [`signature_matches`] are the stateless
-//! checks, for a test server of one's own:
+//! [`authenticate`] and [`signature_matches`] are the stateless checks, for a test server of
+//! one's own; the emulators add to them the server's clock (skew) and nonce memory (replays):
 //!
 //! ```
 //! use akamai_sdk_testkit::edgegrid::{authenticate, signature_matches, EdgeGridCredentials, Refusal, Signed};
