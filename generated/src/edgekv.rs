@@ -2800,6 +2800,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Items",
+        feature: None,
     };
     /// `delete-token`: `DELETE /tokens/{tokenName}` (generated method `Client::delete_token`).
     pub const DELETE_TOKEN: Operation = Operation {
@@ -2810,6 +2813,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Access tokens",
+        feature: None,
     };
     /// `get-group`: `GET /auth/groups/{groupId}` (generated method `Client::get_group`).
     pub const GET_GROUP: Operation = Operation {
@@ -2820,6 +2826,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Permission groups",
+        feature: None,
     };
     /// `get-group-items`: `GET /networks/{network}/namespaces/{namespaceId}/groups/{groupId}` (generated method `Client::get_group_items`).
     pub const GET_GROUP_ITEMS: Operation = Operation {
@@ -2830,6 +2839,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &["The requested group is empty or not found."],
+        paginated: false,
+        tag: "Items",
+        feature: None,
     };
     /// `get-groups`: `GET /auth/groups` (generated method `Client::get_groups`).
     pub const GET_GROUPS: Operation = Operation {
@@ -2840,6 +2852,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Permission groups",
+        feature: None,
     };
     /// `get-initialize`: `GET /initialize` (generated method `Client::get_initialize`).
     pub const GET_INITIALIZE: Operation = Operation {
@@ -2850,6 +2865,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "EdgeKV status",
+        feature: None,
     };
     /// `get-item`: `GET /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` (generated method `Client::get_item`).
     pub const GET_ITEM: Operation = Operation {
@@ -2860,6 +2878,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Items",
+        feature: None,
     };
     /// `get-namespace`: `GET /networks/{network}/namespaces/{namespaceId}` (generated method `Client::get_namespace`).
     pub const GET_NAMESPACE: Operation = Operation {
@@ -2870,6 +2891,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Namespaces",
+        feature: None,
     };
     /// `get-namespace-groups`: `GET /networks/{network}/namespaces/{namespaceId}/groups` (generated method `Client::get_namespace_groups`).
     pub const GET_NAMESPACE_GROUPS: Operation = Operation {
@@ -2880,6 +2904,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &["There are no groups."],
+        paginated: false,
+        tag: "Namespaces",
+        feature: None,
     };
     /// `get-namespaces`: `GET /networks/{network}/namespaces` (generated method `Client::get_namespaces`).
     pub const GET_NAMESPACES: Operation = Operation {
@@ -2890,6 +2917,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Namespaces",
+        feature: None,
     };
     /// `get-token`: `GET /tokens/{tokenName}` (generated method `Client::get_token`).
     pub const GET_TOKEN: Operation = Operation {
@@ -2900,6 +2930,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Access tokens",
+        feature: None,
     };
     /// `get-tokens`: `GET /tokens` (generated method `Client::get_tokens`).
     pub const GET_TOKENS: Operation = Operation {
@@ -2910,6 +2943,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &["No tokens exist."],
+        paginated: false,
+        tag: "Access tokens",
+        feature: None,
     };
     /// `post-namespace`: `POST /networks/{network}/namespaces` (generated method `Client::post_namespace`).
     pub const POST_NAMESPACE: Operation = Operation {
@@ -2920,6 +2956,9 @@ pub mod operations {
         idempotent: false,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Namespaces",
+        feature: None,
     };
     /// `post-token-refresh`: `POST /tokens/{tokenName}/refresh` (generated method `Client::post_token_refresh`).
     pub const POST_TOKEN_REFRESH: Operation = Operation {
@@ -2930,6 +2969,9 @@ pub mod operations {
         idempotent: false,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Access tokens",
+        feature: None,
     };
     /// `post-tokens`: `POST /tokens` (generated method `Client::post_tokens`).
     pub const POST_TOKENS: Operation = Operation {
@@ -2940,6 +2982,9 @@ pub mod operations {
         idempotent: false,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Access tokens",
+        feature: None,
     };
     /// `put-auth-database`: `PUT /auth/database` (generated method `Client::put_auth_database`).
     pub const PUT_AUTH_DATABASE: Operation = Operation {
@@ -2950,6 +2995,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Namespaces",
+        feature: None,
     };
     /// `put-initialize`: `PUT /initialize` (generated method `Client::put_initialize`).
     pub const PUT_INITIALIZE: Operation = Operation {
@@ -2960,6 +3008,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "EdgeKV status",
+        feature: None,
     };
     /// `put-item`: `PUT /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` (generated method `Client::put_item`).
     pub const PUT_ITEM: Operation = Operation {
@@ -2970,6 +3021,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Items",
+        feature: None,
     };
     /// `put-namespace`: `PUT /networks/{network}/namespaces/{namespaceId}` (generated method `Client::put_namespace`).
     pub const PUT_NAMESPACE: Operation = Operation {
@@ -2980,6 +3034,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Namespaces",
+        feature: None,
     };
     /// `put-reauthorize-namespace`: `PUT /auth/namespaces/{namespaceId}` (generated method `Client::put_reauthorize_namespace`).
     pub const PUT_REAUTHORIZE_NAMESPACE: Operation = Operation {
@@ -2990,6 +3047,9 @@ pub mod operations {
         idempotent: true,
         bodiless_statuses: &[],
         empty_collection_details: &[],
+        paginated: false,
+        tag: "Namespaces",
+        feature: None,
     };
     /// Every operation, in the order of their method names.
     pub const ALL: &[Operation] = &[
@@ -3014,4 +3074,577 @@ pub mod operations {
         PUT_NAMESPACE,
         PUT_REAUTHORIZE_NAMESPACE,
     ];
+}
+/// Every operation of this API as a typed call, run by a [`crate::Runner`]: one of the
+/// SDK's clients, which brings authentication, retries, the per-call deadline, typed
+/// errors and tracing. Each method names its operation's entry of [`operations`], so
+/// the facts the runner acts on (idempotency, bodiless statuses, pagination) are
+/// those of the call being made. A paginated list also has `<method>_stream`: every
+/// item of every page, the next page requested while the current one is read.
+///
+/// Operations outside the `core` of `specs/sources.toml` are built with their area's
+/// cargo feature (see [`crate::Operation::feature`]).
+pub struct Calls<'r, R: ?Sized>(&'r R);
+impl<'r, R: ?Sized> Calls<'r, R> {
+    /// The calls of `runner`.
+    pub fn new(runner: &'r R) -> Self {
+        Self(runner)
+    }
+}
+impl<R: ?Sized> ::std::fmt::Debug for Calls<'_, R> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str("Calls")
+    }
+}
+impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
+    /** Delete an item
+
+ `DELETE /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` ([`operations::DELETE_ITEM`]), through the runner: see [`Client::delete_item`] for the parameters.*/
+    pub async fn delete_item<'a>(
+        &'a self,
+        network: types::Network,
+        namespace_id: &'a str,
+        group_id: &'a str,
+        item_id: &'a str,
+        account_switch_key: Option<&'a str>,
+        sandbox_id: Option<&'a str>,
+    ) -> Result<crate::RawBody, R::Error> {
+        self.0
+            .call_bytes(
+                &operations::DELETE_ITEM,
+                move |client: Client| {
+                    let network = ::std::clone::Clone::clone(&network);
+                    let namespace_id = ::std::clone::Clone::clone(&namespace_id);
+                    let group_id = ::std::clone::Clone::clone(&group_id);
+                    let item_id = ::std::clone::Clone::clone(&item_id);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let sandbox_id = ::std::clone::Clone::clone(&sandbox_id);
+                    async move {
+                        client
+                            .delete_item(
+                                network,
+                                namespace_id,
+                                group_id,
+                                item_id,
+                                account_switch_key,
+                                sandbox_id,
+                            )
+                            .await
+                    }
+                },
+            )
+            .await
+    }
+    /** Revoke an access token
+
+ `DELETE /tokens/{tokenName}` ([`operations::DELETE_TOKEN`]), through the runner: see [`Client::delete_token`] for the parameters.*/
+    pub async fn delete_token<'a>(
+        &'a self,
+        token_name: &'a str,
+        account_switch_key: Option<&'a str>,
+    ) -> Result<types::TokensDelete, R::Error> {
+        self.0
+            .call(
+                &operations::DELETE_TOKEN,
+                move |client: Client| {
+                    let token_name = ::std::clone::Clone::clone(&token_name);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    async move {
+                        client.delete_token(token_name, account_switch_key).await
+                    }
+                },
+            )
+            .await
+    }
+    /** Get a permission group
+
+ `GET /auth/groups/{groupId}` ([`operations::GET_GROUP`]), through the runner: see [`Client::get_group`] for the parameters.*/
+    pub async fn get_group<'a>(
+        &'a self,
+        group_id: u64,
+        account_switch_key: Option<&'a str>,
+    ) -> Result<types::AuthGroup, R::Error> {
+        self.0
+            .call(
+                &operations::GET_GROUP,
+                move |client: Client| {
+                    let group_id = ::std::clone::Clone::clone(&group_id);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    async move { client.get_group(group_id, account_switch_key).await }
+                },
+            )
+            .await
+    }
+    /** List items within a group
+
+ `GET /networks/{network}/namespaces/{namespaceId}/groups/{groupId}` ([`operations::GET_GROUP_ITEMS`]), through the runner: see [`Client::get_group_items`] for the parameters.*/
+    pub async fn get_group_items<'a>(
+        &'a self,
+        network: types::Network,
+        namespace_id: &'a str,
+        group_id: &'a str,
+        account_switch_key: Option<&'a str>,
+        max_items: Option<i64>,
+        sandbox_id: Option<&'a str>,
+    ) -> Result<Option<types::Items>, R::Error> {
+        self.0
+            .call_optional(
+                &operations::GET_GROUP_ITEMS,
+                move |client: Client| {
+                    let network = ::std::clone::Clone::clone(&network);
+                    let namespace_id = ::std::clone::Clone::clone(&namespace_id);
+                    let group_id = ::std::clone::Clone::clone(&group_id);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let max_items = ::std::clone::Clone::clone(&max_items);
+                    let sandbox_id = ::std::clone::Clone::clone(&sandbox_id);
+                    async move {
+                        client
+                            .get_group_items(
+                                network,
+                                namespace_id,
+                                group_id,
+                                account_switch_key,
+                                max_items,
+                                sandbox_id,
+                            )
+                            .await
+                    }
+                },
+            )
+            .await
+    }
+    /** List permission groups
+
+ `GET /auth/groups` ([`operations::GET_GROUPS`]), through the runner: see [`Client::get_groups`] for the parameters.*/
+    pub async fn get_groups<'a>(
+        &'a self,
+        account_switch_key: Option<&'a str>,
+    ) -> Result<types::AuthGroups, R::Error> {
+        self.0
+            .call(
+                &operations::GET_GROUPS,
+                move |client: Client| {
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    async move { client.get_groups(account_switch_key).await }
+                },
+            )
+            .await
+    }
+    /** Get the EdgeKV initialization status
+
+ `GET /initialize` ([`operations::GET_INITIALIZE`]), through the runner: see [`Client::get_initialize`] for the parameters.*/
+    pub async fn get_initialize<'a>(
+        &'a self,
+        account_switch_key: Option<&'a str>,
+    ) -> Result<types::Initialize, R::Error> {
+        self.0
+            .call_untyped_error(
+                &operations::GET_INITIALIZE,
+                move |client: Client| {
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    async move { client.get_initialize(account_switch_key).await }
+                },
+            )
+            .await
+    }
+    /** Read an item
+
+ `GET /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` ([`operations::GET_ITEM`]), through the runner: see [`Client::get_item`] for the parameters.*/
+    pub async fn get_item<'a>(
+        &'a self,
+        network: types::Network,
+        namespace_id: &'a str,
+        group_id: &'a str,
+        item_id: &'a str,
+        account_switch_key: Option<&'a str>,
+        sandbox_id: Option<&'a str>,
+    ) -> Result<crate::RawBody, R::Error> {
+        self.0
+            .call_bytes(
+                &operations::GET_ITEM,
+                move |client: Client| {
+                    let network = ::std::clone::Clone::clone(&network);
+                    let namespace_id = ::std::clone::Clone::clone(&namespace_id);
+                    let group_id = ::std::clone::Clone::clone(&group_id);
+                    let item_id = ::std::clone::Clone::clone(&item_id);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let sandbox_id = ::std::clone::Clone::clone(&sandbox_id);
+                    async move {
+                        client
+                            .get_item(
+                                network,
+                                namespace_id,
+                                group_id,
+                                item_id,
+                                account_switch_key,
+                                sandbox_id,
+                            )
+                            .await
+                    }
+                },
+            )
+            .await
+    }
+    /** Get namespace details
+
+ `GET /networks/{network}/namespaces/{namespaceId}` ([`operations::GET_NAMESPACE`]), through the runner: see [`Client::get_namespace`] for the parameters.*/
+    pub async fn get_namespace<'a>(
+        &'a self,
+        network: types::Network,
+        namespace_id: &'a str,
+        account_switch_key: Option<&'a str>,
+    ) -> Result<types::Namespace, R::Error> {
+        self.0
+            .call(
+                &operations::GET_NAMESPACE,
+                move |client: Client| {
+                    let network = ::std::clone::Clone::clone(&network);
+                    let namespace_id = ::std::clone::Clone::clone(&namespace_id);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    async move {
+                        client
+                            .get_namespace(network, namespace_id, account_switch_key)
+                            .await
+                    }
+                },
+            )
+            .await
+    }
+    /** List groups within a namespace
+
+ `GET /networks/{network}/namespaces/{namespaceId}/groups` ([`operations::GET_NAMESPACE_GROUPS`]), through the runner: see [`Client::get_namespace_groups`] for the parameters.*/
+    pub async fn get_namespace_groups<'a>(
+        &'a self,
+        network: types::Network,
+        namespace_id: &'a str,
+        account_switch_key: Option<&'a str>,
+    ) -> Result<Option<types::Groups>, R::Error> {
+        self.0
+            .call_optional(
+                &operations::GET_NAMESPACE_GROUPS,
+                move |client: Client| {
+                    let network = ::std::clone::Clone::clone(&network);
+                    let namespace_id = ::std::clone::Clone::clone(&namespace_id);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    async move {
+                        client
+                            .get_namespace_groups(
+                                network,
+                                namespace_id,
+                                account_switch_key,
+                            )
+                            .await
+                    }
+                },
+            )
+            .await
+    }
+    /** List namespaces
+
+ `GET /networks/{network}/namespaces` ([`operations::GET_NAMESPACES`]), through the runner: see [`Client::get_namespaces`] for the parameters.*/
+    pub async fn get_namespaces<'a>(
+        &'a self,
+        network: types::Network,
+        account_switch_key: Option<&'a str>,
+        details: Option<types::Details>,
+    ) -> Result<types::Namespaces, R::Error> {
+        self.0
+            .call(
+                &operations::GET_NAMESPACES,
+                move |client: Client| {
+                    let network = ::std::clone::Clone::clone(&network);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let details = ::std::clone::Clone::clone(&details);
+                    async move {
+                        client.get_namespaces(network, account_switch_key, details).await
+                    }
+                },
+            )
+            .await
+    }
+    /** Download an access token
+
+ `GET /tokens/{tokenName}` ([`operations::GET_TOKEN`]), through the runner: see [`Client::get_token`] for the parameters.*/
+    pub async fn get_token<'a>(
+        &'a self,
+        token_name: &'a str,
+        account_switch_key: Option<&'a str>,
+    ) -> Result<types::AccessToken, R::Error> {
+        self.0
+            .call(
+                &operations::GET_TOKEN,
+                move |client: Client| {
+                    let token_name = ::std::clone::Clone::clone(&token_name);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    async move { client.get_token(token_name, account_switch_key).await }
+                },
+            )
+            .await
+    }
+    /** List access tokens
+
+ `GET /tokens` ([`operations::GET_TOKENS`]), through the runner: see [`Client::get_tokens`] for the parameters.*/
+    pub async fn get_tokens<'a>(
+        &'a self,
+        account_switch_key: Option<&'a str>,
+        include_expired: Option<bool>,
+    ) -> Result<Option<types::AccessTokenList>, R::Error> {
+        self.0
+            .call_optional(
+                &operations::GET_TOKENS,
+                move |client: Client| {
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let include_expired = ::std::clone::Clone::clone(&include_expired);
+                    async move {
+                        client.get_tokens(account_switch_key, include_expired).await
+                    }
+                },
+            )
+            .await
+    }
+    /** Create a namespace
+
+ `POST /networks/{network}/namespaces` ([`operations::POST_NAMESPACE`]), through the runner: see [`Client::post_namespace`] for the parameters.*/
+    pub async fn post_namespace<'a>(
+        &'a self,
+        network: types::Network,
+        account_switch_key: Option<&'a str>,
+        body: &'a types::PostNamespaceBody,
+    ) -> Result<types::Namespace, R::Error> {
+        self.0
+            .call(
+                &operations::POST_NAMESPACE,
+                move |client: Client| {
+                    let network = ::std::clone::Clone::clone(&network);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let body = ::std::clone::Clone::clone(&body);
+                    async move {
+                        client.post_namespace(network, account_switch_key, body).await
+                    }
+                },
+            )
+            .await
+    }
+    /** Refresh an access token
+
+ `POST /tokens/{tokenName}/refresh` ([`operations::POST_TOKEN_REFRESH`]), through the runner: see [`Client::post_token_refresh`] for the parameters.*/
+    pub async fn post_token_refresh<'a>(
+        &'a self,
+        token_name: &'a str,
+        account_switch_key: Option<&'a str>,
+    ) -> Result<types::AccessToken, R::Error> {
+        self.0
+            .call(
+                &operations::POST_TOKEN_REFRESH,
+                move |client: Client| {
+                    let token_name = ::std::clone::Clone::clone(&token_name);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    async move {
+                        client.post_token_refresh(token_name, account_switch_key).await
+                    }
+                },
+            )
+            .await
+    }
+    /** Create an access token
+
+ `POST /tokens` ([`operations::POST_TOKENS`]), through the runner: see [`Client::post_tokens`] for the parameters.*/
+    pub async fn post_tokens<'a>(
+        &'a self,
+        account_switch_key: Option<&'a str>,
+        body: &'a types::CreateAccessToken,
+    ) -> Result<types::AccessToken, R::Error> {
+        self.0
+            .call(
+                &operations::POST_TOKENS,
+                move |client: Client| {
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let body = ::std::clone::Clone::clone(&body);
+                    async move { client.post_tokens(account_switch_key, body).await }
+                },
+            )
+            .await
+    }
+    /** Modify the default Data Access Policy
+
+ `PUT /auth/database` ([`operations::PUT_AUTH_DATABASE`]), through the runner: see [`Client::put_auth_database`] for the parameters.*/
+    pub async fn put_auth_database<'a>(
+        &'a self,
+        account_switch_key: Option<&'a str>,
+        body: &'a types::PutAuthDatabaseBody,
+    ) -> Result<types::Initialize, R::Error> {
+        self.0
+            .call(
+                &operations::PUT_AUTH_DATABASE,
+                move |client: Client| {
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let body = ::std::clone::Clone::clone(&body);
+                    async move {
+                        client.put_auth_database(account_switch_key, body).await
+                    }
+                },
+            )
+            .await
+    }
+    /** Initialize EdgeKV
+
+ `PUT /initialize` ([`operations::PUT_INITIALIZE`]), through the runner: see [`Client::put_initialize`] for the parameters.*/
+    pub async fn put_initialize<'a>(
+        &'a self,
+        account_switch_key: Option<&'a str>,
+        body: &'a types::PutInitializeBody,
+    ) -> Result<types::Initialize, R::Error> {
+        self.0
+            .call(
+                &operations::PUT_INITIALIZE,
+                move |client: Client| {
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let body = ::std::clone::Clone::clone(&body);
+                    async move { client.put_initialize(account_switch_key, body).await }
+                },
+            )
+            .await
+    }
+    /** Write an item
+
+ `PUT /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` ([`operations::PUT_ITEM`]), through the runner: see [`Client::put_item`] for the parameters.*/
+    pub async fn put_item<'a>(
+        &'a self,
+        network: types::Network,
+        namespace_id: &'a str,
+        group_id: &'a str,
+        item_id: &'a str,
+        account_switch_key: Option<&'a str>,
+        sandbox_id: Option<&'a str>,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<crate::RawBody, R::Error> {
+        self.0
+            .call_bytes(
+                &operations::PUT_ITEM,
+                move |client: Client| {
+                    let network = ::std::clone::Clone::clone(&network);
+                    let namespace_id = ::std::clone::Clone::clone(&namespace_id);
+                    let group_id = ::std::clone::Clone::clone(&group_id);
+                    let item_id = ::std::clone::Clone::clone(&item_id);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let sandbox_id = ::std::clone::Clone::clone(&sandbox_id);
+                    let body = ::std::clone::Clone::clone(&body);
+                    async move {
+                        client
+                            .put_item(
+                                network,
+                                namespace_id,
+                                group_id,
+                                item_id,
+                                account_switch_key,
+                                sandbox_id,
+                                body,
+                            )
+                            .await
+                    }
+                },
+            )
+            .await
+    }
+    /** Update namespace details
+
+ `PUT /networks/{network}/namespaces/{namespaceId}` ([`operations::PUT_NAMESPACE`]), through the runner: see [`Client::put_namespace`] for the parameters.*/
+    pub async fn put_namespace<'a>(
+        &'a self,
+        network: types::Network,
+        namespace_id: &'a str,
+        account_switch_key: Option<&'a str>,
+        body: &'a types::PutNamespaceBody,
+    ) -> Result<types::Namespace, R::Error> {
+        self.0
+            .call(
+                &operations::PUT_NAMESPACE,
+                move |client: Client| {
+                    let network = ::std::clone::Clone::clone(&network);
+                    let namespace_id = ::std::clone::Clone::clone(&namespace_id);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let body = ::std::clone::Clone::clone(&body);
+                    async move {
+                        client
+                            .put_namespace(
+                                network,
+                                namespace_id,
+                                account_switch_key,
+                                body,
+                            )
+                            .await
+                    }
+                },
+            )
+            .await
+    }
+    /** Reauthorize a namespace
+
+ `PUT /auth/namespaces/{namespaceId}` ([`operations::PUT_REAUTHORIZE_NAMESPACE`]), through the runner: see [`Client::put_reauthorize_namespace`] for the parameters.*/
+    pub async fn put_reauthorize_namespace<'a>(
+        &'a self,
+        namespace_id: &'a str,
+        account_switch_key: Option<&'a str>,
+        body: &'a types::PutReauthorizeNamespaceBody,
+    ) -> Result<types::ReauthorizeNamespace, R::Error> {
+        self.0
+            .call(
+                &operations::PUT_REAUTHORIZE_NAMESPACE,
+                move |client: Client| {
+                    let namespace_id = ::std::clone::Clone::clone(&namespace_id);
+                    let account_switch_key = ::std::clone::Clone::clone(
+                        &account_switch_key,
+                    );
+                    let body = ::std::clone::Clone::clone(&body);
+                    async move {
+                        client
+                            .put_reauthorize_namespace(
+                                namespace_id,
+                                account_switch_key,
+                                body,
+                            )
+                            .await
+                    }
+                },
+            )
+            .await
+    }
 }

@@ -16,6 +16,9 @@
 //!   part of the attempt.
 //! * [`Operation`] is the type of the operation tables `cargo xtask generate` writes
 //!   (`linode::operations`, `edgekv::operations`): ids, methods, paths and retry facts.
+//! * [`Runner`] runs the typed calls the generator writes beside progenitor's client
+//!   (`linode::Calls`): the SDK's clients implement it; [`Paginated`] is implemented for the
+//!   answer of every paginated list, so that a runner can stream its items.
 //! * [`lenient`] decodes response scalars whose JSON type differs from the spec.
 //! * [`DateTime`] is the lenient timestamp type that every `format: date-time` maps to.
 //! * [`Secret`] is what every `format: password` string maps to (the overlays mark tokens so):
@@ -46,9 +49,15 @@ use std::sync::Arc;
     rustdoc::invalid_rust_codeblocks
 )]
 pub mod edgekv;
+// `dead_code`: the `defaults` functions of types built per area are unused without the area.
+// `unreachable_patterns`, `unused_comparisons`: progenitor's match arms for a status inside a
+// documented range, and typify's check of a `minLength: 0`, both from the spec as it is.
 #[cfg(feature = "linode")]
 #[rustfmt::skip]
 #[allow(
+    dead_code,
+    unreachable_patterns,
+    unused_comparisons,
     missing_docs,
     missing_debug_implementations,
     unreachable_pub,
@@ -150,6 +159,14 @@ pub struct Operation {
     /// The `detail` texts of a 404 that means "this collection is empty" rather than "not
     /// found" (`x-empty-collection` in the overlays; EdgeKV: `No tokens exist.`).
     pub empty_collection_details: &'static [&'static str],
+    /// Whether the answer is one page of a collection (`data`, `page`, `pages`, `results`;
+    /// rule `paginated-lists`): the typed calls stream every page of it.
+    pub paginated: bool,
+    /// The operation's first tag in the spec: its area (`Linode instances`).
+    pub tag: &'static str,
+    /// The cargo feature that builds the operation's method and typed call
+    /// (`linode-instances`), or `None` when every build has it.
+    pub feature: Option<&'static str>,
 }
 
 impl Operation {
@@ -164,6 +181,199 @@ impl Operation {
         self.empty_collection_details
             .iter()
             .any(|known| known.eq_ignore_ascii_case(detail))
+    }
+}
+
+/// Runs the typed calls of a generated module (`linode::Calls`): the SDK's clients implement
+/// it over their authentication, retry policy, deadline, error mapping and tracing.
+///
+/// Each entry gets the operation's table entry and a closure that makes one attempt with a
+/// generated client `C` (a fresh request, signed anew). The typed call picks the entry from
+/// what the operation answers; callers use the typed calls, never these entries.
+pub trait Runner<C>: Send + Sync {
+    /// The error every call fails with.
+    type Error: Send + 'static;
+
+    /// Runs an operation whose answer is a JSON value.
+    fn call<T, E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        attempt: F,
+    ) -> impl Future<Output = Result<T, Self::Error>> + Send
+    where
+        T: serde::de::DeserializeOwned + Send,
+        E: serde::Serialize + Send,
+        F: Fn(C) -> Fut + Send + Sync,
+        Fut: Future<
+                Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+            > + Send;
+
+    /// Like [`Runner::call`], for an operation that may answer "nothing"
+    /// ([`Operation::bodiless_statuses`], [`Operation::empty_collection_details`]): `None`.
+    fn call_optional<T, E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        attempt: F,
+    ) -> impl Future<Output = Result<Option<T>, Self::Error>> + Send
+    where
+        T: serde::de::DeserializeOwned + Send,
+        E: serde::Serialize + Send,
+        F: Fn(C) -> Fut + Send + Sync,
+        Fut: Future<
+                Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+            > + Send;
+
+    /// Runs an operation whose answer is a raw body (an image, a file), read whole.
+    fn call_bytes<E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        attempt: F,
+    ) -> impl Future<Output = Result<RawBody, Self::Error>> + Send
+    where
+        E: serde::Serialize + Send,
+        F: Fn(C) -> Fut + Send + Sync,
+        Fut: Future<
+                Output = Result<
+                    progenitor_client::ResponseValue<progenitor_client::ByteStream>,
+                    progenitor_client::Error<E>,
+                >,
+            > + Send;
+
+    /// Runs an operation whose error body the spec leaves untyped.
+    fn call_untyped_error<T, F, Fut>(
+        &self,
+        op: &'static Operation,
+        attempt: F,
+    ) -> impl Future<Output = Result<T, Self::Error>> + Send
+    where
+        T: serde::de::DeserializeOwned + Send,
+        F: Fn(C) -> Fut + Send + Sync,
+        Fut: Future<
+                Output = Result<
+                    progenitor_client::ResponseValue<T>,
+                    progenitor_client::Error<progenitor_client::ByteStream>,
+                >,
+            > + Send;
+
+    /// Streams every item of a paginated operation ([`Operation::paginated`]): `page` is
+    /// called with the page number, from 1.
+    fn stream<P, E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        page: F,
+    ) -> PageStream<P::Item, Self::Error>
+    where
+        P: Paginated,
+        E: serde::Serialize + Send + 'static,
+        F: Fn(C, std::num::NonZeroU64) -> Fut + Send + Sync + 'static,
+        Fut: Future<
+                Output = Result<progenitor_client::ResponseValue<P>, progenitor_client::Error<E>>,
+            > + Send
+            + 'static;
+}
+
+/// The stream of the items of every page of a list (`<method>_stream` of the typed calls).
+pub type PageStream<T, E> =
+    Pin<Box<dyn futures_core::Stream<Item = Result<T, E>> + Send + 'static>>;
+
+/// A raw answer (an image, a file): its content type and every byte of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RawBody {
+    /// The `Content-Type` of the answer, if it had one.
+    pub content_type: Option<String>,
+    /// The body.
+    pub bytes: bytes::Bytes,
+}
+
+impl RawBody {
+    /// A raw body.
+    pub fn new(content_type: Option<String>, bytes: bytes::Bytes) -> Self {
+        Self {
+            content_type,
+            bytes,
+        }
+    }
+}
+
+/// One page of a list, as every paginated answer carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of this page.
+    pub data: Vec<T>,
+    /// This page's number (from 1), if the answer said.
+    pub page: Option<u64>,
+    /// How many pages there are, if the answer said.
+    pub pages: Option<u64>,
+    /// How many items all pages hold, if the answer said.
+    pub results: Option<u64>,
+}
+
+/// The answer of a paginated operation (the generator implements it for each one).
+pub trait Paginated: serde::de::DeserializeOwned + Send + 'static {
+    /// The type of the listed items.
+    type Item: Send + 'static;
+
+    /// The page's items and counts.
+    fn into_page(self) -> Page<Self::Item>;
+}
+
+/// Conversions the generated [`Paginated`] impls use, whatever the spec made of each field.
+#[doc(hidden)]
+pub mod paging {
+    /// A page's `data`: a list, or an optional list.
+    pub trait Items<T> {
+        fn into_items(self) -> Vec<T>;
+    }
+
+    impl<T> Items<T> for Vec<T> {
+        fn into_items(self) -> Vec<T> {
+            self
+        }
+    }
+
+    impl<T> Items<T> for Option<Vec<T>> {
+        fn into_items(self) -> Vec<T> {
+            self.unwrap_or_default()
+        }
+    }
+
+    /// A page's `page`, `pages` or `results`: a number, optional or not.
+    pub trait Count {
+        fn into_count(self) -> Option<u64>;
+    }
+
+    impl Count for i64 {
+        fn into_count(self) -> Option<u64> {
+            u64::try_from(self).ok()
+        }
+    }
+
+    impl Count for u64 {
+        fn into_count(self) -> Option<u64> {
+            Some(self)
+        }
+    }
+
+    impl Count for f64 {
+        fn into_count(self) -> Option<u64> {
+            (self >= 0.0 && self.fract() == 0.0 && self < u64::MAX as f64).then_some(self as u64)
+        }
+    }
+
+    impl<C: Count> Count for Option<C> {
+        fn into_count(self) -> Option<u64> {
+            self.and_then(Count::into_count)
+        }
+    }
+
+    pub fn items<T>(data: impl Items<T>) -> Vec<T> {
+        data.into_items()
+    }
+
+    pub fn count(value: impl Count) -> Option<u64> {
+        value.into_count()
     }
 }
 

@@ -125,7 +125,7 @@ async fn run(args: Args) -> Result<(), akamai_sdk::Error> {
     println!(
         "acting in child account {} ({}) as {} ({} user)",
         account.euuid.as_deref().unwrap_or("?"),
-        account.company.as_deref().unwrap_or("?"),
+        account.company.as_deref().map_or("?", String::as_str),
         who.username.as_deref().unwrap_or("?"),
         who.user_type
             .as_ref()

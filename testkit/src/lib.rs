@@ -11,7 +11,9 @@
 //!   EdgeWorker's data access can be tried locally with the tokens file the SDK writes.
 //! * [`LinodeEmulator`]: a parent token, N deterministic child accounts, pagination,
 //!   `X-Filter`, proxy tokens (mint, the proxy principal, expiry, revocation), grants and
-//!   rate-limit headers.
+//!   rate-limit headers; and per account (the parent and each child) its own Linode
+//!   instances, Volumes and Domains (list, create, get, update, delete), seen only by that
+//!   account's principal.
 //! * Both: [fault rules](Fault) by method and path glob, a request log and
 //!   [counters](Counters), [`reset`](EdgeKvEmulator::reset) and seeding from code.
 //!

@@ -70,6 +70,8 @@ async fn prints_its_emulators_writes_an_edgerc_and_stops_on_sigterm() {
             "--linode",
             "--children",
             "30",
+            "--resources-per-account",
+            "2",
             "--edgerc",
             edgerc.to_str().unwrap(),
             "--section",
@@ -108,6 +110,19 @@ async fn prints_its_emulators_writes_an_edgerc_and_stops_on_sigterm() {
         .build()
         .unwrap();
     assert_eq!(parent.child_accounts().page(1).await.unwrap().results, 30);
+    let instances: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/linode/instances",
+            linode["url"].as_str().unwrap()
+        ))
+        .bearer_auth(linode["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(instances["results"], 2, "{instances}");
     assert!(emulator.terminate(), "a clean exit on SIGTERM");
 }
 

@@ -1,5 +1,7 @@
 //! The SDK's parent/child workflow end to end against the Linode emulator: listing with
 //! pagination and filters, proxy tokens, the proxy principal, revocation, grants, limits.
+//! Then, over plain HTTP, the resources every account owns (instances, Volumes, Domains):
+//! each principal sees and changes only its own account's.
 
 use std::time::Duration;
 
@@ -8,10 +10,11 @@ use akamai_sdk::linode::{
     ChildAccessError, ChildAccountField, ChildAccountFilter, Euuid, LinodeClient, Order, UserType,
 };
 use akamai_sdk::retry::RetryPolicy;
+use akamai_sdk_testkit::linode::{Owner, ResourceKind};
 use akamai_sdk_testkit::LinodeEmulator;
 use futures::TryStreamExt;
 use secrecy::ExposeSecret;
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn quick() -> HttpConfig {
     HttpConfig::new().with_retry(RetryPolicy::disabled())
@@ -146,7 +149,13 @@ async fn a_child_client_acts_as_the_proxy_user_and_revokes_its_token() {
         Some(UserType::Parent)
     );
     assert_eq!(
-        parent.account().await.unwrap().company.as_deref(),
+        parent
+            .account()
+            .await
+            .unwrap()
+            .company
+            .as_deref()
+            .map(String::as_str),
         Some("Emulated Parent Inc")
     );
     child.profile_grants().await.unwrap();
@@ -329,5 +338,725 @@ async fn the_log_names_who_each_request_acted_as() {
             entry("get-profile", Some(&proxy)),
             entry("get-profile", None),
         ]
+    );
+}
+
+/// A proxy token of the child account `euuid`, minted with the parent token.
+async fn proxy_token(linode: &LinodeEmulator, euuid: &str) -> String {
+    let (status, body) = call(
+        linode,
+        &linode.parent_token(),
+        "POST",
+        &format!("/account/child-accounts/{euuid}/token"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// `method path` (after `/v4`) with `token` and an optional JSON body: the status and the
+/// JSON answered.
+async fn call(
+    linode: &LinodeEmulator,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    send(linode, token, method, path, body, None).await
+}
+
+async fn send(
+    linode: &LinodeEmulator,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    filter: Option<Value>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", linode.url()))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    if let Some(filter) = filter {
+        request = request.header("x-filter", filter.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn ids(items: &[Value]) -> Vec<i64> {
+    items.iter().map(|v| v["id"].as_i64().unwrap()).collect()
+}
+
+/// Every page of `path` listed with `token`, `page_size` at a time: the ids in order and the
+/// number of pages.
+async fn list_all(
+    linode: &LinodeEmulator,
+    token: &str,
+    path: &str,
+    page_size: u32,
+) -> (Vec<i64>, u64) {
+    let mut all = Vec::new();
+    let mut page = 1;
+    loop {
+        let (status, body) = call(
+            linode,
+            token,
+            "GET",
+            &format!("{path}?page={page}&page_size={page_size}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        all.extend(ids(body["data"].as_array().unwrap()));
+        let pages = body["pages"].as_u64().unwrap();
+        if page >= pages {
+            assert_eq!(body["results"].as_u64().unwrap(), all.len() as u64);
+            return (all, pages);
+        }
+        page += 1;
+    }
+}
+
+#[tokio::test]
+async fn a_proxy_token_lists_its_own_childs_instances_across_pages() {
+    let linode = LinodeEmulator::builder()
+        .children(3)
+        .per_account(ResourceKind::Instances, 130)
+        .start()
+        .await
+        .unwrap();
+    let euuids = linode.euuids();
+    let token = proxy_token(&linode, &euuids[1]).await;
+    let (listed, pages) = list_all(&linode, &token, "/linode/instances", 50).await;
+    assert_eq!(pages, 3);
+    let own = ids(&linode.instances(&euuids[1]).unwrap());
+    assert_eq!(listed.len(), 130);
+    assert_eq!(listed, own, "every instance once, by id");
+    // None of the parent's or another child's.
+    let parent = ids(&linode.instances(Owner::Parent).unwrap());
+    let other = ids(&linode.instances(&euuids[0]).unwrap());
+    assert!(listed
+        .iter()
+        .all(|id| !parent.contains(id) && !other.contains(id)));
+    // The parent token lists the parent's own.
+    let (as_parent, _) = list_all(&linode, &linode.parent_token(), "/linode/instances", 100).await;
+    assert_eq!(as_parent, parent);
+    assert_eq!(parent.len(), 130);
+    // Other kinds keep the default of 3, and v4beta serves the same.
+    let (volumes, _) = list_all(&linode, &token, "/volumes", 25).await;
+    assert_eq!(volumes, ids(&linode.volumes(&euuids[1]).unwrap()));
+    assert_eq!(volumes.len(), 3);
+    let beta = linode.url().replace("/v4", "/v4beta");
+    let body: Value = reqwest::Client::new()
+        .get(format!("{beta}/domains"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(body["data"].as_array().unwrap()),
+        ids(&linode.domains(&euuids[1]).unwrap())
+    );
+    // The log names who each listing acted as.
+    let whom: Vec<Option<String>> = linode
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation.as_deref() == Some("get-linode-instances"))
+        .map(|r| r.principal)
+        .collect();
+    let proxy = Some(format!("proxy {}", euuids[1]));
+    assert_eq!(
+        whom,
+        [
+            proxy.clone(),
+            proxy.clone(),
+            proxy,
+            Some("parent".to_owned()),
+            Some("parent".to_owned())
+        ]
+    );
+    assert_eq!(linode.counters().operation("get-linode-instances"), 5);
+    // Page sizes outside 25-500 are refused; a page past the end is empty.
+    let (status, body) = call(
+        &linode,
+        &token,
+        "GET",
+        "/linode/instances?page_size=10",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &body["errors"][0]["field"]),
+        (400, &json!("page_size"))
+    );
+    let far = format!("/linode/instances?page={}", u64::MAX);
+    let (status, body) = call(&linode, &token, "GET", &far, None).await;
+    assert_eq!(
+        (status, &body["data"], &body["results"]),
+        (200, &json!([]), &json!(130))
+    );
+}
+
+#[tokio::test]
+async fn the_same_resources_on_every_run() {
+    let a = LinodeEmulator::start().await.unwrap();
+    let b = LinodeEmulator::start().await.unwrap();
+    for kind in ResourceKind::ALL {
+        for owner in [Owner::Parent, Owner::Child(&a.euuids()[2])] {
+            let resources = a.resources(kind, owner).unwrap();
+            assert_eq!(resources.len(), 3, "{kind:?}");
+            assert_eq!(Some(resources), b.resources(kind, owner));
+        }
+    }
+    assert_eq!(a.instances("NO-SUCH-EUUID"), None);
+    let instance = &a.instances(Owner::Parent).unwrap()[0];
+    for field in [
+        "id",
+        "label",
+        "region",
+        "type",
+        "status",
+        "image",
+        "created",
+        "updated",
+        "ipv4",
+        "ipv6",
+        "tags",
+        "group",
+        "hypervisor",
+        "specs",
+        "alerts",
+        "backups",
+        "watchdog_enabled",
+        "host_uuid",
+        "lke_cluster_id",
+    ] {
+        assert!(
+            instance.get(field).is_some(),
+            "instance.{field}: {instance}"
+        );
+    }
+    for field in ["disk", "memory", "vcpus", "transfer", "gpus"] {
+        assert!(instance["specs"][field].is_i64(), "specs.{field}");
+    }
+    let volume = &a.volumes(Owner::Parent).unwrap()[0];
+    for field in [
+        "id",
+        "label",
+        "size",
+        "region",
+        "status",
+        "linode_id",
+        "linode_label",
+        "filesystem_path",
+        "tags",
+        "hardware_type",
+        "created",
+        "updated",
+    ] {
+        assert!(volume.get(field).is_some(), "volume.{field}: {volume}");
+    }
+    assert_eq!(
+        volume["linode_id"], instance["id"],
+        "the first volume is attached"
+    );
+    let domain = &a.domains(Owner::Parent).unwrap()[0];
+    for field in [
+        "id",
+        "domain",
+        "type",
+        "status",
+        "soa_email",
+        "description",
+        "tags",
+        "master_ips",
+    ] {
+        assert!(domain.get(field).is_some(), "domain.{field}: {domain}");
+    }
+}
+
+#[tokio::test]
+async fn get_create_update_delete_stay_in_the_account() {
+    let linode = LinodeEmulator::builder().children(2).start().await.unwrap();
+    let euuids = linode.euuids();
+    let mine = proxy_token(&linode, &euuids[0]).await;
+    let theirs = proxy_token(&linode, &euuids[1]).await;
+    let parent = linode.parent_token();
+
+    let (status, created) = call(
+        &linode,
+        &mine,
+        "POST",
+        "/linode/instances",
+        Some(
+            json!({"region": "eu-west", "type": "g6-standard-2", "label": "made-by-test",
+                    "image": "linode/debian12", "tags": ["test"], "root_pass": "x"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(
+        (
+            &created["label"],
+            &created["region"],
+            &created["type"],
+            &created["status"]
+        ),
+        (
+            &json!("made-by-test"),
+            &json!("eu-west"),
+            &json!("g6-standard-2"),
+            &json!("running")
+        )
+    );
+    assert_eq!(created["specs"]["vcpus"], 2);
+    let id = created["id"].as_i64().unwrap();
+    let path = format!("/linode/instances/{id}");
+    assert!(ids(&linode.instances(&euuids[0]).unwrap()).contains(&id));
+    assert_eq!(linode.instances(&euuids[0]).unwrap().len(), 4);
+    assert_eq!(linode.instances(&euuids[1]).unwrap().len(), 3);
+    assert_eq!(linode.instances(Owner::Parent).unwrap().len(), 3);
+
+    let (status, got) = call(&linode, &mine, "GET", &path, None).await;
+    assert_eq!((status, &got), (200, &created));
+    for token in [&theirs, &parent] {
+        let (status, body) = call(&linode, token, "GET", &path, None).await;
+        assert_eq!(
+            (status, body),
+            (404, json!({"errors": [{"reason": "Not found"}]}))
+        );
+        let (status, _) = call(&linode, token, "DELETE", &path, None).await;
+        assert_eq!(status, 404);
+        let (status, _) = call(
+            &linode,
+            token,
+            "PUT",
+            &path,
+            Some(json!({"label": "stolen"})),
+        )
+        .await;
+        assert_eq!(status, 404);
+    }
+
+    let (status, updated) = call(
+        &linode,
+        &mine,
+        "PUT",
+        &path,
+        Some(json!({"label": "renamed", "tags": ["a", "b"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(
+        (&updated["label"], &updated["tags"]),
+        (&json!("renamed"), &json!(["a", "b"]))
+    );
+    assert_eq!(linode.instances(&euuids[0]).unwrap()[3]["label"], "renamed");
+
+    // A volume attached to it, then the instance deleted: the volume is detached.
+    let (status, volume) = call(
+        &linode,
+        &mine,
+        "POST",
+        "/volumes",
+        Some(json!({"label": "data", "linode_id": id, "size": 50})),
+    )
+    .await;
+    assert_eq!(status, 200, "{volume}");
+    assert_eq!(
+        (
+            &volume["linode_id"],
+            &volume["linode_label"],
+            &volume["region"]
+        ),
+        (&json!(id), &json!("renamed"), &json!("eu-west"))
+    );
+    let (status, body) = call(&linode, &mine, "DELETE", &path, None).await;
+    assert_eq!((status, body), (200, json!({})));
+    assert!(!ids(&linode.instances(&euuids[0]).unwrap()).contains(&id));
+    let (status, _) = call(&linode, &mine, "GET", &path, None).await;
+    assert_eq!(status, 404);
+    let volume_path = format!("/volumes/{}", volume["id"]);
+    let (_, volume) = call(&linode, &mine, "GET", &volume_path, None).await;
+    assert_eq!(volume["linode_id"], Value::Null);
+    // An instance of another account cannot be attached.
+    let foreign = linode.instances(&euuids[1]).unwrap()[0]["id"].clone();
+    let (status, body) = call(
+        &linode,
+        &mine,
+        "POST",
+        "/volumes",
+        Some(json!({"label": "nope", "linode_id": foreign})),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["errors"][0]["field"]),
+        (400, &json!("linode_id"))
+    );
+
+    // Domains: create, get, delete, all in the parent's account this time.
+    let (status, domain) = call(
+        &linode,
+        &parent,
+        "POST",
+        "/domains",
+        Some(json!({"domain": "made-by-test.example.org", "type": "master", "soa_email": "admin@example.org"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{domain}");
+    assert_eq!(
+        (&domain["status"], &domain["ttl_sec"]),
+        (&json!("active"), &json!(0))
+    );
+    let domain_path = format!("/domains/{}", domain["id"]);
+    assert_eq!(call(&linode, &mine, "GET", &domain_path, None).await.0, 404);
+    assert_eq!(
+        call(&linode, &parent, "GET", &domain_path, None).await,
+        (200, domain.clone())
+    );
+    assert_eq!(linode.domains(Owner::Parent).unwrap().len(), 4);
+    // Domain names are unique across accounts.
+    let (status, body) = call(
+        &linode,
+        &mine,
+        "POST",
+        "/domains",
+        Some(
+            json!({"domain": "made-by-test.example.org", "type": "master", "soa_email": "a@b.org"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["errors"][0]["field"]),
+        (400, &json!("domain"))
+    );
+    assert_eq!(
+        call(&linode, &parent, "DELETE", &domain_path, None).await,
+        (200, json!({}))
+    );
+    assert_eq!(linode.domains(Owner::Parent).unwrap().len(), 3);
+    assert_eq!(
+        call(&linode, &parent, "DELETE", &domain_path, None).await.0,
+        404
+    );
+
+    // reset brings back what the accounts started with.
+    linode.reset();
+    assert_eq!(linode.instances(&euuids[0]).unwrap().len(), 3);
+    assert_eq!(linode.volumes(&euuids[0]).unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn another_accounts_ids_are_not_found() {
+    let linode = LinodeEmulator::builder().children(2).start().await.unwrap();
+    let euuids = linode.euuids();
+    let token = proxy_token(&linode, &euuids[0]).await;
+    let not_found = json!({"errors": [{"reason": "Not found"}]});
+    for kind in ResourceKind::ALL {
+        for owner in [Owner::Parent, Owner::Child(&euuids[1])] {
+            for item in linode.resources(kind, owner).unwrap() {
+                let path = format!("/{}/{}", kind.path(), item["id"]);
+                let answer = call(&linode, &token, "GET", &path, None).await;
+                assert_eq!(answer, (404, not_found.clone()), "{path}");
+            }
+        }
+        let own = &linode.resources(kind, &euuids[0]).unwrap()[0];
+        let path = format!("/{}/{}", kind.path(), own["id"]);
+        assert_eq!(
+            call(&linode, &token, "GET", &path, None).await,
+            (200, own.clone())
+        );
+        for junk in ["abc", "-1", "99999999999999999999"] {
+            let path = format!("/{}/{junk}", kind.path());
+            assert_eq!(
+                call(&linode, &token, "GET", &path, None).await.0,
+                404,
+                "{path}"
+            );
+        }
+    }
+    // Without a valid token, nothing at all.
+    let (status, _) = call(&linode, "nope", "GET", "/linode/instances", None).await;
+    assert_eq!(status, 401);
+    let log = linode.requests();
+    let first = log
+        .iter()
+        .find(|r| r.operation.as_deref() == Some("get-linode-instance"))
+        .unwrap();
+    assert_eq!(
+        (first.status, first.principal.clone()),
+        (404, Some(format!("proxy {}", euuids[0])))
+    );
+}
+
+#[tokio::test]
+async fn bad_create_bodies_are_refused_with_the_field() {
+    let linode = LinodeEmulator::start().await.unwrap();
+    let token = proxy_token(&linode, &linode.euuids()[0]).await;
+    let fields = |body: &Value| -> Vec<String> {
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let cases = [
+        ("/linode/instances", json!({}), vec!["region", "type"]),
+        (
+            "/linode/instances",
+            json!({"type": "g6-nanode-1"}),
+            vec!["region"],
+        ),
+        (
+            "/linode/instances",
+            json!({"region": 5, "type": "g6-nanode-1"}),
+            vec!["region"],
+        ),
+        (
+            "/linode/instances",
+            json!({"region": "mars-1", "type": "g6-nanode-1"}),
+            vec!["region"],
+        ),
+        (
+            "/linode/instances",
+            json!({"region": "us-east", "type": "g9-huge"}),
+            vec!["type"],
+        ),
+        (
+            "/linode/instances",
+            json!({"region": "us-east", "type": "g6-nanode-1", "label": "a"}),
+            vec!["label"],
+        ),
+        (
+            "/linode/instances",
+            json!({"region": "us-east", "type": "g6-nanode-1", "tags": "x"}),
+            vec!["tags"],
+        ),
+        ("/volumes", json!({"region": "us-east"}), vec!["label"]),
+        ("/volumes", json!({"label": "v1"}), vec!["region"]),
+        (
+            "/volumes",
+            json!({"label": "v1", "region": "us-east", "size": "big"}),
+            vec!["size"],
+        ),
+        ("/domains", json!({}), vec!["domain", "type"]),
+        ("/domains", json!({"domain": "a.example.org"}), vec!["type"]),
+        (
+            "/domains",
+            json!({"domain": "a.example.org", "type": "primary"}),
+            vec!["type"],
+        ),
+        (
+            "/domains",
+            json!({"domain": "a.example.org", "type": "master"}),
+            vec!["soa_email"],
+        ),
+        (
+            "/domains",
+            json!({"domain": "a.example.org", "type": "slave"}),
+            vec!["master_ips"],
+        ),
+        (
+            "/domains",
+            json!({"domain": "not a domain", "type": "slave"}),
+            vec!["domain"],
+        ),
+    ];
+    for (path, body, expected) in cases {
+        let (status, answer) = call(&linode, &token, "POST", path, Some(body.clone())).await;
+        assert_eq!(status, 400, "{path} {body}: {answer}");
+        assert_eq!(fields(&answer), expected, "{path} {body}: {answer}");
+    }
+    let (_, answer) = call(
+        &linode,
+        &token,
+        "POST",
+        "/linode/instances",
+        Some(json!({"type": "g6-nanode-1"})),
+    )
+    .await;
+    assert_eq!(
+        answer,
+        json!({"errors": [{"field": "region", "reason": "region is required"}]})
+    );
+    // A label already in the account.
+    let taken = linode.instances(&linode.euuids()[0]).unwrap()[0]["label"].clone();
+    let (status, answer) = call(
+        &linode,
+        &token,
+        "POST",
+        "/linode/instances",
+        Some(json!({"region": "us-east", "type": "g6-nanode-1", "label": taken})),
+    )
+    .await;
+    assert_eq!((status, fields(&answer)), (400, vec!["label".to_owned()]));
+    // Not JSON at all.
+    let response = reqwest::Client::new()
+        .post(format!("{}/volumes", linode.url()))
+        .bearer_auth(&token)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    // Nothing was created.
+    for kind in ResourceKind::ALL {
+        assert_eq!(
+            linode.resources(kind, &linode.euuids()[0]).unwrap().len(),
+            3
+        );
+    }
+}
+
+#[tokio::test]
+async fn lists_filter_on_label_and_tags_and_order() {
+    let linode = LinodeEmulator::builder()
+        .per_account(ResourceKind::Instances, 40)
+        .start()
+        .await
+        .unwrap();
+    let euuid = linode.euuids()[0].clone();
+    let token = proxy_token(&linode, &euuid).await;
+    let all = linode.instances(&euuid).unwrap();
+    let labels = |body: &Value| -> Vec<String> {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["label"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = |filter: Value| {
+        send(
+            &linode,
+            &token,
+            "GET",
+            "/linode/instances",
+            None,
+            Some(filter),
+        )
+    };
+
+    let wanted = all[6]["label"].as_str().unwrap().to_owned();
+    let (status, body) = list(json!({"label": wanted})).await;
+    assert_eq!((status, labels(&body)), (200, vec![wanted.clone()]));
+    assert_eq!(body["results"], 1);
+
+    let (_, body) = list(json!({"label": {"+contains": "WEB-"}})).await;
+    let expected: Vec<String> = all
+        .iter()
+        .map(|v| v["label"].as_str().unwrap().to_owned())
+        .filter(|l| l.starts_with("web-"))
+        .collect();
+    assert_eq!(labels(&body), expected);
+    assert_eq!(expected.len(), 8);
+
+    let (_, body) = list(
+        json!({"+or": [{"label": {"+contains": "web-"}}, {"label": {"+contains": "db-"}}],
+                                "+order_by": "label", "+order": "desc"}),
+    )
+    .await;
+    let got = labels(&body);
+    assert_eq!(got.len(), 16);
+    let mut sorted = got.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(got, sorted);
+
+    let (_, body) = list(json!({"+and": [{"tags": "env:prod"}, {"region": "us-east"}]})).await;
+    assert!(!labels(&body).is_empty());
+    assert!(body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|v| v["region"] == "us-east"
+            && v["tags"].as_array().unwrap().contains(&json!("env:prod"))));
+
+    let (_, body) =
+        list(json!({"id": {"+gt": all[29]["id"]}, "+order_by": "id", "+order": "desc"})).await;
+    assert_eq!(
+        ids(body["data"].as_array().unwrap()),
+        ids(&all[30..]).into_iter().rev().collect::<Vec<_>>()
+    );
+
+    for bad in [
+        json!({"status": "running"}),
+        json!({"label": 5}),
+        json!({"+order_by": "tags"}),
+    ] {
+        let (status, body) = list(bad.clone()).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    // Volumes and domains filter on their own fields.
+    let volume = linode.volumes(&euuid).unwrap()[1].clone();
+    let (_, body) = send(
+        &linode,
+        &token,
+        "GET",
+        "/volumes",
+        None,
+        Some(json!({"label": volume["label"]})),
+    )
+    .await;
+    assert_eq!(body["data"], json!([volume]));
+    let domain = linode.domains(&euuid).unwrap()[2].clone();
+    let (_, body) = send(
+        &linode,
+        &token,
+        "GET",
+        "/domains",
+        None,
+        Some(json!({"domain": {"+contains": domain["domain"]}})),
+    )
+    .await;
+    assert_eq!(body["data"], json!([domain]));
+}
+
+#[tokio::test]
+async fn seeded_resources_are_served() {
+    let linode = LinodeEmulator::builder()
+        .resources_per_account(0)
+        .start()
+        .await
+        .unwrap();
+    let euuid = linode.euuids()[0].clone();
+    assert_eq!(linode.instances(&euuid), Some(Vec::new()));
+    let seeded = linode
+        .add_resource(
+            ResourceKind::Instances,
+            &euuid,
+            json!({"label": "seeded", "id": 1}),
+        )
+        .unwrap();
+    assert_eq!(seeded["label"], "seeded");
+    assert_ne!(seeded["id"], 1, "the id stays the emulator's");
+    assert_eq!(
+        linode.add_resource(ResourceKind::Volumes, "NO-SUCH-EUUID", json!({})),
+        None
+    );
+    let token = proxy_token(&linode, &euuid).await;
+    let (status, body) = call(&linode, &token, "GET", "/linode/instances", None).await;
+    assert_eq!((status, &body["data"]), (200, &json!([seeded])));
+    let (_, body) = call(
+        &linode,
+        &linode.parent_token(),
+        "GET",
+        "/linode/instances",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (&body["data"], &body["results"], &body["pages"]),
+        (&json!([]), &json!(0), &json!(1))
     );
 }

@@ -27,7 +27,6 @@ use std::time::Duration;
 
 use akamai_sdk::config::HttpConfig;
 use akamai_sdk::error::ErrorBody;
-use akamai_sdk::generated::linode::operations;
 use akamai_sdk::linode::types::ChildAccountBillingSource;
 use akamai_sdk::linode::{
     ChildAccessError, ChildAccountField, ChildAccountFilter, Euuid, Grants, LinodeClient, Order,
@@ -254,21 +253,10 @@ async fn parent_and_child_credentials_never_cross() {
     child.profile().await.unwrap();
     parent.profile().await.unwrap();
     parent.account().await.unwrap();
-    // The generated client, through the child client and through the parent's.
-    let account = child
-        .call(&operations::GET_ACCOUNT, |api| async move {
-            api.get_account().await
-        })
-        .await
-        .unwrap();
+    // The typed calls, through the child client and through the parent's.
+    let account = child.api().get_account().await.unwrap();
     assert_eq!(account.euuid.as_deref(), Some(euuid.as_str()));
-    let own = parent
-        .runtime()
-        .call(&operations::GET_ACCOUNT, || {
-            parent.generated().get_account()
-        })
-        .await
-        .unwrap();
+    let own = parent.api().get_account().await.unwrap();
     assert_ne!(own.euuid.as_deref(), Some(euuid.as_str()));
 
     let proxy = format!("proxy {euuid}");

@@ -98,6 +98,10 @@ pub(crate) const RULES: &[Rule] = &[
         apply: raw_mixed_response_groups,
     },
     Rule {
+        name: "paginated-lists",
+        apply: paginated_lists,
+    },
+    Rule {
         name: "tolerant-response-schemas",
         apply: tolerant_response_schemas,
     },
@@ -1028,6 +1032,100 @@ fn bodiless_success_statuses(spec: &mut Value) -> usize {
     hits
 }
 
+/// The properties of the answer every Linode collection shares (Pagination, in the API's
+/// documentation): the items and where this page sits among the others.
+const PAGE_PROPERTIES: [&str; 4] = ["data", "page", "pages", "results"];
+
+/// The request side of that shape: the query parameters every collection accepts, and the
+/// `X-Filter` header (Filtering and sorting), in the form the API documents for all of them.
+fn list_parameters() -> [Value; 3] {
+    [
+        json!({"name": "page", "in": "query", "required": false,
+               "description": "The page of a collection to return.",
+               "schema": {"type": "integer", "minimum": 1, "default": 1}}),
+        json!({"name": "page_size", "in": "query", "required": false,
+               "description": "The number of items to return per page.",
+               "schema": {"type": "integer", "minimum": 25, "maximum": 500, "default": 100}}),
+        json!({"name": "X-Filter", "in": "header", "required": false,
+               "description": "A JSON filter on the __Filterable__ fields of the listed items \
+                   (`{\"label\": \"web-1\"}`; operators `+and`, `+or`, `+contains`, `+neq`, \
+                   `+gt`, `+gte`, `+lt`, `+lte`; sorting with `+order_by` and `+order`).",
+               "schema": {"type": "string"}}),
+    ]
+}
+
+/// The properties of an object schema, through `$ref`s and `allOf`.
+fn object_properties(spec: &Value, schema: &Value, depth: usize) -> BTreeSet<String> {
+    let schema = spec::deref(spec, schema);
+    let mut names: BTreeSet<String> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    if depth < 8 {
+        for part in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            names.extend(object_properties(spec, part, depth + 1));
+        }
+    }
+    names
+}
+
+/// Rule (pagination): a `GET` whose 200 answer is a page (`data`, `page`, `pages`, `results`)
+/// is marked `x-paginated`, so that the operation table says so and the SDK streams it, and
+/// gets the parameters every Linode collection accepts that it does not declare itself:
+/// `page`, `page_size` and the `X-Filter` header (27 lists of the pinned spec declare no page
+/// parameters and only two declare `X-Filter`, although the API documents all three for every
+/// collection). Counts the operations marked.
+fn paginated_lists(spec: &mut Value) -> usize {
+    let mut paged = Vec::new();
+    for (path, method, op) in spec::operations(spec) {
+        if method != "get" {
+            continue;
+        }
+        let Some(schema) = op.pointer("/responses/200/content/application~1json/schema") else {
+            continue;
+        };
+        let properties = object_properties(spec, schema, 0);
+        if PAGE_PROPERTIES.iter().all(|p| properties.contains(*p)) {
+            // Parameters declared on the path item count too.
+            let declared: BTreeSet<String> = spec["paths"][&path]
+                .get("parameters")
+                .into_iter()
+                .chain(op.get("parameters"))
+                .filter_map(Value::as_array)
+                .flatten()
+                .map(|p| spec::deref(spec, p))
+                .filter_map(|p| p.get("name").and_then(Value::as_str))
+                .map(str::to_ascii_lowercase)
+                .collect();
+            paged.push((path, declared));
+        }
+    }
+    for (path, declared) in &paged {
+        let op = &mut spec["paths"][path]["get"];
+        op["x-paginated"] = Value::Bool(true);
+        let missing: Vec<Value> = list_parameters()
+            .into_iter()
+            .filter(|p| {
+                !declared.contains(&p["name"].as_str().unwrap_or_default().to_ascii_lowercase())
+            })
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        match op.get_mut("parameters").and_then(Value::as_array_mut) {
+            Some(list) => list.extend(missing),
+            None => op["parameters"] = Value::Array(missing),
+        }
+    }
+    paged.len()
+}
+
 /// The keywords that constrain a value rather than describe its type.
 const CONSTRAINTS: &[&str] = &[
     "maxLength",
@@ -1186,6 +1284,45 @@ mod tests {
             "200": {"content": {"application/json": {"schema": {"type": "string"}}}},
             "201": {"content": {"application/json": {"schema": {"type": "integer"}}}},
             "204": {"description": "none"}}))
+    }
+
+    #[test]
+    fn paginated_lists_are_marked_and_get_the_collection_parameters() {
+        let page = json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/P"}}}});
+        let mut spec = json!({
+            "paths": {
+                "/regions": {"get": {"operationId": "get-regions", "responses": {"200": page.clone()}}},
+                "/things": {
+                    "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer"}}],
+                    "get": {"operationId": "get-things", "parameters": [{"name": "X-Filter", "in": "header"}],
+                            "responses": {"200": page.clone()}},
+                    "post": {"operationId": "post-thing", "responses": {"200": page}}},
+                "/one": {"get": {"operationId": "get-one", "responses": {"200": {"content": {"application/json": {"schema": {"type": "object", "properties": {"data": {}}}}}}}}}
+            },
+            "components": {"schemas": {"P": {"allOf": [
+                {"type": "object", "properties": {"page": {}, "pages": {}, "results": {}}},
+                {"type": "object", "properties": {"data": {"type": "array"}}}]}}}
+        });
+        assert_eq!(paginated_lists(&mut spec), 2);
+        let names = |op: &Value| -> Vec<String> {
+            op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let regions = &spec["paths"]["/regions"]["get"];
+        assert_eq!(regions["x-paginated"], true);
+        assert_eq!(names(regions), ["page", "page_size", "X-Filter"]);
+        assert_eq!(regions["parameters"][1]["schema"]["maximum"], 500);
+        // Declared on the path item or the operation: not added twice.
+        let things = &spec["paths"]["/things"]["get"];
+        assert_eq!(names(things), ["X-Filter", "page_size"]);
+        assert!(spec["paths"]["/things"]["post"]
+            .get("x-paginated")
+            .is_none());
+        assert!(spec["paths"]["/one"]["get"].get("x-paginated").is_none());
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Keeps the operations we wrap and everything they reference.
 
 use crate::generate::method_name;
-use std::collections::BTreeSet;
+use heck::ToShoutySnakeCase;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -92,7 +94,7 @@ pub(crate) fn strip_version_prefix(path: &str) -> &str {
 
 /// What a path does, whatever its prefix and its parameters' names: `/{apiVersion}/a/{id}`
 /// and `/a/{euuid}` are both `/a/{}`.
-fn route_key(path: &str) -> String {
+pub(crate) fn route_key(path: &str) -> String {
     let mut out = String::new();
     let mut in_param = false;
     for c in strip_version_prefix(path).chars() {
@@ -211,14 +213,146 @@ fn matches_operation(selector: &Selector, op: &Operation) -> bool {
     }
 }
 
-/// The refusal text: each vanished operation with its successor, then how to proceed.
+/// Which files of the committed code name an operation (by its constant in the generated
+/// operation table): old id -> files. An update is refused when an operation named there
+/// vanishes.
+pub(crate) type Uses = BTreeMap<String, Vec<String>>;
+
+/// The name of an operation's constant in the generated `operations` table (`GET_ACCOUNT`).
+pub(crate) fn const_name(operation_id: &str) -> String {
+    method_name(operation_id).to_shouty_snake_case()
+}
+
+/// A refusal longer than this many lines lists only the first [`LISTED`] operations and saves
+/// the whole text to `target/xtask/vanished-<api>.txt`.
+const MAX_LINES: usize = 40;
+const LISTED: usize = 20;
+
+/// The refusal text for selected operations that vanished (see [`render_refusal`]).
 pub(crate) fn render_vanished(source: &Source, vanished: &[Vanished]) -> String {
-    let mut out = format!(
-        "{} selected operation(s) of {} not found upstream:\n",
-        vanished.len(),
-        source.name
-    );
-    for v in vanished {
+    render_refusal(source, vanished, &Uses::new())
+}
+
+/// The refusal text: a summary line (how many vanished, how many have a successor), what to do
+/// in two lines, each vanished operation with its successor (those `uses` names first, each
+/// with where it is named), then the renames and overlay actions for each. When that is longer
+/// than [`MAX_LINES`], the whole text goes to `target/xtask/vanished-<api>.txt` (in the
+/// workspace root) and the refusal keeps the first three lines and [`LISTED`] operations.
+pub(crate) fn render_refusal(source: &Source, vanished: &[Vanished], uses: &Uses) -> String {
+    render_refusal_in(&crate::workspace_root(), source, vanished, uses)
+}
+
+/// [`render_refusal`], saving a long text under `root`.
+fn render_refusal_in(root: &Path, source: &Source, vanished: &[Vanished], uses: &Uses) -> String {
+    let refusal = Refusal::new(source, vanished, uses);
+    let full = refusal.full();
+    if full.lines().count() <= MAX_LINES {
+        return full;
+    }
+    let relative = PathBuf::from(format!("target/xtask/vanished-{}.txt", source.name));
+    let path = root.join(&relative);
+    let saved = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&path, &full));
+    refusal.short(&relative, saved.err())
+}
+
+/// The parts of a refusal.
+struct Refusal<'a> {
+    source: &'a Source,
+    /// Those the committed code names first, then the others, in their order.
+    vanished: Vec<&'a Vanished>,
+    uses: &'a Uses,
+}
+
+impl<'a> Refusal<'a> {
+    fn new(source: &'a Source, vanished: &'a [Vanished], uses: &'a Uses) -> Self {
+        let (mut named, others): (Vec<&Vanished>, Vec<&Vanished>) =
+            vanished.iter().partition(|v| uses.contains_key(&old_id(v)));
+        named.extend(others);
+        Refusal {
+            source,
+            vanished: named,
+            uses,
+        }
+    }
+
+    /// Whether the committed code, rather than the selection in `sources.toml`, refuses (with
+    /// `operations = "all"` nothing is selected by id; an operation selected by method and
+    /// path may be renamed): the advice is then about that code.
+    fn by_code(&self) -> bool {
+        !self.uses.is_empty()
+    }
+
+    fn overlay(&self) -> String {
+        self.source.overlay.as_ref().map_or_else(
+            || "an overlay (`overlay = ...` in specs/sources.toml)".to_owned(),
+            |p| format!("specs/{}", p.display()),
+        )
+    }
+
+    /// The summary and what to do, three lines.
+    fn head(&self) -> String {
+        let count = |f: &dyn Fn(&Vanished) -> bool| self.vanished.iter().filter(|v| f(v)).count();
+        let have = |n: usize| if n == 1 { "has" } else { "have" };
+        let n = self.vanished.len();
+        let renamed = count(&|v| v.now.len() == 1);
+        let none = count(&|v| v.now.is_empty());
+        let several = n - renamed - none;
+        let named = count(&|v| self.uses.contains_key(&old_id(v)));
+        let mut out = format!(
+            "{n} selected operation{} of {}{} vanished upstream; {renamed} {} a successor at the \
+             same method and path (renamed), {none} {} none",
+            if n == 1 { "" } else { "s" },
+            self.source.name,
+            if self.source.operations.is_none() {
+                " (operations = \"all\")"
+            } else {
+                ""
+            },
+            have(renamed),
+            have(none),
+        );
+        if several > 0 {
+            let _ = write!(out, ", {several} {} several candidates", have(several));
+        }
+        if named > 0 {
+            let _ = write!(
+                out,
+                "; the committed code names {named} of them (listed first)"
+            );
+        }
+        out.push('\n');
+        let overlay = self.overlay();
+        if self.by_code() {
+            let _ = writeln!(
+                out,
+                "To proceed: for each renamed operation, change the code that names it to the new \
+                 name, or give the operation its old id back with an overlay action in {overlay} \
+                 (its names stay);"
+            );
+            out.push_str(
+                "for one without a successor, take that code off it. The others only change the \
+                 generated surface (the drift report and the snapshots show them).\n",
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "To proceed: rename each renamed operation in specs/sources.toml (its method is \
+                 renamed too), or select it as \"METHOD /path\" and give it its old id back with an \
+                 overlay action in {overlay} (its method stays);"
+            );
+            out.push_str(
+                "for one without a single successor, select the operation that replaces it, or drop \
+                 it from specs/sources.toml with the SDK code that wraps it.\n",
+            );
+        }
+        out
+    }
+
+    /// One operation: what it was, what is there now, and where the code names it.
+    fn entry(&self, v: &Vanished) -> String {
         let was = v
             .was
             .as_ref()
@@ -227,59 +361,120 @@ pub(crate) fn render_vanished(source: &Source, vanished: &[Vanished]) -> String 
                 Selector::Route { .. } => format!(" (was {})", w.id),
             })
             .unwrap_or_default();
-        let _ = write!(out, "  - {:?}{was}: ", v.selector.to_string());
-        match &v.now[..] {
-            [] => {
-                let _ = match (&v.selector, &v.was) {
-                    (Selector::Id(_), Some(w)) => {
-                        writeln!(
-                            out,
-                            "no successor: nothing upstream at {} {}",
-                            w.method,
-                            strip_version_prefix(&w.path)
-                        )
-                    }
-                    (Selector::Route { .. }, Some(w)) => {
-                        writeln!(out, "no successor: no operation {} upstream", w.id)
-                    }
-                    _ => writeln!(
-                        out,
-                        "no successor found (and no previous pull to say what it was)"
-                    ),
-                };
-            }
+        let mut out = format!("  - {:?}{was}: ", v.selector.to_string());
+        let _ = match &v.now[..] {
+            [] => match (&v.selector, &v.was) {
+                (Selector::Id(_), Some(w)) => writeln!(
+                    out,
+                    "no successor: nothing upstream at {} {}",
+                    w.method,
+                    strip_version_prefix(&w.path)
+                ),
+                (Selector::Route { .. }, Some(w)) => {
+                    writeln!(out, "no successor: no operation {} upstream", w.id)
+                }
+                _ => writeln!(
+                    out,
+                    "no successor found (and no previous pull to say what it was)"
+                ),
+            },
             now => {
                 let list: Vec<String> = now
                     .iter()
                     .map(|op| format!("{} ({} {})", op.id, op.method, op.path))
                     .collect();
-                let _ = writeln!(out, "now {}", list.join(" or "));
+                writeln!(out, "now {}", list.join(" or "))
             }
+        };
+        let old = old_id(v);
+        if let Some(files) = self.uses.get(&old) {
+            let _ = writeln!(
+                out,
+                "      named by {} in {}",
+                const_name(&old),
+                files.join(", ")
+            );
+        }
+        out
+    }
+
+    /// The whole text: head, every operation, then how to proceed for each.
+    fn full(&self) -> String {
+        let mut out = self.head();
+        for v in &self.vanished {
+            out.push_str(&self.entry(v));
+        }
+        let renames: Vec<&Vanished> = self
+            .vanished
+            .iter()
+            .copied()
+            .filter(|v| v.now.len() == 1)
+            .collect();
+        if !renames.is_empty() {
+            out.push_str("How to proceed, for each operation with a successor, either:\n");
+            if self.by_code() {
+                self.code_renames(&renames, &mut out);
+            } else {
+                self.source_renames(&renames, &mut out);
+            }
+            self.keep_old_ids(&renames, &mut out);
+        }
+        if self.vanished.iter().any(|v| v.now.len() != 1) {
+            out.push_str(if self.by_code() {
+                "For an operation without a single successor: take the code that names it off it, \
+                 or onto the operation that replaces it.\n"
+            } else {
+                "For an operation without a single successor: select the one that replaces it (by id \
+                 or as \"METHOD /path\"), or drop it from specs/sources.toml together with the SDK \
+                 code that wraps it.\n"
+            });
+        }
+        out
+    }
+
+    /// Option a with `operations = "all"`: the names to change in the code.
+    fn code_renames(&self, renames: &[&Vanished], out: &mut String) {
+        let named: Vec<&&Vanished> = renames
+            .iter()
+            .filter(|v| self.uses.contains_key(&old_id(v)))
+            .collect();
+        if named.is_empty() {
+            return;
+        }
+        out.push_str(
+            "  a. change the code that names it (the generated names follow the new id):\n",
+        );
+        for v in named {
+            let (old, new) = (old_id(v), &v.now[0].id);
+            let _ = writeln!(
+                out,
+                "       {} -> {} (method {} -> {}), in {}",
+                const_name(&old),
+                const_name(new),
+                method_name(&old),
+                method_name(new),
+                self.uses[&old].join(", ")
+            );
         }
     }
-    let overlay = source.overlay.as_ref().map_or_else(
-        || "an overlay (`overlay = ...` in specs/sources.toml)".to_owned(),
-        |p| format!("specs/{}", p.display()),
-    );
-    let mut with = vanished.iter().filter(|v| v.now.len() == 1).peekable();
-    if with.peek().is_some() {
-        out.push_str("How to proceed, for each operation with a successor, either:\n");
-        out.push_str("  a. rename it in specs/sources.toml (the generated method name follows the new id):\n");
-        let renames: Vec<&Vanished> = with.collect();
-        for v in &renames {
+
+    /// Option a with listed operations: the entries of `sources.toml` to change.
+    fn source_renames(&self, renames: &[&Vanished], out: &mut String) {
+        out.push_str(
+            "  a. rename it in specs/sources.toml (the generated method name follows the new id):\n",
+        );
+        for v in renames {
             let now = &v.now[0];
-            let old_name = v.was.as_ref().map_or_else(
-                || match &v.selector {
-                    Selector::Id(id) => method_name(id),
-                    Selector::Route { .. } => method_name(&now.id),
-                },
-                |w| method_name(&w.id),
-            );
+            let old = old_id(v);
+            let old_name = method_name(if old.is_empty() { &now.id } else { &old });
             let new_name = method_name(&now.id);
             let effect = if old_name == new_name {
                 format!("the method stays {new_name}")
             } else {
-                format!("the method {old_name} becomes {new_name}: a breaking change of the public surface")
+                format!(
+                    "the method {old_name} becomes {new_name}: a breaking change of the public \
+                     surface"
+                )
             };
             let replacement = match &v.selector {
                 Selector::Id(_) => format!("{:?}", now.id),
@@ -293,28 +488,42 @@ pub(crate) fn render_vanished(source: &Source, vanished: &[Vanished]) -> String 
                 v.selector.to_string()
             );
         }
+    }
+
+    /// Option b: give each operation its old id back with an overlay action (and, with listed
+    /// operations, select it by method and path).
+    fn keep_old_ids(&self, renames: &[&Vanished], out: &mut String) {
         let _ = writeln!(
             out,
             "  b. or keep the old id, so that the generated method names (the public surface) stay \
-             stable: select the operation by method and path in specs/sources.toml and give it its \
-             old id back with an action in {overlay}:"
+             stable: {}give it its old id back with an action in {}:",
+            if self.by_code() {
+                ""
+            } else {
+                "select the operation by method and path in specs/sources.toml and "
+            },
+            self.overlay()
         );
-        for v in &renames {
+        for v in renames {
             let now = &v.now[0];
-            let old_id = match (&v.selector, &v.was) {
-                (Selector::Id(id), _) => id.clone(),
-                (_, Some(w)) => w.id.clone(),
-                _ => continue,
-            };
-            if old_id == now.id {
+            let old_id = old_id(v);
+            if old_id.is_empty() || old_id == now.id {
                 continue;
+            }
+            if !self.by_code() {
+                let _ = writeln!(
+                    out,
+                    "       {:?} -> \"{} {}\", and",
+                    v.selector.to_string(),
+                    now.method,
+                    strip_version_prefix(&now.path),
+                );
             }
             let _ = writeln!(
                 out,
-                "       {:?} -> \"{} {}\", and\n         - target: $.paths['{}'].{}\n           description: Keep the operation id {old_id}, which upstream calls {}, so that the method stays {}.\n           update:\n             operationId: {old_id}",
-                v.selector.to_string(),
-                now.method,
-                strip_version_prefix(&now.path),
+                "         - target: $.paths['{}'].{}\n           description: Keep the operation id \
+                 {old_id}, which upstream calls {}, so that the method stays {}.\n           \
+                 update:\n             operationId: {old_id}",
                 now.path.replace('\'', "\\'"),
                 now.method.to_lowercase(),
                 now.id,
@@ -322,14 +531,42 @@ pub(crate) fn render_vanished(source: &Source, vanished: &[Vanished]) -> String 
             );
         }
     }
-    if vanished.iter().any(|v| v.now.len() != 1) {
-        out.push_str(
-            "For an operation without a single successor: select the one that replaces it (by id \
-             or as \"METHOD /path\"), or drop it from specs/sources.toml together with the SDK code \
-             that wraps it.\n",
-        );
+
+    /// The head and the first [`LISTED`] operations; the rest is in the file at `saved_to`.
+    fn short(&self, saved_to: &Path, error: Option<std::io::Error>) -> String {
+        let mut out = self.head();
+        for v in self.vanished.iter().take(LISTED) {
+            out.push_str(&self.entry(v));
+        }
+        let more = self.vanished.len().saturating_sub(LISTED);
+        let what = if more > 0 {
+            format!("… and {more} more; the full list")
+        } else {
+            "The full list".to_owned()
+        };
+        let _ = match error {
+            None => writeln!(
+                out,
+                "{what}, with the renames and overlay actions for each, is in {}",
+                saved_to.display()
+            ),
+            Some(err) => writeln!(
+                out,
+                "{what} could not be written to {}: {err}",
+                saved_to.display()
+            ),
+        };
+        out
     }
-    out
+}
+
+/// The id the operation had: the selected id, or the id of what a method and path selected.
+fn old_id(v: &Vanished) -> String {
+    match (&v.selector, &v.was) {
+        (Selector::Id(id), _) => id.clone(),
+        (_, Some(w)) => w.id.clone(),
+        _ => String::new(),
+    }
 }
 
 /// Removes components nothing outside `components` reaches.
@@ -481,6 +718,7 @@ mod tests {
             sha256: "0".repeat(64),
             overlay: Some("overlays/tiny.yaml".into()),
             operations: None,
+            core: Vec::new(),
         }
     }
 
@@ -502,12 +740,24 @@ mod tests {
         let vanished = explain(&missing, Some(&previous), &upstream);
         assert_eq!(vanished[0].now[0].id, "getA");
         assert!(vanished[1].now.is_empty());
-        let text = render_vanished(&source(), &vanished);
+        let listed = Source {
+            operations: Some(ids(&["get-a", "get-gone", "get-c"])),
+            ..source()
+        };
+        let text = render_vanished(&listed, &vanished);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
-            lines[..4],
+            lines[0],
+            "3 selected operations of tiny vanished upstream; 2 have a successor at the same \
+             method and path (renamed), 1 has none"
+        );
+        assert!(
+            lines[1].starts_with("To proceed: rename each renamed operation in specs/sources.toml")
+        );
+        assert!(lines[2].starts_with("for one without a single successor, select"));
+        assert_eq!(
+            lines[3..6],
             [
-                "3 selected operation(s) of tiny not found upstream:",
                 "  - \"get-a\" (was GET /a): now getA (GET /{apiVersion}/a)",
                 "  - \"get-gone\" (was GET /gone): no successor: nothing upstream at GET /gone",
                 "  - \"get-c\" (was GET /c): now listCs (GET /{apiVersion}/c)",
@@ -535,6 +785,88 @@ mod tests {
         );
         assert!(text.contains("             operationId: get-c\n"), "{text}");
         assert!(text.contains("drop it from specs/sources.toml"), "{text}");
+    }
+
+    #[test]
+    fn a_long_refusal_lists_the_named_operations_first_and_saves_the_rest() {
+        // 30 operations renamed (`get-n` -> `get-n-old`), one dropped; the code names two.
+        let mut previous = json!({"paths": {}});
+        let mut upstream = json!({"paths": {}});
+        for n in 0..31 {
+            previous["paths"][format!("/o{n}")] =
+                json!({"get": {"operationId": format!("get-o{n}")}});
+            if n != 30 {
+                upstream["paths"][format!("/{{apiVersion}}/o{n}")] =
+                    json!({"get": {"operationId": format!("get-o{n}-old")}});
+            }
+        }
+        let missing = Missing {
+            selectors: (0..31).map(|n| Selector::Id(format!("get-o{n}"))).collect(),
+        };
+        let vanished = explain(&missing, Some(&previous), &upstream);
+        let uses = Uses::from([
+            ("get-o25".to_owned(), vec!["sdk/src/a.rs".to_owned()]),
+            (
+                "get-o30".to_owned(),
+                vec!["sdk/src/a.rs".to_owned(), "tests/it/b.rs".to_owned()],
+            ),
+        ]);
+        let root = tempfile::tempdir().unwrap();
+        let text = render_refusal_in(root.path(), &source(), &vanished, &uses);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "31 selected operations of tiny (operations = \"all\") vanished upstream; 30 have a \
+             successor at the same method and path (renamed), 1 has none; the committed code \
+             names 2 of them (listed first)"
+        );
+        assert!(lines[1].starts_with("To proceed: for each renamed operation, change the code"));
+        assert!(lines[2].starts_with("for one without a successor, take that code off it."));
+        assert_eq!(
+            lines[3..8],
+            [
+                "  - \"get-o25\" (was GET /o25): now get-o25-old (GET /{apiVersion}/o25)",
+                "      named by GET_O25 in sdk/src/a.rs",
+                "  - \"get-o30\" (was GET /o30): no successor: nothing upstream at GET /o30",
+                "      named by GET_O30 in sdk/src/a.rs, tests/it/b.rs",
+                "  - \"get-o0\" (was GET /o0): now get-o0-old (GET /{apiVersion}/o0)",
+            ]
+        );
+        assert_eq!(lines.len(), 3 + 20 + 2 + 1, "{text}");
+        assert_eq!(
+            lines.last().copied(),
+            Some(
+                "… and 11 more; the full list, with the renames and overlay actions for each, is \
+                 in target/xtask/vanished-tiny.txt"
+            )
+        );
+        let full =
+            std::fs::read_to_string(root.path().join("target/xtask/vanished-tiny.txt")).unwrap();
+        assert!(
+            full.starts_with(&text[..text.find("  - ").unwrap()]),
+            "{full}"
+        );
+        assert_eq!(full.matches("\n  - \"get-o").count(), 31, "{full}");
+        assert!(
+            full.contains(
+                "  a. change the code that names it (the generated names follow the new id):\n\
+                 \x20      GET_O25 -> GET_O25_OLD (method get_o25 -> get_o25_old), in sdk/src/a.rs\n\
+                 \x20 b. or keep the old id"
+            ),
+            "{full}"
+        );
+        assert_eq!(
+            full.matches("         - target: $.paths['/{apiVersion}/o")
+                .count(),
+            30
+        );
+        assert!(
+            full.contains("             operationId: get-o7\n"),
+            "{full}"
+        );
+        assert!(full.ends_with(
+            "take the code that names it off it, or onto the operation that replaces it.\n"
+        ));
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub(crate) struct Source {
     pub(crate) overlay: Option<PathBuf>,
     /// The operations to keep; `None` keeps every operation.
     pub(crate) operations: Option<Vec<Selector>>,
+    /// The ids of the operations built whatever cargo features a dependent chooses. Empty:
+    /// every operation is always built (no per-area features).
+    pub(crate) core: Vec<String>,
 }
 
 /// One entry of a source's `operations` list: an operation id (`"get-account"`), or a method
@@ -71,6 +74,8 @@ struct RawSource {
     sha256: String,
     overlay: Option<PathBuf>,
     operations: Operations,
+    #[serde(default)]
+    core: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +134,7 @@ fn parse(text: &str) -> Result<Vec<Source>> {
             sha256: raw.sha256.to_ascii_lowercase(),
             overlay: raw.overlay,
             operations,
+            core: raw.core,
         });
     }
     Ok(sources)

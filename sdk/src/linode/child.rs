@@ -6,17 +6,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use akamai_sdk_generated::linode::{self, types};
-use progenitor_client::{Error as GeneratedError, ResponseValue};
+use akamai_sdk_generated::linode::types;
 use reqwest::StatusCode;
-use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::api::Api;
 use super::auth::BearerSigner;
 use super::models::{Euuid, Grants, ProfileInfo, ProxyToken, PROXY_TOKEN_LIFETIME};
 use crate::error::Error;
-use crate::runtime::Operation;
 
 /// Longest default time before a proxy token's expiry at which a new one is created; a token
 /// that lives less than four times this is renewed when a quarter of its life is left.
@@ -213,43 +210,8 @@ impl ChildClient {
             .await
     }
 
-    /// Runs any generated operation as the proxy user, with the runtime's retries and the
-    /// token handling of this client: `f` gets a generated client signed with the current
-    /// proxy token.
-    ///
-    /// `op` is the operation's entry in the generated table (`linode::operations`), which
-    /// names the call in traces and says whether it may be retried.
-    ///
-    /// ```no_run
-    /// # async fn run(child: akamai_sdk::linode::ChildClient) -> Result<(), akamai_sdk::Error> {
-    /// use akamai_sdk::generated::linode::operations;
-    ///
-    /// let account = child
-    ///     .call(&operations::GET_ACCOUNT, |client| async move { client.get_account().await })
-    ///     .await?;
-    /// # let _ = account;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn call<T, E, F, Fut>(&self, op: &'static Operation, f: F) -> Result<T, Error>
-    where
-        T: serde::de::DeserializeOwned,
-        F: Fn(linode::Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
-        E: Serialize,
-    {
-        let f = &f;
-        self.with_session(|api| async move {
-            api.transport
-                .runtime
-                .call(op, || f(api.generated.clone()))
-                .await
-        })
-        .await
-    }
-
     /// Runs `f` with the current session; on 401, renews the token once and runs it again.
-    async fn with_session<T, F, Fut>(&self, f: F) -> Result<T, Error>
+    pub(super) async fn with_session<T, F, Fut>(&self, f: F) -> Result<T, Error>
     where
         F: Fn(Arc<Api>) -> Fut,
         Fut: Future<Output = Result<T, Error>>,

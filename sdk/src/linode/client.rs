@@ -43,7 +43,7 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// ```
 #[derive(Clone)]
 pub struct LinodeClient {
-    api: Arc<Api>,
+    pub(super) api: Arc<Api>,
 }
 
 impl fmt::Debug for LinodeClient {
@@ -382,7 +382,15 @@ impl ChildAccountsRequest {
     pub fn stream(self) -> impl Stream<Item = Result<types::ChildAccount, Error>> + Send + 'static {
         match self.checked() {
             Ok(filter) => {
-                pagination::child_accounts(self.api, self.page_size, filter).left_stream()
+                let (api, page_size) = (self.api, self.page_size);
+                let fetch: pagination::FetchPage<types::ChildAccount> = Arc::new(move |page| {
+                    let (api, filter) = (Arc::clone(&api), filter.clone());
+                    Box::pin(async move {
+                        api.child_accounts_page(page, page_size, filter.as_ref())
+                            .await
+                    })
+                });
+                pagination::pages(fetch, page_size).left_stream()
             }
             Err(e) => futures::stream::iter([Err(e)]).right_stream(),
         }

@@ -1,4 +1,5 @@
-//! Linode `X-Filter` headers for the child-account list.
+//! Linode `X-Filter` headers: [`Filter`] for any list and any field, [`ChildAccountFilter`]
+//! with the fields of the child-account list.
 
 use std::fmt::Write as _;
 
@@ -73,114 +74,105 @@ impl Order {
     }
 }
 
-/// A typed `X-Filter` for listing child accounts.
+/// An `X-Filter` for any Linode list, on any of its __Filterable__ fields: every paginated
+/// operation of the typed calls takes one as its `x_filter` argument (the JSON text of
+/// [`Filter::to_header`]).
 ///
-/// Conditions added one after another must all hold; [`ChildAccountFilter::or`] adds a group of
-/// alternatives (`+or`), and [`ChildAccountFilter::order_by`] sorts the result (`+order_by`,
-/// `+order`). For anything this builder cannot say, pass raw JSON with
-/// [`ChildAccountsRequest::raw_filter`](super::ChildAccountsRequest::raw_filter).
+/// Conditions added one after another must all hold; [`Filter::or`] adds a group of
+/// alternatives (`+or`), and [`Filter::order_by`] sorts the result (`+order_by`, `+order`).
+/// Values are JSON: text, numbers and booleans convert with `into()`.
 ///
 /// ```
-/// use akamai_sdk::linode::{ChildAccountField, ChildAccountFilter, Order};
+/// use akamai_sdk::linode::{Filter, Order};
 ///
-/// let filter = ChildAccountFilter::new()
-///     .company("Acme")
-///     .or([
-///         ChildAccountFilter::new().country("US"),
-///         ChildAccountFilter::new().contains(ChildAccountField::Email, "@acme.example"),
-///     ])
-///     .order_by(ChildAccountField::Email, Order::Desc);
+/// let filter = Filter::new()
+///     .eq("region", "us-east")
+///     .gte("specs.memory", 4096)
+///     .or([Filter::new().contains("label", "web"), Filter::new().eq("tags", "prod")])
+///     .order_by("label", Order::Asc);
 /// assert_eq!(
 ///     filter.to_json(),
 ///     serde_json::json!({
-///         "company": "Acme",
-///         "+or": [{"country": "US"}, {"email": {"+contains": "@acme.example"}}],
-///         "+order_by": "email",
-///         "+order": "desc"
+///         "region": "us-east",
+///         "specs.memory": {"+gte": 4096},
+///         "+or": [{"label": {"+contains": "web"}}, {"tags": "prod"}],
+///         "+order_by": "label",
+///         "+order": "asc"
 ///     })
 /// );
+/// // For a typed call: `child.api().get_linode_instances_stream(None, Some(&filter.to_header()))`.
+/// assert!(filter.to_header().is_ascii());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ChildAccountFilter {
-    conditions: Vec<(ChildAccountField, Value)>,
-    alternatives: Vec<ChildAccountFilter>,
-    order: Option<(ChildAccountField, Order)>,
+pub struct Filter {
+    conditions: Vec<(String, Value)>,
+    alternatives: Vec<Filter>,
+    order: Option<(String, Order)>,
 }
 
-macro_rules! equality {
-    ($($(#[$doc:meta])* $name:ident => $field:ident;)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(self, value: impl Into<String>) -> Self {
-                self.eq(ChildAccountField::$field, value)
-            }
-        )*
-    };
-}
-
-impl ChildAccountFilter {
-    /// A filter that matches every child account.
+impl Filter {
+    /// A filter that matches every item.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Requires `field` to equal `value`.
-    pub fn eq(mut self, field: ChildAccountField, value: impl Into<String>) -> Self {
-        self.conditions.push((field, Value::String(value.into())));
+    pub fn eq(mut self, field: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.conditions.push((field.into(), value.into()));
         self
     }
 
     /// Requires `field` to differ from `value` (`+neq`).
-    pub fn neq(self, field: ChildAccountField, value: impl Into<String>) -> Self {
-        self.operator(field, "+neq", value.into())
+    pub fn neq(self, field: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.operator(field, "+neq", value)
     }
 
-    /// Requires `field` to contain `value` (`+contains`).
-    pub fn contains(self, field: ChildAccountField, value: impl Into<String>) -> Self {
+    /// Requires the text of `field` to contain `value` (`+contains`).
+    pub fn contains(self, field: impl Into<String>, value: impl Into<String>) -> Self {
         self.operator(field, "+contains", value.into())
     }
 
-    fn operator(mut self, field: ChildAccountField, operator: &str, value: String) -> Self {
+    /// Requires `field` to be greater than `value` (`+gt`).
+    pub fn gt(self, field: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.operator(field, "+gt", value)
+    }
+
+    /// Requires `field` to be at least `value` (`+gte`).
+    pub fn gte(self, field: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.operator(field, "+gte", value)
+    }
+
+    /// Requires `field` to be less than `value` (`+lt`).
+    pub fn lt(self, field: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.operator(field, "+lt", value)
+    }
+
+    /// Requires `field` to be at most `value` (`+lte`).
+    pub fn lte(self, field: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.operator(field, "+lte", value)
+    }
+
+    fn operator(
+        mut self,
+        field: impl Into<String>,
+        operator: &str,
+        value: impl Into<Value>,
+    ) -> Self {
         let mut map = Map::new();
-        map.insert(operator.to_owned(), Value::String(value));
-        self.conditions.push((field, Value::Object(map)));
+        map.insert(operator.to_owned(), value.into());
+        self.conditions.push((field.into(), Value::Object(map)));
         self
     }
 
-    equality! {
-        /// Requires `company` to equal `value`.
-        company => Company;
-        /// Requires `email` to equal `value`.
-        email => Email;
-        /// Requires `first_name` to equal `value`.
-        first_name => FirstName;
-        /// Requires `last_name` to equal `value`.
-        last_name => LastName;
-        /// Requires `phone` to equal `value`.
-        phone => Phone;
-        /// Requires `address_1` to equal `value`.
-        address_1 => Address1;
-        /// Requires `address_2` to equal `value`.
-        address_2 => Address2;
-        /// Requires `city` to equal `value`.
-        city => City;
-        /// Requires `state` to equal `value`.
-        state => State;
-        /// Requires `zip` to equal `value`.
-        zip => Zip;
-        /// Requires `country` (two-letter ISO 3166 code) to equal `value`.
-        country => Country;
-    }
-
     /// Requires at least one of `alternatives` to hold (`+or`). An empty list is ignored.
-    pub fn or(mut self, alternatives: impl IntoIterator<Item = ChildAccountFilter>) -> Self {
+    pub fn or(mut self, alternatives: impl IntoIterator<Item = Filter>) -> Self {
         self.alternatives.extend(alternatives);
         self
     }
 
     /// Sorts by `field` (`+order_by`, `+order`).
-    pub fn order_by(mut self, field: ChildAccountField, order: Order) -> Self {
-        self.order = Some((field, order));
+    pub fn order_by(mut self, field: impl Into<String>, order: Order) -> Self {
+        self.order = Some((field.into(), order));
         self
     }
 
@@ -190,11 +182,8 @@ impl ChildAccountFilter {
     /// field are combined with `+and`. Ordering keys sit at the top level.
     pub fn to_json(&self) -> Value {
         let mut map = self.conditions_json();
-        if let Some((field, order)) = self.order {
-            map.insert(
-                "+order_by".to_owned(),
-                Value::String(field.as_str().to_owned()),
-            );
+        if let Some((field, order)) = &self.order {
+            map.insert("+order_by".to_owned(), Value::String(field.clone()));
             map.insert(
                 "+order".to_owned(),
                 Value::String(order.as_str().to_owned()),
@@ -203,13 +192,20 @@ impl ChildAccountFilter {
         Value::Object(map)
     }
 
+    /// The filter as the text of an `X-Filter` header: its JSON, with every character outside
+    /// visible ASCII written as a `\u` escape (JSON allows them only inside strings, where the
+    /// escape means the same).
+    pub fn to_header(&self) -> String {
+        ascii_json(&self.to_json())
+    }
+
     fn conditions_json(&self) -> Map<String, Value> {
         let mut parts: Vec<Map<String, Value>> = self
             .conditions
             .iter()
             .map(|(field, value)| {
                 let mut map = Map::new();
-                map.insert(field.as_str().to_owned(), value.clone());
+                map.insert(field.clone(), value.clone());
                 map
             })
             .collect();
@@ -247,15 +243,129 @@ impl ChildAccountFilter {
     }
 }
 
-/// Turns a JSON filter into an `X-Filter` header value: it must be a JSON object; non-ASCII
-/// and control characters (which JSON only allows inside strings) are sent as `\u` escapes so
-/// the header stays visible ASCII.
-pub(crate) fn header_value(filter: &Value) -> Result<HeaderValue, Error> {
-    if !filter.is_object() {
-        return Err(Error::InvalidInput(
-            "an X-Filter must be a JSON object".to_owned(),
-        ));
+/// A typed `X-Filter` for listing child accounts.
+///
+/// Conditions added one after another must all hold; [`ChildAccountFilter::or`] adds a group of
+/// alternatives (`+or`), and [`ChildAccountFilter::order_by`] sorts the result (`+order_by`,
+/// `+order`). For anything this builder cannot say, pass raw JSON with
+/// [`ChildAccountsRequest::raw_filter`](super::ChildAccountsRequest::raw_filter).
+///
+/// ```
+/// use akamai_sdk::linode::{ChildAccountField, ChildAccountFilter, Order};
+///
+/// let filter = ChildAccountFilter::new()
+///     .company("Acme")
+///     .or([
+///         ChildAccountFilter::new().country("US"),
+///         ChildAccountFilter::new().contains(ChildAccountField::Email, "@acme.example"),
+///     ])
+///     .order_by(ChildAccountField::Email, Order::Desc);
+/// assert_eq!(
+///     filter.to_json(),
+///     serde_json::json!({
+///         "company": "Acme",
+///         "+or": [{"country": "US"}, {"email": {"+contains": "@acme.example"}}],
+///         "+order_by": "email",
+///         "+order": "desc"
+///     })
+/// );
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChildAccountFilter {
+    inner: Filter,
+}
+
+macro_rules! equality {
+    ($($(#[$doc:meta])* $name:ident => $field:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(self, value: impl Into<String>) -> Self {
+                self.eq(ChildAccountField::$field, value)
+            }
+        )*
+    };
+}
+
+impl ChildAccountFilter {
+    /// A filter that matches every child account.
+    pub fn new() -> Self {
+        Self::default()
     }
+
+    /// Requires `field` to equal `value`.
+    pub fn eq(self, field: ChildAccountField, value: impl Into<String>) -> Self {
+        Self {
+            inner: self.inner.eq(field.as_str(), value.into()),
+        }
+    }
+
+    /// Requires `field` to differ from `value` (`+neq`).
+    pub fn neq(self, field: ChildAccountField, value: impl Into<String>) -> Self {
+        Self {
+            inner: self.inner.neq(field.as_str(), value.into()),
+        }
+    }
+
+    /// Requires `field` to contain `value` (`+contains`).
+    pub fn contains(self, field: ChildAccountField, value: impl Into<String>) -> Self {
+        Self {
+            inner: self.inner.contains(field.as_str(), value),
+        }
+    }
+
+    equality! {
+        /// Requires `company` to equal `value`.
+        company => Company;
+        /// Requires `email` to equal `value`.
+        email => Email;
+        /// Requires `first_name` to equal `value`.
+        first_name => FirstName;
+        /// Requires `last_name` to equal `value`.
+        last_name => LastName;
+        /// Requires `phone` to equal `value`.
+        phone => Phone;
+        /// Requires `address_1` to equal `value`.
+        address_1 => Address1;
+        /// Requires `address_2` to equal `value`.
+        address_2 => Address2;
+        /// Requires `city` to equal `value`.
+        city => City;
+        /// Requires `state` to equal `value`.
+        state => State;
+        /// Requires `zip` to equal `value`.
+        zip => Zip;
+        /// Requires `country` (two-letter ISO 3166 code) to equal `value`.
+        country => Country;
+    }
+
+    /// Requires at least one of `alternatives` to hold (`+or`). An empty list is ignored.
+    pub fn or(self, alternatives: impl IntoIterator<Item = ChildAccountFilter>) -> Self {
+        Self {
+            inner: self.inner.or(alternatives.into_iter().map(|a| a.inner)),
+        }
+    }
+
+    /// Sorts by `field` (`+order_by`, `+order`).
+    pub fn order_by(self, field: ChildAccountField, order: Order) -> Self {
+        Self {
+            inner: self.inner.order_by(field.as_str(), order),
+        }
+    }
+
+    /// The filter as Linode's JSON filter language (see [`Filter::to_json`]).
+    pub fn to_json(&self) -> Value {
+        self.inner.to_json()
+    }
+}
+
+impl From<ChildAccountFilter> for Filter {
+    fn from(filter: ChildAccountFilter) -> Self {
+        filter.inner
+    }
+}
+
+/// `filter` as JSON text with everything outside visible ASCII escaped (`\u`).
+fn ascii_json(filter: &Value) -> String {
     let text = filter.to_string();
     let mut ascii = String::with_capacity(text.len());
     for c in text.chars() {
@@ -268,6 +378,19 @@ pub(crate) fn header_value(filter: &Value) -> Result<HeaderValue, Error> {
             }
         }
     }
+    ascii
+}
+
+/// Turns a JSON filter into an `X-Filter` header value: it must be a JSON object; non-ASCII
+/// and control characters (which JSON only allows inside strings) are sent as `\u` escapes so
+/// the header stays visible ASCII.
+pub(crate) fn header_value(filter: &Value) -> Result<HeaderValue, Error> {
+    if !filter.is_object() {
+        return Err(Error::InvalidInput(
+            "an X-Filter must be a JSON object".to_owned(),
+        ));
+    }
+    let ascii = ascii_json(filter);
     HeaderValue::from_str(&ascii)
         .map_err(|_| Error::InvalidInput("the X-Filter is not a valid header value".to_owned()))
 }
@@ -318,6 +441,28 @@ mod tests {
                 "+order": "asc"
             })
         );
+    }
+
+    #[test]
+    fn generic_filters_take_any_field_and_json_values() {
+        let filter = Filter::new()
+            .eq("status", "running")
+            .eq("status", "booting")
+            .lt("specs.disk", 81920)
+            .neq("watchdog_enabled", false);
+        assert_eq!(
+            filter.to_json(),
+            serde_json::json!({"+and": [
+                {"status": "running"},
+                {"status": "booting"},
+                {"specs.disk": {"+lt": 81920}},
+                {"watchdog_enabled": {"+neq": false}}
+            ]})
+        );
+        let child: Filter = ChildAccountFilter::new().company("Ac").into();
+        assert_eq!(child, Filter::new().eq("company", "Ac"));
+        let text = Filter::new().eq("label", "Zürich").to_header();
+        assert_eq!(text, r#"{"label":"Z\u00fcrich"}"#);
     }
 
     #[test]

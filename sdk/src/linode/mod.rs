@@ -30,6 +30,7 @@
 
 mod api;
 mod auth;
+mod calls;
 mod child;
 mod client;
 mod filter;
@@ -43,7 +44,7 @@ pub use client::{
     ChildAccessError, ChildAccountsRequest, LinodeClient, LinodeClientBuilder, DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE, MIN_PAGE_SIZE, TOKEN_ENV_VARS,
 };
-pub use filter::{ChildAccountField, ChildAccountFilter, Order};
+pub use filter::{ChildAccountField, ChildAccountFilter, Filter, Order};
 pub use models::{
     proxy_username, ApiVersion, Euuid, Grants, Page, ProfileInfo, ProxyToken, UserType,
     PROXY_TOKEN_LIFETIME,

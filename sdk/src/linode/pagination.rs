@@ -1,19 +1,23 @@
-//! Streaming every page of a Linode list, one page ahead of the consumer.
+//! Streaming every page of a Linode list, one page ahead of the consumer: the child-account
+//! list of [`super::LinodeClient::child_accounts`] and every paginated operation of the typed
+//! calls (`<method>_stream`).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use akamai_sdk_generated::linode::types;
+use futures::future::BoxFuture;
 use futures::Stream;
-use reqwest::header::HeaderValue;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-use super::api::Api;
 use super::models::Page;
 use crate::error::Error;
+
+/// Fetches one page by its number (from 1).
+pub(crate) type FetchPage<T> =
+    Arc<dyn Fn(u64) -> BoxFuture<'static, Result<Page<T>, Error>> + Send + Sync>;
 
 /// A spawned page request, aborted when dropped.
 struct Prefetch<T>(JoinHandle<T>);
@@ -37,62 +41,55 @@ impl<T> Future for Prefetch<T> {
     }
 }
 
-type PageResult = Result<Page<types::ChildAccount>, Error>;
+type PageResult<T> = Result<Page<T>, Error>;
 
-enum Next {
+enum Next<T> {
     /// The first page is requested on the first poll (spawning needs a runtime).
     Start,
     /// Page `.0` is being fetched.
-    Fetching(u64, Prefetch<PageResult>),
+    Fetching(u64, Prefetch<PageResult<T>>),
     /// No page is left, or an error ended the stream.
     Done,
 }
 
-struct State {
-    api: Arc<Api>,
-    page_size: u32,
-    filter: Option<HeaderValue>,
-    items: std::vec::IntoIter<types::ChildAccount>,
-    next: Next,
+struct State<T> {
+    fetch: FetchPage<T>,
+    /// The page size asked for; a page this full suggests another when the answer gives no
+    /// page count.
+    page_size: usize,
+    items: std::vec::IntoIter<T>,
+    next: Next<T>,
 }
 
-impl State {
-    fn spawn(&self, page: u64) -> Prefetch<PageResult> {
-        let api = Arc::clone(&self.api);
-        let filter = self.filter.clone();
-        let page_size = self.page_size;
-        let fetch = async move {
-            api.child_accounts_page(page, page_size, filter.as_ref())
-                .await
-        }
-        .instrument(tracing::Span::current());
+impl<T: Send + 'static> State<T> {
+    fn spawn(&self, page: u64) -> Prefetch<PageResult<T>> {
+        let fetch = (self.fetch)(page).instrument(tracing::Span::current());
         Prefetch(tokio::spawn(fetch))
     }
 
     /// Whether a page after `page` (as requested) exists. Without a page count, a full page
     /// suggests more; an empty page never does.
-    fn has_more(&self, requested: u64, page: &Page<types::ChildAccount>) -> bool {
+    fn has_more(&self, requested: u64, page: &Page<T>) -> bool {
         if page.data.is_empty() {
             return false;
         }
         if page.pages > 0 {
             requested < page.pages
         } else {
-            page.data.len() >= self.page_size as usize
+            page.data.len() >= self.page_size
         }
     }
 }
 
-/// All child accounts matching `filter`.
-pub(crate) fn child_accounts(
-    api: Arc<Api>,
+/// Every item of every page `fetch` returns, from page 1 on; `page_size` is the size asked
+/// for (see [`State::has_more`]).
+pub(crate) fn pages<T: Send + 'static>(
+    fetch: FetchPage<T>,
     page_size: u32,
-    filter: Option<HeaderValue>,
-) -> impl Stream<Item = Result<types::ChildAccount, Error>> + Send + 'static {
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static {
     let state = State {
-        api,
-        page_size,
-        filter,
+        fetch,
+        page_size: page_size as usize,
         items: Vec::new().into_iter(),
         next: Next::Start,
     };

@@ -10,7 +10,8 @@ use akamai_sdk_testkit::{EdgeKvEmulator, LinodeEmulator};
 use clap::Parser;
 use serde_json::json;
 
-/// Offline emulators of the EdgeKV and Linode parent/child APIs.
+/// Offline emulators of the EdgeKV and Linode parent/child APIs (with each Linode account's
+/// instances, Volumes and Domains).
 #[derive(Debug, Parser)]
 #[command(name = "akamai-emulator", version)]
 struct Args {
@@ -27,6 +28,10 @@ struct Args {
     /// Child accounts of the Linode parent account.
     #[arg(long, default_value_t = 3)]
     children: usize,
+    /// Linode instances, Volumes and Domains each Linode account (the parent and every child)
+    /// starts with, of each kind.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    resources_per_account: usize,
     /// Write an `.edgerc` section for the EdgeKV emulator into FILE (other sections are kept;
     /// a section of the same name is replaced).
     #[arg(long, value_name = "FILE")]
@@ -85,7 +90,9 @@ async fn run(args: Args) -> Result<(), String> {
         None
     };
     let linode = if args.linode {
-        let mut builder = LinodeEmulator::builder().children(args.children);
+        let mut builder = LinodeEmulator::builder()
+            .children(args.children)
+            .resources_per_account(args.resources_per_account);
         if let Some(port) = next_port {
             builder = builder.port(port);
         }

@@ -10,7 +10,11 @@
 //! * `bodiless_statuses`: the statuses rule `bodiless-success-statuses` moved to
 //!   `x-bodiless-responses`;
 //! * `empty_collection_details`: the overlays' `x-empty-collection-details`, the problem
-//!   `detail` texts of a 404 that means "nothing here".
+//!   `detail` texts of a 404 that means "nothing here";
+//! * `paginated`: rule `paginated-lists` found a page of items in its answer (`x-paginated`);
+//! * `tag` and `feature`: the operation's first tag (its area), and the cargo feature that
+//!   builds its method and typed call, `None` for the source's `core` operations (see
+//!   [`feature_name`]).
 
 use anyhow::{bail, Context, Result};
 use heck::{ToShoutySnakeCase, ToSnakeCase};
@@ -28,19 +32,49 @@ pub(crate) fn method_name(operation_id: &str) -> String {
         .to_snake_case()
 }
 
-/// One row of the table.
-#[derive(Debug)]
-struct Row {
-    id: String,
-    method_name: String,
-    method: String,
-    path: String,
-    idempotent: bool,
-    bodiless: Vec<u16>,
-    empty_details: Vec<String>,
+/// The cargo feature that builds the operations of `tag`: `<api>-<area>`, the area being the
+/// tag's abbreviation in parentheses if it has one, otherwise its words in lower case without
+/// a leading API name ("Linode instances" -> `linode-instances`, "Linode Kubernetes Engine
+/// (LKE)" -> `linode-lke`, "Object Storage" -> `linode-object-storage`).
+pub(crate) fn feature_name(api: &str, tag: &str) -> String {
+    let base = tag
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map_or(tag, |(abbreviation, _)| abbreviation);
+    let words: Vec<String> = base
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let words = match words.split_first() {
+        Some((first, rest)) if first == api && !rest.is_empty() => rest,
+        _ => &words[..],
+    };
+    if words.is_empty() {
+        return format!("{api}-other");
+    }
+    format!("{api}-{}", words.join("-"))
 }
 
-fn rows(doc: &Value) -> Result<Vec<Row>> {
+/// One row of the table.
+#[derive(Debug)]
+pub(crate) struct Row {
+    pub(crate) id: String,
+    pub(crate) method_name: String,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) idempotent: bool,
+    pub(crate) bodiless: Vec<u16>,
+    pub(crate) empty_details: Vec<String>,
+    pub(crate) paginated: bool,
+    pub(crate) tag: String,
+    /// `None` for a core operation (always built).
+    pub(crate) feature: Option<String>,
+}
+
+/// The rows of `doc`'s operations, sorted by method name. With `core` empty every operation is
+/// core; otherwise each id of `core` must exist.
+pub(crate) fn rows(doc: &Value, api: &str, core: &[String]) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     for (path, method, op) in spec::operations(doc) {
         let id = op
@@ -79,6 +113,17 @@ fn rows(doc: &Value) -> Result<Vec<Row>> {
                 .collect::<Result<_>>()?,
             Some(other) => bail!("{id}: x-empty-collection-details must be a list, not {other}"),
         };
+        let paginated = op.get("x-paginated").and_then(Value::as_bool) == Some(true);
+        let tag = op
+            .pointer("/tags/0")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let feature = if core.is_empty() || core.contains(&id) {
+            None
+        } else {
+            Some(feature_name(api, &tag))
+        };
         rows.push(Row {
             method_name: method_name(&id),
             id,
@@ -87,7 +132,15 @@ fn rows(doc: &Value) -> Result<Vec<Row>> {
             idempotent,
             bodiless,
             empty_details,
+            paginated,
+            tag,
+            feature,
         });
+    }
+    for id in core {
+        if !rows.iter().any(|r| &r.id == id) {
+            bail!("core operation {id} is not in the processed spec (specs/sources.toml `core`)");
+        }
     }
     rows.sort_by(|a, b| a.method_name.cmp(&b.method_name));
     Ok(rows)
@@ -96,9 +149,8 @@ fn rows(doc: &Value) -> Result<Vec<Row>> {
 /// The `operations` module of a generated file. Every operation must have a generated method
 /// of the name progenitor gives it (`methods`), so a change of progenitor's naming cannot
 /// leave the table pointing at nothing.
-pub(crate) fn table(doc: &Value, methods: &[String]) -> Result<TokenStream> {
-    let rows = rows(doc)?;
-    for row in &rows {
+pub(crate) fn table(rows: &[Row], methods: &[String]) -> Result<TokenStream> {
+    for row in rows {
         if !methods.contains(&row.method_name) {
             bail!(
                 "operation {} has no generated method {} (methods: {})",
@@ -121,8 +173,14 @@ pub(crate) fn table(doc: &Value, methods: &[String]) -> Result<TokenStream> {
             idempotent,
             bodiless,
             empty_details,
+            paginated,
+            tag,
             ..
         } = row;
+        let feature = match &row.feature {
+            Some(f) => quote!(Some(#f)),
+            None => quote!(None),
+        };
         let method = format_ident!("{}", row.method);
         quote! {
             #[doc = #doc]
@@ -134,6 +192,9 @@ pub(crate) fn table(doc: &Value, methods: &[String]) -> Result<TokenStream> {
                 idempotent: #idempotent,
                 bodiless_statuses: &[#(#bodiless),*],
                 empty_collection_details: &[#(#empty_details),*],
+                paginated: #paginated,
+                tag: #tag,
+                feature: #feature,
             };
         }
     });
@@ -185,7 +246,8 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        let file: syn::File = syn::parse2(table(&doc, &methods).unwrap()).unwrap();
+        let rows = rows(&doc, "tiny", &[]).unwrap();
+        let file: syn::File = syn::parse2(table(&rows, &methods).unwrap()).unwrap();
         let text = prettyplease::unparse(&file);
         assert!(text.contains("pub const GET_TOKENS: Operation"), "{text}");
         assert!(text.contains("id: \"get-tokens\""), "{text}");
@@ -214,9 +276,40 @@ mod tests {
     }
 
     #[test]
+    fn features_follow_tags_and_core_operations_have_none() {
+        assert_eq!(
+            feature_name("linode", "Linode instances"),
+            "linode-instances"
+        );
+        assert_eq!(
+            feature_name("linode", "Linode Kubernetes Engine (LKE)"),
+            "linode-lke"
+        );
+        assert_eq!(
+            feature_name("linode", "Object Storage"),
+            "linode-object-storage"
+        );
+        assert_eq!(feature_name("linode", "VPCs"), "linode-vpcs");
+        assert_eq!(feature_name("linode", "Linode"), "linode-linode");
+        assert_eq!(feature_name("linode", ""), "linode-other");
+        let doc = json!({"paths": {
+            "/a": {"get": {"operationId": "get-a", "tags": ["Account"], "x-paginated": true}},
+            "/b": {"get": {"operationId": "get-b", "tags": ["Volumes"]}}
+        }});
+        let rows = rows(&doc, "linode", &["get-a".to_owned()]).unwrap();
+        assert_eq!(rows[0].feature, None);
+        assert!(rows[0].paginated);
+        assert_eq!(rows[1].feature.as_deref(), Some("linode-volumes"));
+        assert_eq!(rows[1].tag, "Volumes");
+        let err = super::rows(&doc, "linode", &["get-z".to_owned()]).unwrap_err();
+        assert!(err.to_string().contains("get-z"), "{err}");
+    }
+
+    #[test]
     fn an_operation_without_a_generated_method_is_an_error() {
         let doc = json!({"paths": {"/a": {"get": {"operationId": "get-a"}}}});
-        let err = table(&doc, &["get_b".to_owned()]).unwrap_err().to_string();
+        let rows = rows(&doc, "tiny", &[]).unwrap();
+        let err = table(&rows, &["get_b".to_owned()]).unwrap_err().to_string();
         assert!(err.contains("get-a") && err.contains("get_a"), "{err}");
     }
 }

@@ -11,6 +11,8 @@
 //! * tolerant scalars: every string, integer, float and boolean field (and their `Option`s) of
 //!   a generated struct decodes through `crate::lenient::de`, so a number sent where the spec
 //!   documents a string (or the reverse) is kept instead of failing the whole response;
+//! * tolerant newtypes: a constrained string newtype checks its constraints when built, not
+//!   when decoded from a response;
 //! * one request path: the client's `ClientHooks` impl executes every request through
 //!   `crate::execute`, which reads a success body whole as part of the attempt.
 
@@ -63,7 +65,7 @@ pub(crate) fn client_methods(file: &syn::File) -> Vec<String> {
         .collect()
 }
 
-fn is_client(ty: &syn::Type) -> bool {
+pub(crate) fn is_client(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
 }
 
@@ -185,8 +187,40 @@ fn rewrite_types(items: &mut [Item]) {
                 if let Some((_, variant)) = open.iter().find(|(n, _)| *n == name) {
                     open_impl(imp, variant);
                 }
+                tolerant_newtype_decoding(imp);
             }
             _ => {}
+        }
+    }
+}
+
+/// A constrained string newtype (a `maxLength` or `pattern` on a schema that requests use too:
+/// `AccountCompany`) checks its constraints when a caller builds it (`FromStr`, `TryFrom`),
+/// but not when a response is decoded into it: typify's `Deserialize` impl parses through the
+/// checks; it is replaced by a lenient read of the text (a number sent for it keeps its text,
+/// as every response scalar does). Strict requests, tolerant responses.
+fn tolerant_newtype_decoding(imp: &mut ItemImpl) {
+    let is_deserialize = imp.trait_.as_ref().is_some_and(|(_, path, _)| {
+        path.segments
+            .last()
+            .is_some_and(|s| s.ident == "Deserialize")
+    });
+    if !is_deserialize {
+        return;
+    }
+    for member in &mut imp.items {
+        let syn::ImplItem::Fn(f) = member else {
+            continue;
+        };
+        let body = quote!(#f).to_string().replace(' ', "");
+        if f.sig.ident == "deserialize"
+            && body.contains("::std::string::String::deserialize(deserializer)?.parse()")
+        {
+            f.block = parse_quote!({
+                ::std::result::Result::Ok(Self(crate::lenient::de::<D, ::std::string::String>(
+                    deserializer,
+                )?))
+            });
         }
     }
 }

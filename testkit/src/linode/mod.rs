@@ -1,5 +1,6 @@
 //! The Linode emulator: the parent/child-account operations the SDK uses, with a parent
-//! token, deterministic child accounts, pagination, `X-Filter`, proxy tokens and rate limits.
+//! token, deterministic child accounts, pagination, `X-Filter`, proxy tokens and rate limits;
+//! and, for the parent and every child account, its own Linode instances, Volumes and Domains.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -16,6 +17,12 @@ use crate::core::{lock, Api, Core, Exchange, Reply};
 use crate::faults::Fault;
 use crate::journal::{Counters, LoggedRequest};
 use crate::server::Server;
+
+mod listing;
+mod resources;
+
+pub use resources::{Owner, ResourceKind, INSTANCE_TYPES, REGIONS};
+use resources::{Request, Resources};
 
 /// The default parent token.
 pub const DEFAULT_PARENT_TOKEN: &str = "emulator-parent-token-7f9c2e51a0d84b3c";
@@ -60,6 +67,7 @@ pub struct LinodeEmulatorBuilder {
     restricted: bool,
     child_account_access: bool,
     rate_limit: u32,
+    resources: [usize; 3],
 }
 
 impl Default for LinodeEmulatorBuilder {
@@ -72,6 +80,7 @@ impl Default for LinodeEmulatorBuilder {
             restricted: false,
             child_account_access: true,
             rate_limit: 100_000,
+            resources: [3; 3],
         }
     }
 }
@@ -116,6 +125,21 @@ impl LinodeEmulatorBuilder {
         self
     }
 
+    /// How many Linode instances, Volumes and Domains each account (the parent and every
+    /// child) starts with (default 3 of each); the same on every run. An account's resources
+    /// are generated when first used, so many children cost nothing until touched.
+    pub fn resources_per_account(mut self, n: usize) -> Self {
+        self.resources = [n; 3];
+        self
+    }
+
+    /// How many resources of `kind` each account starts with (for example 130 instances to
+    /// list several pages), leaving the other kinds as they are. At most 999999.
+    pub fn per_account(mut self, kind: ResourceKind, n: usize) -> Self {
+        self.resources[kind.index()] = n;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving.
     pub async fn start(self) -> std::io::Result<LinodeEmulator> {
         let state = State::new(&self);
@@ -130,6 +154,16 @@ impl LinodeEmulatorBuilder {
 
 /// A running Linode emulator on 127.0.0.1, stopped when dropped. Its base URL ends in `/v4`
 /// (`/v4beta` is served too).
+///
+/// Besides the parent/child-account operations, every account (the parent, and each child
+/// account through its proxy tokens) has its own Linode instances, Volumes and Domains
+/// ([`resources_per_account`](LinodeEmulatorBuilder::resources_per_account) of each to start
+/// with): `GET`/`POST /linode/instances`, `GET`/`PUT`/`DELETE /linode/instances/{linodeId}`,
+/// and the same on `/volumes` and `/domains`. A request sees only its own account's; any
+/// other id answers 404 `{"errors":[{"reason":"Not found"}]}`. Lists page and filter like the
+/// child-account list (`page`, `page_size` 25-500, `X-Filter` on the fields of
+/// [`ResourceKind::filterable`]); a create or update with a missing or bad field answers 400
+/// `{"errors":[{"field":"region","reason":"region is required"}]}`.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -217,6 +251,51 @@ impl LinodeEmulator {
         euuid
     }
 
+    /// The resources of `kind` that `owner` holds now, by id, as the API returns them
+    /// (`None` for an unknown child account). `owner` is [`Owner::Parent`] or a child
+    /// account's euuid (`&str`).
+    pub fn resources<'a>(
+        &self,
+        kind: ResourceKind,
+        owner: impl Into<Owner<'a>>,
+    ) -> Option<Vec<Value>> {
+        let mut state = lock(&self.core.api.state);
+        state.resources(owner.into()).map(|r| r.list(kind))
+    }
+
+    /// The Linode instances `owner` holds now (see [`resources`](Self::resources)).
+    pub fn instances<'a>(&self, owner: impl Into<Owner<'a>>) -> Option<Vec<Value>> {
+        self.resources(ResourceKind::Instances, owner)
+    }
+
+    /// The Volumes `owner` holds now (see [`resources`](Self::resources)).
+    pub fn volumes<'a>(&self, owner: impl Into<Owner<'a>>) -> Option<Vec<Value>> {
+        self.resources(ResourceKind::Volumes, owner)
+    }
+
+    /// The Domains `owner` holds now (see [`resources`](Self::resources)).
+    pub fn domains<'a>(&self, owner: impl Into<Owner<'a>>) -> Option<Vec<Value>> {
+        self.resources(ResourceKind::Domains, owner)
+    }
+
+    /// Adds a resource to `owner` (seeding from code): the next generated one of `kind`, with
+    /// `fields` (an object) over the generated ones; the id stays the emulator's. Returns it
+    /// as stored, or `None` for an unknown child account or when the account is full. Unlike
+    /// a `POST`, nothing is validated.
+    pub fn add_resource<'a>(
+        &self,
+        kind: ResourceKind,
+        owner: impl Into<Owner<'a>>,
+        fields: Value,
+    ) -> Option<Value> {
+        let fields = match fields {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        let mut state = lock(&self.core.api.state);
+        state.resources(owner.into())?.add_generated(kind, fields)
+    }
+
     /// The proxy tokens created so far: `(id, euuid, revoked)`.
     pub fn proxy_tokens(&self) -> Vec<(i64, String, bool)> {
         let state = lock(&self.core.api.state);
@@ -253,17 +332,20 @@ impl LinodeEmulator {
         self.core.counters()
     }
 
-    /// Back to the state it started in: accounts, tokens, clock, fault rules, log, counters.
+    /// Back to the state it started in: accounts, their resources, tokens, clock, fault rules,
+    /// log, counters.
     pub fn reset(&self) {
         *lock(&self.core.api.state) = State::new(&self.core.api.settings);
         self.core.reset();
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Child {
     euuid: String,
     json: Value,
+    /// Generated on first use.
+    resources: Option<Resources>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -301,7 +383,11 @@ impl Child {
             "capabilities": ["Linodes", "NodeBalancers", "Block Storage", "Object Storage"],
             "credit_card": {"last_four": null, "expiry": null},
         });
-        Self { euuid, json }
+        Self {
+            euuid,
+            json,
+            resources: None,
+        }
     }
 
     fn proxy_username(&self) -> String {
@@ -331,6 +417,10 @@ struct State {
     offset: chrono::Duration,
     /// Per token: start of the current minute window and requests in it.
     windows: BTreeMap<String, (DateTime<Utc>, u32)>,
+    /// The parent account's resources, generated on first use.
+    parent_resources: Option<Resources>,
+    /// How many of each kind an account starts with.
+    resource_counts: [usize; 3],
 }
 
 impl State {
@@ -341,6 +431,8 @@ impl State {
             next_token_id: 1000,
             offset: chrono::Duration::zero(),
             windows: BTreeMap::new(),
+            parent_resources: None,
+            resource_counts: settings.resources,
         }
     }
 
@@ -366,6 +458,14 @@ enum Principal {
 }
 
 impl Principal {
+    /// Whose resources it sees.
+    fn owner(&self) -> Owner<'_> {
+        match self {
+            Self::Parent => Owner::Parent,
+            Self::Proxy { euuid, .. } => Owner::Child(euuid),
+        }
+    }
+
     /// How the request log names it.
     fn label(&self) -> String {
         match self {
@@ -406,7 +506,7 @@ impl Api for LinodeApi {
             ("GET", ["profile", "grants"]) => "get-profile-grants",
             ("GET", ["account", "users", _, "grants"]) => "get-user-grants",
             ("DELETE", ["profile", "tokens", _]) => "delete-personal-access-token",
-            _ => return None,
+            _ => return resources::operation(method, rest),
         })
     }
 
@@ -509,6 +609,16 @@ impl LinodeApi {
         if parent_only && !matches!(principal, Principal::Parent) {
             return errors(401, "Invalid Token");
         }
+        if let Some((kind, action)) = resources::route(operation) {
+            let request = Request {
+                kind,
+                action,
+                item: rest.last().map(String::as_str),
+                exchange,
+                now: time(now),
+            };
+            return resources::serve(state, principal.owner(), &request);
+        }
         match operation {
             "get-child-accounts" => self.list(state, exchange),
             "get-child-account" => match state.child(&rest[2]) {
@@ -519,15 +629,13 @@ impl LinodeApi {
                 if self.settings.restricted && !self.settings.child_account_access {
                     return errors(403, "Unauthorized");
                 }
-                let Some(child) = state.child(&rest[2]).cloned() else {
+                let Some(euuid) = state.child(&rest[2]).map(|c| c.euuid.clone()) else {
                     return errors(404, "Not found");
                 };
                 state.next_token_id += 1;
                 let id = state.next_token_id;
-                let token = hex(&Sha256::digest(
-                    format!("proxy {id} {}", child.euuid).as_bytes(),
-                ))
-                .to_lowercase();
+                let token =
+                    hex(&Sha256::digest(format!("proxy {id} {euuid}").as_bytes())).to_lowercase();
                 let lifetime = chrono::Duration::from_std(self.settings.token_lifetime)
                     .unwrap_or(chrono::Duration::minutes(15));
                 let expiry = now + lifetime;
@@ -535,7 +643,7 @@ impl LinodeApi {
                     token.clone(),
                     ProxyToken {
                         id,
-                        euuid: child.euuid.clone(),
+                        euuid: euuid.clone(),
                         expiry,
                         revoked: false,
                     },
@@ -551,7 +659,7 @@ impl LinodeApi {
                         "scopes": "*",
                     }),
                 );
-                reply.mint = Some(child.euuid);
+                reply.mint = Some(euuid);
                 reply
             }
             "get-account" => match principal {
@@ -658,153 +766,18 @@ impl LinodeApi {
     }
 
     fn list(&self, state: &State, exchange: &Exchange) -> Reply {
-        let page = match exchange.query("page").map(str::parse::<u64>) {
-            None => 1,
-            Some(Ok(p)) if p >= 1 => p,
-            Some(_) => return field_error(400, "page", "Must be a positive integer"),
-        };
-        let page_size = match exchange.query("page_size").map(str::parse::<u64>) {
-            None => 100,
-            Some(Ok(s)) if (25..=500).contains(&s) => s,
-            Some(_) => return field_error(400, "page_size", "Must be 25-500"),
-        };
-        let filter = match exchange.header("x-filter") {
-            None => Map::new(),
-            Some(raw) => match serde_json::from_str::<Value>(raw) {
-                Ok(Value::Object(map)) => map,
-                _ => return errors(400, "Invalid JSON in X-Filter"),
-            },
-        };
-        let mut accounts = Vec::new();
-        for child in &state.children {
-            match matches(&filter, &child.json) {
-                Ok(true) => accounts.push(&child.json),
-                Ok(false) => {}
-                Err(reason) => return errors(400, &reason),
-            }
-        }
-        if let Some(field) = filter.get("+order_by") {
-            let Some(field) = field.as_str().filter(|f| FILTERABLE.contains(f)) else {
-                return errors(400, "Cannot order by this field");
-            };
-            let desc = match filter.get("+order").map(Value::as_str) {
-                None | Some(Some("asc")) => false,
-                Some(Some("desc")) => true,
-                _ => return errors(400, "+order must be asc or desc"),
-            };
-            accounts.sort_by(|a, b| {
-                let key = |v: &Value| {
-                    v.get(field)
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned()
-                };
-                let ord = key(a).cmp(&key(b));
-                if desc {
-                    ord.reverse()
-                } else {
-                    ord
-                }
-            });
-        }
-        let results = accounts.len() as u64;
-        let pages = results.div_ceil(page_size).max(1);
-        let start = ((page - 1) * page_size).min(results) as usize;
-        let end = (start + page_size as usize).min(accounts.len());
-        let data: Vec<&Value> = accounts[start..end].to_vec();
-        Reply::json(
-            200,
-            &json!({"data": data, "page": page, "pages": pages, "results": results}),
-        )
-    }
-}
-
-/// Whether `account` passes `filter` (top-level keys all hold; `+or`/`+and` take lists of
-/// filters).
-fn matches(filter: &Map<String, Value>, account: &Value) -> Result<bool, String> {
-    for (key, condition) in filter {
-        let holds = match key.as_str() {
-            "+order_by" | "+order" => true,
-            "+or" | "+and" => {
-                let Some(list) = condition.as_array() else {
-                    return Err(format!("{key} takes a list of filters"));
-                };
-                let mut results = Vec::new();
-                for f in list {
-                    let Some(f) = f.as_object() else {
-                        return Err(format!("{key} takes a list of filters"));
-                    };
-                    results.push(matches(f, account)?);
-                }
-                if key == "+or" {
-                    results.iter().any(|r| *r)
-                } else {
-                    results.iter().all(|r| *r)
-                }
-            }
-            field if FILTERABLE.contains(&field) => {
-                let actual = account.get(field).and_then(Value::as_str).unwrap_or("");
-                condition_holds(field, condition, actual)?
-            }
-            other => return Err(format!("Cannot filter on {other}")),
-        };
-        if !holds {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-fn condition_holds(field: &str, condition: &Value, actual: &str) -> Result<bool, String> {
-    match condition {
-        Value::String(expected) => Ok(actual == expected),
-        Value::Object(ops) => {
-            for (op, value) in ops {
-                let Some(value) = value.as_str() else {
-                    return Err(format!("{field}: {op} takes a string"));
-                };
-                let holds = match op.as_str() {
-                    "+contains" => actual.to_lowercase().contains(&value.to_lowercase()),
-                    "+neq" => actual != value,
-                    "+gt" => actual > value,
-                    "+gte" => actual >= value,
-                    "+lt" => actual < value,
-                    "+lte" => actual <= value,
-                    other => return Err(format!("{field}: unknown operator {other}")),
-                };
-                if !holds {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        }
-        Value::Array(values) => Ok(values.iter().any(|v| v.as_str() == Some(actual))),
-        _ => Err(format!("{field}: unsupported filter value")),
+        let accounts: Vec<&Value> = state.children.iter().map(|c| &c.json).collect();
+        listing::page(exchange, accounts, |field| {
+            FILTERABLE
+                .contains(&field)
+                .then_some(listing::FieldKind::Text)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn filters() {
-        let a = json!({"company": "Acme 001", "country": "US", "city": "Berlin"});
-        let f = |v: Value| matches(v.as_object().unwrap(), &a);
-        assert_eq!(f(json!({"company": "Acme 001"})), Ok(true));
-        assert_eq!(f(json!({"company": {"+contains": "acme"}})), Ok(true));
-        assert_eq!(f(json!({"company": {"+neq": "Acme 001"}})), Ok(false));
-        assert_eq!(
-            f(json!({"+or": [{"country": "DE"}, {"city": "Berlin"}]})),
-            Ok(true)
-        );
-        assert_eq!(
-            f(json!({"+and": [{"country": "US"}, {"city": "Lyon"}]})),
-            Ok(false)
-        );
-        assert!(f(json!({"euuid": "x"})).is_err());
-        assert!(f(json!({"company": {"+like": "x"}})).is_err());
-    }
 
     #[test]
     fn children_are_deterministic() {
