@@ -40,7 +40,7 @@ use serde_json::{json, Value};
 
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(90);
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the tests crate lives in the workspace")
@@ -56,7 +56,7 @@ fn prism_bin() -> PathBuf {
 
 /// The spec and the Prism binary, or `None` (after saying why) when the test has to be skipped
 /// outside CI. Panics in CI.
-fn prerequisites(api: &str) -> Option<(PathBuf, PathBuf)> {
+pub(crate) fn prerequisites(api: &str) -> Option<(PathBuf, PathBuf)> {
     let spec = workspace_root().join("specs").join(format!("{api}.json"));
     let bin = prism_bin();
     let mut missing = Vec::new();
@@ -84,12 +84,12 @@ fn prerequisites(api: &str) -> Option<(PathBuf, PathBuf)> {
 }
 
 /// A running `prism mock`, killed when dropped.
-struct Prism {
+pub(crate) struct Prism {
     child: Child,
     port: u16,
     log: PathBuf,
     /// The wire view Prism serves.
-    spec: PathBuf,
+    pub(crate) spec: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -108,9 +108,14 @@ fn free_port() -> u16 {
 }
 
 impl Prism {
-    fn start(bin: &Path, spec: &Path) -> Self {
+    pub(crate) fn start(bin: &Path, spec: &Path) -> Self {
+        Self::start_with(bin, spec, |_| {})
+    }
+
+    /// Starts Prism on the wire view of `spec`, after `adjust` has had its say on that view.
+    pub(crate) fn start_with(bin: &Path, spec: &Path, adjust: impl FnOnce(&mut Value)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let spec = wire_view(spec, dir.path());
+        let spec = wire_view(spec, dir.path(), adjust);
         let log = dir.path().join("prism.log");
         let out = File::create(&log).unwrap();
         let err = out.try_clone().unwrap();
@@ -154,7 +159,7 @@ impl Prism {
         }
     }
 
-    fn uri(&self) -> String {
+    pub(crate) fn uri(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
@@ -163,13 +168,13 @@ impl Prism {
     }
 
     /// The length of the log so far (to leave out the lines of an expected rejection).
-    fn log_len(&self) -> usize {
+    pub(crate) fn log_len(&self) -> usize {
         self.log_text().len()
     }
 
     /// The lines of Prism's log, outside `skip` byte ranges, that report a request it found
     /// invalid or could not serve, and those reporting that its own answer breaks the spec.
-    fn findings(&self, skip: &[std::ops::Range<usize>]) -> (Vec<String>, Vec<String>) {
+    pub(crate) fn findings(&self, skip: &[std::ops::Range<usize>]) -> (Vec<String>, Vec<String>) {
         let text = self.log_text();
         let mut request = Vec::new();
         let mut response = Vec::new();
@@ -202,7 +207,9 @@ impl Prism {
 /// * Request bodies accept the media types that normalisation rule 3 set aside for the
 ///   generator under `x-other-media-types` (`put-item`'s `text/plain`; the SDK sends text
 ///   items by hand).
-fn wire_view(spec: &Path, dir: &Path) -> PathBuf {
+///
+/// `adjust` then changes the view further (a test that needs more of the upstream spec).
+fn wire_view(spec: &Path, dir: &Path, adjust: impl FnOnce(&mut Value)) -> PathBuf {
     let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(spec).unwrap()).unwrap();
     for item in spec["paths"].as_object_mut().unwrap().values_mut() {
         let Some(item) = item.as_object_mut() else {
@@ -255,6 +262,7 @@ fn wire_view(spec: &Path, dir: &Path) -> PathBuf {
             }
         }
     }
+    adjust(&mut spec);
     let out = dir.join("wire.json");
     std::fs::write(&out, serde_json::to_vec_pretty(&spec).unwrap()).unwrap();
     out
@@ -555,8 +563,8 @@ fn credentials(port: u16) -> Credentials {
 }
 
 /// A concrete value for a path parameter: its schema's example, else the first enum value,
-/// else the parameter's example, else a placeholder of its type.
-fn path_value(spec: &Value, parameter: &Value) -> String {
+/// else the parameter's example, else a placeholder of its type (an integer's `minimum`, or 1).
+pub(crate) fn path_value(spec: &Value, parameter: &Value) -> String {
     let mut schema = &parameter["schema"];
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         schema = spec
@@ -571,7 +579,11 @@ fn path_value(spec: &Value, parameter: &Value) -> String {
     match value {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
-        None if schema["type"] == "integer" => "1".to_owned(),
+        None if schema["type"] == "integer" => schema
+            .get("minimum")
+            .and_then(Value::as_i64)
+            .unwrap_or(1)
+            .to_string(),
         None => "example".to_owned(),
     }
 }

@@ -145,8 +145,22 @@ fn tokens_in_generated_types_never_reach_debug_output() {
 #[test]
 fn the_operation_tables_carry_the_spec_facts() {
     use akamai_sdk_generated::{edgekv::operations as kv, linode::operations as li};
-    assert_eq!(li::ALL.len(), 8);
+    // Every operation of the pinned Linode spec; the child-account workflow's always built.
+    assert_eq!(li::ALL.len(), 390);
     assert_eq!(kv::ALL.len(), 20);
+    let core: Vec<&str> = li::ALL
+        .iter()
+        .filter(|op| op.feature.is_none())
+        .map(|op| op.id)
+        .collect();
+    assert_eq!(core.len(), 8, "{core:?}");
+    assert_eq!(li::GET_LINODE_INSTANCES.feature, Some("linode-instances"));
+    assert_eq!(li::GET_LINODE_INSTANCES.tag, "Linode instances");
+    assert!(li::GET_LINODE_INSTANCES.paginated && li::GET_CHILD_ACCOUNTS.paginated);
+    assert!(!li::GET_LINODE_INSTANCE.paginated);
+    // The lists that declare no page parameters upstream are recognised by their answer.
+    assert!(li::GET_REGIONS.paginated);
+    assert!(li::ALL.iter().filter(|op| op.paginated).count() >= 80);
     assert_eq!(li::GET_CHILD_ACCOUNTS.id, "get-child-accounts");
     assert_eq!(li::GET_CHILD_ACCOUNTS.path, "/account/child-accounts");
     assert_eq!(

@@ -1,5 +1,6 @@
 //! Integration tests of the akamai-sdk workspace: one binary, one module per area.
 mod contract;
+mod contract_all;
 mod edgekv;
 mod edgerc;
 mod generated_types;

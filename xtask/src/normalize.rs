@@ -24,6 +24,10 @@ pub(crate) const RULES: &[Rule] = &[
         apply: strip_version_path_segment,
     },
     Rule {
+        name: "readable-component-names",
+        apply: readable_component_names,
+    },
+    Rule {
         name: "default-response-as-error-ranges",
         apply: default_response_as_error_ranges,
     },
@@ -667,6 +671,86 @@ fn visit_parameters(spec: &mut Value, f: &mut impl FnMut(&mut Value)) {
     }
 }
 
+/// The words a status code stands for in a type name (a name ending in digits reads as an
+/// artefact: `AddedPostCancelAccount409`).
+fn status_words(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "200" | "201" | "202" | "204" => "response",
+        "400" => "bad-request",
+        "401" => "unauthorized",
+        "403" => "forbidden",
+        "404" => "not-found",
+        "409" => "conflict",
+        "422" => "unprocessable",
+        "429" => "too-many-requests",
+        "500" => "server-error",
+        _ => return None,
+    })
+}
+
+/// Rule (names): component schemas named by how the upstream spec was assembled
+/// (`added-get-events-200`, `added-post-cancel-account-409`, `added-empty-obj`) get the name
+/// of what they are (`get-events-response`, `post-cancel-account-conflict`, `empty-obj`), and
+/// every `$ref` follows. A name already taken is left as it was. Counts the renamed schemas.
+fn readable_component_names(spec: &mut Value) -> usize {
+    let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return 0;
+    };
+    let taken: BTreeSet<String> = schemas.keys().cloned().collect();
+    let mut renames = BTreeMap::new();
+    for name in schemas.keys() {
+        let Some(rest) = name.strip_prefix("added-") else {
+            continue;
+        };
+        let readable = match rest.rsplit_once('-') {
+            Some((stem, status)) if status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()) => {
+                match status_words(status) {
+                    Some(words) => format!("{stem}-{words}"),
+                    None => continue,
+                }
+            }
+            _ => rest.to_owned(),
+        };
+        if !taken.contains(&readable) && !renames.values().any(|r| r == &readable) {
+            renames.insert(name.clone(), readable);
+        }
+    }
+    if renames.is_empty() {
+        return 0;
+    }
+    if let Some(Value::Object(schemas)) = spec.pointer_mut("/components/schemas") {
+        for (old, new) in &renames {
+            if let Some(schema) = schemas.remove(old) {
+                schemas.insert(new.clone(), schema);
+            }
+        }
+    }
+    let prefix = "#/components/schemas/";
+    let by_ref: BTreeMap<String, String> = renames
+        .iter()
+        .map(|(old, new)| (format!("{prefix}{old}"), format!("{prefix}{new}")))
+        .collect();
+    fn walk(value: &mut Value, by_ref: &BTreeMap<String, String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get_mut("$ref") {
+                    if let Some(new) = by_ref.get(r.as_str()) {
+                        *r = new.clone();
+                    }
+                }
+                map.values_mut().for_each(|v| walk(v, by_ref));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, by_ref)),
+            _ => {}
+        }
+    }
+    walk(spec, &by_ref);
+    renames.len()
+}
+
 /// Rule 12: an inline object schema equal to a named component schema becomes a `$ref` to it,
 /// so that its type gets the component's name (`ChildAccount`, not
 /// `AddedGetChildAccounts200DataItem`).
@@ -1284,6 +1368,27 @@ mod tests {
             "200": {"content": {"application/json": {"schema": {"type": "string"}}}},
             "201": {"content": {"application/json": {"schema": {"type": "integer"}}}},
             "204": {"description": "none"}}))
+    }
+
+    #[test]
+    fn readable_component_names_drop_the_assembly_prefix_and_status_codes() {
+        let mut spec = json!({
+            "paths": {"/e": {"get": {"responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/added-get-events-200"}}}},
+                                                  "409": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/added-post-cancel-account-409"}}}}}}}},
+            "components": {"schemas": {
+                "added-get-events-200": {"type": "object", "properties": {"e": {"$ref": "#/components/schemas/added-empty-obj"}}},
+                "added-post-cancel-account-409": {"type": "object"},
+                "added-empty-obj": {"type": "object"},
+                "added-taken": {"type": "object"},
+                "taken": {"type": "string"},
+                "added-odd-299": {"type": "object"}
+            }}
+        });
+        assert_eq!(readable_component_names(&mut spec), 3);
+        let names: Vec<&String> = spec["components"]["schemas"].as_object().unwrap().keys().collect();
+        assert_eq!(names, ["added-odd-299", "added-taken", "empty-obj", "get-events-response", "post-cancel-account-conflict", "taken"]);
+        assert_eq!(spec["paths"]["/e"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/get-events-response");
+        assert_eq!(spec["components"]["schemas"]["get-events-response"]["properties"]["e"]["$ref"], "#/components/schemas/empty-obj");
     }
 
     #[test]

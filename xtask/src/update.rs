@@ -68,12 +68,25 @@ pub(crate) fn run(root: &Path, args: UpdateArgs) -> Result<()> {
     Ok(())
 }
 
+/// The manifests `generate` rewrites (their per-area feature blocks), staged when present.
+const MANIFESTS: [&str; 2] = ["generated/Cargo.toml", "sdk/Cargo.toml"];
+
 /// Copies what the pipeline reads and writes into `work`; returns the files an update may
 /// replace, relative to the root.
 fn stage(root: &Path, work: &Path, selected: &[Source]) -> Result<Vec<PathBuf>> {
     copy_tree(&root.join("specs"), &work.join("specs"))?;
     copy_tree(&root.join("generated/src"), &work.join("generated/src"))?;
     let mut files = vec![PathBuf::from("specs/sources.toml")];
+    for manifest in MANIFESTS.map(PathBuf::from) {
+        if root.join(&manifest).is_file() {
+            let to = work.join(&manifest);
+            std::fs::create_dir_all(to.parent().unwrap_or(work))
+                .with_context(|| format!("creating the folder of {}", to.display()))?;
+            std::fs::copy(root.join(&manifest), &to)
+                .with_context(|| format!("copying {}", manifest.display()))?;
+            files.push(manifest);
+        }
+    }
     for source in selected {
         files.push(PathBuf::from(format!("specs/{}.json", source.name)));
         files.push(PathBuf::from(format!("generated/src/{}.rs", source.name)));

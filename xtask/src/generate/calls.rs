@@ -140,13 +140,35 @@ pub(crate) fn calls(file: &syn::File, rows: &[Row]) -> Result<Vec<Item>> {
         })
         .collect();
     let mut members = Vec::new();
+    let mut arms = Vec::new();
     for row in rows {
         let f = methods
             .iter()
             .find(|f| f.sig.ident == row.method_name)
             .with_context(|| format!("no generated method {}", row.method_name))?;
         members.extend(call(row, f).with_context(|| format!("typed call of {}", row.id))?);
+        let (value, _) = answer_types(f)?;
+        let id = &row.id;
+        let cfg = row.feature.as_ref().map(|f| quote!(#[cfg(feature = #f)]));
+        let decode = if is_named(&value, "ByteStream") || text(&value) == "()" {
+            quote!(::std::result::Result::Ok(()))
+        } else {
+            quote!(serde_json::from_slice::<#value>(body).map(drop))
+        };
+        arms.push(quote!(#cfg #id => Some(#decode),));
     }
+    let decode_item: Item = syn::parse2(quote! {
+        /// Decodes `body` as the success answer of the operation `operation_id` (its id in the
+        /// spec), as its typed call does; `None` for an operation this build does not have.
+        /// For contract tests that check every operation against the spec's examples.
+        #[doc(hidden)]
+        pub fn decode_answer(operation_id: &str, body: &[u8]) -> Option<Result<(), serde_json::Error>> {
+            match operation_id {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    })?;
     let struct_item: Item = syn::parse2(quote! {
         /// Every operation of this API as a typed call, run by a [`crate::Runner`]: one of the
         /// SDK's clients, which brings authentication, retries, the per-call deadline, typed
@@ -179,7 +201,7 @@ pub(crate) fn calls(file: &syn::File, rows: &[Row]) -> Result<Vec<Item>> {
             #(#members)*
         }
     })?;
-    Ok(vec![struct_item, impl_new, impl_debug, impl_calls])
+    Ok(vec![struct_item, impl_new, impl_debug, impl_calls, decode_item])
 }
 
 fn call(row: &Row, f: &ImplItemFn) -> Result<Vec<TokenStream>> {
