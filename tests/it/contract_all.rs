@@ -86,10 +86,13 @@ fn upstream_spec(api: &str) -> Option<PathBuf> {
 /// upstream spec does not have. Operations are matched by id. Returns what it changed.
 fn restore_request_media_types(wire: &mut Value, upstream: &Value) -> Vec<String> {
     let mut upstream_bodies = BTreeMap::new();
-    for item in upstream["paths"].as_object().into_iter().flat_map(|p| p.values()) {
+    for item in upstream["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
         for op in item.as_object().into_iter().flat_map(|o| o.values()) {
-            let (Some(id), Some(body)) = (op["operationId"].as_str(), op.get("requestBody"))
-            else {
+            let (Some(id), Some(body)) = (op["operationId"].as_str(), op.get("requestBody")) else {
                 continue;
             };
             let body = match body.get("$ref").and_then(Value::as_str) {
@@ -208,7 +211,9 @@ impl Synth<'_> {
                 ("properties", Some(Value::Object(props)), Value::Object(more)) => {
                     for (name, schema) in more {
                         let merged = match props.remove(&name) {
-                            Some(old) => Value::Object(self.merge(self.flat(&old), self.flat(&schema))),
+                            Some(old) => {
+                                Value::Object(self.merge(self.flat(&old), self.flat(&schema)))
+                            }
                             None => schema,
                         };
                         props.insert(name, merged);
@@ -303,10 +308,7 @@ impl Synth<'_> {
                     .map(|i| self.value(&items, &format!("{at}[{i}]"), depth + 1))
                     .collect()
             }
-            Some("integer") => json!(schema
-                .get("minimum")
-                .and_then(Value::as_i64)
-                .unwrap_or(1)),
+            Some("integer") => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(1)),
             Some("number") => schema.get("minimum").cloned().unwrap_or(json!(1)),
             Some("boolean") => json!(true),
             Some("string") => {
@@ -559,7 +561,11 @@ async fn send(http: &reqwest::Client, base: &str, planned: &Planned) -> Outcome 
             .flatten()
             .filter_map(Value::as_str)
             .collect();
-        let text = format!("{}: {}", location.join("."), v["message"].as_str().unwrap_or(""));
+        let text = format!(
+            "{}: {}",
+            location.join("."),
+            v["message"].as_str().unwrap_or("")
+        );
         if location.first() == Some(&"request") {
             request_violations.push(text);
         } else {
@@ -588,7 +594,9 @@ async fn send(http: &reqwest::Client, base: &str, planned: &Planned) -> Outcome 
         Some(Err(e)) => {
             let body = String::from_utf8_lossy(&bytes);
             let body: String = body.chars().take(300).collect();
-            outcome.failure = Some(format!("the {status} answer does not decode: {e}; answer: {body}"));
+            outcome.failure = Some(format!(
+                "the {status} answer does not decode: {e}; answer: {body}"
+            ));
         }
         Some(Ok(())) => {}
     }
@@ -639,7 +647,11 @@ async fn contract_linode_every_operation() {
     let listed: BTreeMap<&str, &str> = UNSERVABLE.iter().copied().collect();
     let mut report = String::new();
     for id in listed.keys().filter(|id| !ids.contains(*id)) {
-        writeln!(report, "  {id}: listed as unservable, but the spec has no such operation").unwrap();
+        writeln!(
+            report,
+            "  {id}: listed as unservable, but the spec has no such operation"
+        )
+        .unwrap();
     }
 
     // The operations expected to pass, then (with their Prism log set aside) the listed ones.
@@ -648,7 +660,9 @@ async fn contract_linode_every_operation() {
     let mut outcomes = send_all(
         &http,
         &base,
-        planned.iter().filter(|p| !listed.contains_key(p.id.as_str())),
+        planned
+            .iter()
+            .filter(|p| !listed.contains_key(p.id.as_str())),
     )
     .await;
     // Prism writes its log asynchronously; give the last lines a moment.
@@ -658,7 +672,9 @@ async fn contract_linode_every_operation() {
         send_all(
             &http,
             &base,
-            planned.iter().filter(|p| listed.contains_key(p.id.as_str())),
+            planned
+                .iter()
+                .filter(|p| listed.contains_key(p.id.as_str())),
         )
         .await,
     );
@@ -676,13 +692,15 @@ async fn contract_linode_every_operation() {
             notes.push(format!("{id}: {note}"));
         }
         if !outcome.response_violations.is_empty() {
-            answers_breaking_the_spec.push(format!(
-                "{id}: {}",
-                outcome.response_violations.join("; ")
-            ));
+            answers_breaking_the_spec
+                .push(format!("{id}: {}", outcome.response_violations.join("; ")));
         }
         if outcome.not_built {
-            writeln!(report, "  {label}: decode_answer returned None (linode-all is on)").unwrap();
+            writeln!(
+                report,
+                "  {label}: decode_answer returned None (linode-all is on)"
+            )
+            .unwrap();
             continue;
         }
         match (listed.get(id), &outcome.failure) {

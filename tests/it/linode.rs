@@ -1056,3 +1056,96 @@ async fn other_user_types_are_not_parent_users() {
         Some(UserType::Unknown("reseller".into()))
     );
 }
+
+/// The seed workflow goes on into the child account: through a child client's typed calls,
+/// every instance of the child (all pages), one instance, a new one and its deletion, each
+/// with the proxy token and never the parent's; the parent's own calls see its own account.
+#[tokio::test]
+async fn a_child_client_drives_the_whole_api_in_its_account_only() {
+    use akamai_sdk::linode::Filter;
+    use akamai_sdk_testkit::linode::{Owner, ResourceKind};
+
+    let linode = LinodeEmulator::builder()
+        .children(3)
+        .per_account(ResourceKind::Instances, 130)
+        .start()
+        .await
+        .unwrap();
+    let euuid: Euuid = linode.euuids()[1].parse().unwrap();
+    let parent = linode.parent_client_with(no_retry());
+    let child = parent.child(euuid.clone());
+
+    // Every page (130 instances at 100 a page: two pages), streamed.
+    let mine: Vec<_> = child
+        .api()
+        .get_linode_instances_stream(None, None)
+        .try_collect()
+        .await
+        .unwrap();
+    let stored = linode.instances(euuid.as_str()).unwrap();
+    assert_eq!(mine.len(), 130);
+    let ids =
+        |values: &[Value]| -> Vec<i64> { values.iter().filter_map(|v| v["id"].as_i64()).collect() };
+    assert_eq!(
+        mine.iter().filter_map(|i| i.id).collect::<Vec<_>>(),
+        ids(&stored)
+    );
+    let theirs = linode.instances(Owner::Parent).unwrap();
+    assert!(mine.iter().all(|i| !ids(&theirs).contains(&i.id.unwrap())));
+
+    // A page size and a filter on any field, through the generic filter.
+    let label = stored[7]["label"].as_str().unwrap().to_owned();
+    let filter = Filter::new().eq("label", label.as_str()).to_header();
+    let found: Vec<_> = child
+        .api()
+        .get_linode_instances_stream(Some(25), Some(&filter))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].label.as_deref(), Some(label.as_str()));
+
+    // Get one, create one, delete one.
+    let first = mine[0].id.unwrap();
+    let one = child.api().get_linode_instance(first).await.unwrap();
+    assert_eq!(one.id, Some(first));
+    let body: akamai_sdk::linode::types::PostLinodeInstanceBody = serde_json::from_value(
+        json!({"region": "us-east", "type": "g6-standard-2", "label": "made-by-child"}),
+    )
+    .unwrap();
+    let made = child.api().post_linode_instance(&body).await.unwrap();
+    let made_id = made.id.unwrap();
+    assert!(ids(&linode.instances(euuid.as_str()).unwrap()).contains(&made_id));
+    assert!(!ids(&linode.instances(Owner::Parent).unwrap()).contains(&made_id));
+    child.api().delete_linode_instance(made_id).await.unwrap();
+    assert!(!ids(&linode.instances(euuid.as_str()).unwrap()).contains(&made_id));
+
+    // The parent's token sees the parent's instances, and not the child's.
+    let parents: Vec<_> = parent
+        .api()
+        .get_linode_instances_stream(None, None)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        parents.iter().filter_map(|i| i.id).collect::<Vec<_>>(),
+        ids(&theirs)
+    );
+    let refused = parent.api().get_linode_instance(first).await.unwrap_err();
+    assert!(refused.is_not_found(), "{refused}");
+
+    // Instance routes in the order sent: the child's calls (two pages, the filtered page, get,
+    // create, delete) with its proxy token only, then the parent's (its own two pages, the
+    // refused get) with its own token only.
+    let proxy = format!("proxy {euuid}");
+    let who: Vec<String> = linode
+        .requests()
+        .iter()
+        .filter(|r| r.target.contains("/linode/instances"))
+        .map(|r| r.principal.clone().unwrap_or_default())
+        .collect();
+    let child_calls = 2 + 1 + 3;
+    assert_eq!(who.len(), child_calls + 2 + 1, "{who:?}");
+    assert!(who[..child_calls].iter().all(|w| *w == proxy), "{who:?}");
+    assert!(who[child_calls..].iter().all(|w| w == "parent"), "{who:?}");
+}

@@ -357,7 +357,9 @@ fn assert_report(drift: &Drift, api: &str, expected: &[&str]) {
     let changes: Vec<&str> = lines.iter().copied().filter(is_change).collect();
     assert_eq!(changes, expected, "drift report:\n{}", drift.report);
     // The summary comes first, then each area's heading and its changes.
-    let first_heading = lines.iter().position(|l| l.starts_with("-- ") && l.ends_with(" --"));
+    let first_heading = lines
+        .iter()
+        .position(|l| l.starts_with("-- ") && l.ends_with(" --"));
     let first_change = lines.iter().position(is_change);
     assert!(
         first_heading.is_some_and(|h| h > 1 && Some(h) < first_change),
@@ -1284,14 +1286,17 @@ fn update_of_restyled_ids_is_refused_naming_each_successor() {
     let report = assert_refused(&scratch, &to_json(&doc), "select");
     assert_lines(
         &report,
-        &["8 selected operations of linode vanished upstream; 8 have a successor at the same \
-           method and path (renamed), 0 have none"],
+        &[
+            "8 selected operations of linode vanished upstream; 8 have a successor at the same \
+           method and path (renamed), 0 have none",
+        ],
     );
     let details = refusal_details(&scratch, &report);
     for (old, new, method, path) in LINODE_OPS {
         let snake = old.replace('-', "_");
-        let entry =
-            format!("  - \"{old}\" (was {method} {path}): now {new} ({method} /{{apiVersion}}{path})");
+        let entry = format!(
+            "  - \"{old}\" (was {method} {path}): now {new} ({method} /{{apiVersion}}{path})"
+        );
         assert_lines(&report, &[&entry]);
         assert_lines(
             &details,
@@ -1299,7 +1304,10 @@ fn update_of_restyled_ids_is_refused_naming_each_successor() {
                 &entry,
                 &format!("       \"{old}\" -> \"{new}\" (the method stays {snake})"),
                 &format!("       \"{old}\" -> \"{method} {path}\", and"),
-                &format!("         - target: $.paths['/{{apiVersion}}{path}'].{}", method.to_lowercase()),
+                &format!(
+                    "         - target: $.paths['/{{apiVersion}}{path}'].{}",
+                    method.to_lowercase()
+                ),
                 &format!("             operationId: {old}"),
             ],
         );
@@ -1321,7 +1329,9 @@ fn update_of_restyled_ids_without_the_version_prefix_compares_paths_without_it()
     for (old, new, method, path) in LINODE_OPS {
         assert_lines(
             &report,
-            &[&format!("  - \"{old}\" (was {method} {path}): now {new} ({method} {path})")],
+            &[&format!(
+                "  - \"{old}\" (was {method} {path}): now {new} ({method} {path})"
+            )],
         );
         assert_lines(
             &details,
@@ -1359,7 +1369,9 @@ fn update_of_restyled_ids_of_all_operations_is_accepted_as_renames_by_area() {
     for (old, new, method, path) in LINODE_OPS {
         assert_lines(
             &stdout,
-            &[&format!("      ~ operation {old} -> {new} ({method} {path})")],
+            &[&format!(
+                "      ~ operation {old} -> {new} ({method} {path})"
+            )],
         );
     }
     assert!(!stdout.contains("- operation "), "{stdout}");
@@ -1401,7 +1413,10 @@ fn update_to_an_older_upstream_is_refused_with_a_summary_first() {
         "{report}"
     );
     assert!(lines[2].starts_with("To proceed: "), "{report}");
-    assert!(lines[3].starts_with("for one without a successor, "), "{report}");
+    assert!(
+        lines[3].starts_with("for one without a successor, "),
+        "{report}"
+    );
     assert!(lines[4].starts_with("  - \""), "{report}");
     assert!(lines[5].starts_with("      named by "), "{report}");
     let more = lines
@@ -1422,7 +1437,12 @@ fn update_to_an_older_upstream_is_refused_with_a_summary_first() {
     // The full list: every operation, with its successor or none.
     let details = refusal_details(&scratch, &report);
     assert_eq!(details.matches("\n  - \"").count(), total, "{details}");
-    assert_eq!(details.matches(": no successor: nothing upstream at ").count(), 5);
+    assert_eq!(
+        details
+            .matches(": no successor: nothing upstream at ")
+            .count(),
+        5
+    );
     for (old, _, method, path) in LINODE_OPS {
         let snake = old.replace('-', "_");
         assert_lines(
@@ -1516,7 +1536,10 @@ fn update_with_an_operation_dropped_says_it_has_no_successor() {
         .unwrap_or_else(|| panic!("no \"named by\" line in\n{report}"));
     assert!(named.contains("sdk/src/linode/api.rs"), "{named}");
     assert!(!report.contains("How to proceed"), "{report}");
-    assert!(!report.contains("target/xtask"), "a short refusal is whole: {report}");
+    assert!(
+        !report.contains("target/xtask"),
+        "a short refusal is whole: {report}"
+    );
 }
 
 /// `update` with `bytes` succeeds; returns its stdout and which files of the tree changed.

@@ -701,7 +701,10 @@ fn area_of(line: &str) -> String {
 /// The rendered surface of `api`, split by area (see [`area_of`]), so that a reviewer reads a
 /// spec update one area at a time. The methods of `Client` and `Calls` go to their operation's
 /// area (from the operation table); other members stay with their item.
-fn surface_by_area(api: &str, table: &[akamai_sdk_generated::Operation]) -> BTreeMap<String, String> {
+fn surface_by_area(
+    api: &str,
+    table: &[akamai_sdk_generated::Operation],
+) -> BTreeMap<String, String> {
     let text = render_committed(api);
     let feature_of = |method: &str| -> Option<String> {
         let base = method.strip_suffix("_stream").unwrap_or(method);

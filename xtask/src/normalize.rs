@@ -706,7 +706,9 @@ fn readable_component_names(spec: &mut Value) -> usize {
             continue;
         };
         let readable = match rest.rsplit_once('-') {
-            Some((stem, status)) if status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()) => {
+            Some((stem, status))
+                if status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 match status_words(status) {
                     Some(words) => format!("{stem}-{words}"),
                     None => continue,
@@ -1385,10 +1387,31 @@ mod tests {
             }}
         });
         assert_eq!(readable_component_names(&mut spec), 3);
-        let names: Vec<&String> = spec["components"]["schemas"].as_object().unwrap().keys().collect();
-        assert_eq!(names, ["added-odd-299", "added-taken", "empty-obj", "get-events-response", "post-cancel-account-conflict", "taken"]);
-        assert_eq!(spec["paths"]["/e"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/get-events-response");
-        assert_eq!(spec["components"]["schemas"]["get-events-response"]["properties"]["e"]["$ref"], "#/components/schemas/empty-obj");
+        let names: Vec<&String> = spec["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "added-odd-299",
+                "added-taken",
+                "empty-obj",
+                "get-events-response",
+                "post-cancel-account-conflict",
+                "taken"
+            ]
+        );
+        assert_eq!(
+            spec["paths"]["/e"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+                ["$ref"],
+            "#/components/schemas/get-events-response"
+        );
+        assert_eq!(
+            spec["components"]["schemas"]["get-events-response"]["properties"]["e"]["$ref"],
+            "#/components/schemas/empty-obj"
+        );
     }
 
     #[test]

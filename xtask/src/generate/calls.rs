@@ -201,7 +201,13 @@ pub(crate) fn calls(file: &syn::File, rows: &[Row]) -> Result<Vec<Item>> {
             #(#members)*
         }
     })?;
-    Ok(vec![struct_item, impl_new, impl_debug, impl_calls, decode_item])
+    Ok(vec![
+        struct_item,
+        impl_new,
+        impl_debug,
+        impl_calls,
+        decode_item,
+    ])
 }
 
 fn call(row: &Row, f: &ImplItemFn) -> Result<Vec<TokenStream>> {
