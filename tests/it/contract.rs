@@ -588,6 +588,20 @@ pub(crate) fn path_value(spec: &Value, parameter: &Value) -> String {
     }
 }
 
+/// `text` as one path segment or query value: everything but RFC 3986's unreserved characters
+/// percent-encoded.
+pub(crate) fn encode_component(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            write!(out, "%{byte:02X}").unwrap();
+        }
+    }
+    out
+}
+
 /// Every error response of the operations (those with a request body are sent their spec's
 /// example body), as Prism serves it when asked for that status (`Prefer: code=…`), goes through the SDK's error-body parser and
 /// comes out typed: a Linode error list or an Akamai problem, never raw text or other JSON.
@@ -624,12 +638,23 @@ async fn error_examples_are_typed(api: &str, expect_linode: bool) {
                 .into_iter()
                 .chain(op.get("parameters").and_then(Value::as_array))
                 .flatten()
-                .filter(|p| p["in"] == "path")
                 .collect();
+            // Path parameters percent-encoded (Linode image ids such as `linode/debian11` hold a
+            // slash), and the required query parameters (a request Prism finds invalid gets a
+            // 422 whatever the status asked for).
             let mut path = template.clone();
+            let mut query = Vec::new();
             for parameter in parameters {
                 let name = parameter["name"].as_str().unwrap();
-                path = path.replace(&format!("{{{name}}}"), &path_value(&spec, parameter));
+                let value = encode_component(&path_value(&spec, parameter));
+                if parameter["in"] == "path" {
+                    path = path.replace(&format!("{{{name}}}"), &value);
+                } else if parameter["in"] == "query" && parameter["required"] == json!(true) {
+                    query.push(format!("{}={value}", encode_component(name)));
+                }
+            }
+            if !query.is_empty() {
+                path = format!("{path}?{}", query.join("&"));
             }
             for (code, response) in responses {
                 let status = match code.as_str() {

@@ -156,10 +156,10 @@ fn the_operation_tables_carry_the_spec_facts() {
     assert_eq!(core.len(), 8, "{core:?}");
     assert_eq!(li::GET_LINODE_INSTANCES.feature, Some("linode-instances"));
     assert_eq!(li::GET_LINODE_INSTANCES.tag, "Linode instances");
-    assert!(li::GET_LINODE_INSTANCES.paginated && li::GET_CHILD_ACCOUNTS.paginated);
-    assert!(!li::GET_LINODE_INSTANCE.paginated);
+    const { assert!(li::GET_LINODE_INSTANCES.paginated && li::GET_CHILD_ACCOUNTS.paginated) };
+    const { assert!(!li::GET_LINODE_INSTANCE.paginated) };
     // The lists that declare no page parameters upstream are recognised by their answer.
-    assert!(li::GET_REGIONS.paginated);
+    const { assert!(li::GET_REGIONS.paginated) };
     assert!(li::ALL.iter().filter(|op| op.paginated).count() >= 80);
     assert_eq!(li::GET_CHILD_ACCOUNTS.id, "get-child-accounts");
     assert_eq!(li::GET_CHILD_ACCOUNTS.path, "/account/child-accounts");

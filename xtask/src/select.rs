@@ -213,10 +213,18 @@ fn matches_operation(selector: &Selector, op: &Operation) -> bool {
     }
 }
 
-/// Which files of the committed code name an operation (by its constant in the generated
-/// operation table): old id -> files. An update is refused when an operation named there
-/// vanishes.
-pub(crate) type Uses = BTreeMap<String, Vec<String>>;
+/// Where the committed code names an operation that vanished. An update is refused when there
+/// is such a place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Use {
+    /// The files that name its constant in the generated operation table (`GET_ACCOUNT`).
+    pub(crate) files: Vec<String>,
+    /// Whether `core` in `specs/sources.toml` lists its id.
+    pub(crate) core: bool,
+}
+
+/// The places that name each vanished operation, by old id.
+pub(crate) type Uses = BTreeMap<String, Use>;
 
 /// The name of an operation's constant in the generated `operations` table (`GET_ACCOUNT`).
 pub(crate) fn const_name(operation_id: &str) -> String {
@@ -261,19 +269,20 @@ fn render_refusal_in(root: &Path, source: &Source, vanished: &[Vanished], uses: 
 /// The parts of a refusal.
 struct Refusal<'a> {
     source: &'a Source,
-    /// Those the committed code names first, then the others, in their order.
+    /// Those the committed code names first, then those without a single successor, then the
+    /// others, each group in its order.
     vanished: Vec<&'a Vanished>,
     uses: &'a Uses,
 }
 
 impl<'a> Refusal<'a> {
     fn new(source: &'a Source, vanished: &'a [Vanished], uses: &'a Uses) -> Self {
-        let (mut named, others): (Vec<&Vanished>, Vec<&Vanished>) =
-            vanished.iter().partition(|v| uses.contains_key(&old_id(v)));
-        named.extend(others);
+        // What needs a decision first: what the code names, then what has no single successor.
+        let mut vanished: Vec<&Vanished> = vanished.iter().collect();
+        vanished.sort_by_key(|v| (!uses.contains_key(&old_id(v)), v.now.len() == 1));
         Refusal {
             source,
-            vanished: named,
+            vanished,
             uses,
         }
     }
@@ -301,6 +310,11 @@ impl<'a> Refusal<'a> {
         let none = count(&|v| v.now.is_empty());
         let several = n - renamed - none;
         let named = count(&|v| self.uses.contains_key(&old_id(v)));
+        let core = if self.uses.values().any(|u| u.core) {
+            " or `core` in specs/sources.toml"
+        } else {
+            ""
+        };
         let mut out = format!(
             "{n} selected operation{} of {}{} vanished upstream; {renamed} {} a successor at the \
              same method and path (renamed), {none} {} none",
@@ -320,7 +334,7 @@ impl<'a> Refusal<'a> {
         if named > 0 {
             let _ = write!(
                 out,
-                "; the committed code names {named} of them (listed first)"
+                "; the committed code{core} names {named} of them (listed first)"
             );
         }
         out.push('\n');
@@ -387,13 +401,19 @@ impl<'a> Refusal<'a> {
             }
         };
         let old = old_id(v);
-        if let Some(files) = self.uses.get(&old) {
-            let _ = writeln!(
-                out,
-                "      named by {} in {}",
-                const_name(&old),
-                files.join(", ")
-            );
+        if let Some(named) = self.uses.get(&old) {
+            let mut places = Vec::new();
+            if !named.files.is_empty() {
+                places.push(format!(
+                    "named by {} in {}",
+                    const_name(&old),
+                    named.files.join(", ")
+                ));
+            }
+            if named.core {
+                places.push("listed in `core` in specs/sources.toml".to_owned());
+            }
+            let _ = writeln!(out, "      {}", places.join("; "));
         }
         out
     }
@@ -446,15 +466,24 @@ impl<'a> Refusal<'a> {
         );
         for v in named {
             let (old, new) = (old_id(v), &v.now[0].id);
-            let _ = writeln!(
-                out,
-                "       {} -> {} (method {} -> {}), in {}",
-                const_name(&old),
-                const_name(new),
-                method_name(&old),
-                method_name(new),
-                self.uses[&old].join(", ")
-            );
+            let named = &self.uses[&old];
+            if !named.files.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "       {} -> {} (method {} -> {}), in {}",
+                    const_name(&old),
+                    const_name(new),
+                    method_name(&old),
+                    method_name(new),
+                    named.files.join(", ")
+                );
+            }
+            if named.core {
+                let _ = writeln!(
+                    out,
+                    "       {old:?} -> {new:?} in `core` in specs/sources.toml"
+                );
+            }
         }
     }
 
@@ -804,11 +833,21 @@ mod tests {
             selectors: (0..31).map(|n| Selector::Id(format!("get-o{n}"))).collect(),
         };
         let vanished = explain(&missing, Some(&previous), &upstream);
+        let files = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
         let uses = Uses::from([
-            ("get-o25".to_owned(), vec!["sdk/src/a.rs".to_owned()]),
+            (
+                "get-o25".to_owned(),
+                Use {
+                    files: files(&["sdk/src/a.rs"]),
+                    core: true,
+                },
+            ),
             (
                 "get-o30".to_owned(),
-                vec!["sdk/src/a.rs".to_owned(), "tests/it/b.rs".to_owned()],
+                Use {
+                    files: files(&["sdk/src/a.rs", "tests/it/b.rs"]),
+                    core: false,
+                },
             ),
         ]);
         let root = tempfile::tempdir().unwrap();
@@ -817,8 +856,8 @@ mod tests {
         assert_eq!(
             lines[0],
             "31 selected operations of tiny (operations = \"all\") vanished upstream; 30 have a \
-             successor at the same method and path (renamed), 1 has none; the committed code \
-             names 2 of them (listed first)"
+             successor at the same method and path (renamed), 1 has none; the committed code or \
+             `core` in specs/sources.toml names 2 of them (listed first)"
         );
         assert!(lines[1].starts_with("To proceed: for each renamed operation, change the code"));
         assert!(lines[2].starts_with("for one without a successor, take that code off it."));
@@ -826,7 +865,7 @@ mod tests {
             lines[3..8],
             [
                 "  - \"get-o25\" (was GET /o25): now get-o25-old (GET /{apiVersion}/o25)",
-                "      named by GET_O25 in sdk/src/a.rs",
+                "      named by GET_O25 in sdk/src/a.rs; listed in `core` in specs/sources.toml",
                 "  - \"get-o30\" (was GET /o30): no successor: nothing upstream at GET /o30",
                 "      named by GET_O30 in sdk/src/a.rs, tests/it/b.rs",
                 "  - \"get-o0\" (was GET /o0): now get-o0-old (GET /{apiVersion}/o0)",
@@ -851,6 +890,7 @@ mod tests {
             full.contains(
                 "  a. change the code that names it (the generated names follow the new id):\n\
                  \x20      GET_O25 -> GET_O25_OLD (method get_o25 -> get_o25_old), in sdk/src/a.rs\n\
+                 \x20      \"get-o25\" -> \"get-o25-old\" in `core` in specs/sources.toml\n\
                  \x20 b. or keep the old id"
             ),
             "{full}"

@@ -1,15 +1,18 @@
 //! `cargo xtask update`: accept an upstream change, all or nothing.
 //!
 //! Every step (re-point, fetch, verify, select, overlay, normalise, write, generate) runs in a
-//! scratch copy of `specs/` and `generated/src/`. Only when all of them succeeded are
-//! `specs/sources.toml`, the pulled specs and the generated modules swapped into the tree; a
-//! refusal names the step that failed and leaves the tree as it was.
+//! scratch copy of `specs/`, `generated/src/` and the manifests `generate` writes features
+//! into. Only when all of them succeeded are `specs/sources.toml`, the pulled specs, the
+//! generated modules and those manifests swapped into the tree; a refusal names the step that
+//! failed and leaves the tree as it was (a long refusal leaves its full text in `target/xtask/`).
 //!
 //! Before the new file is pulled, the update checks that every operation the committed code
-//! names (`ops::GET_ACCOUNT`, see [`named_constants`]) still has its name: with
-//! `operations = "all"` an operation renamed upstream is selected under its new name, and
-//! the code naming the old one would no longer build. Such an update is refused at step
-//! `select`, naming each successor (the same method and path).
+//! names still has its name: its constant in the generated operation table (`ops::GET_ACCOUNT`
+//! in `sdk/`, `testkit/` or `tests/`, see [`named_constants`]) and, for the operations `core`
+//! lists in `specs/sources.toml`, its id. With `operations = "all"` an operation renamed
+//! upstream is selected under its new name (the drift report shows a rename), and the code
+//! naming the old one would no longer build. Such an update is refused at step `select`,
+//! naming each successor (the operation at the same method and path).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -237,12 +240,18 @@ fn check_named_operations(
             Err(err) => stale_overlay = Some((path, err)),
         }
     }
-    let names: BTreeSet<String> = operation_ids(&doc).map(method_name).collect();
+    // The code names an operation by its generated constant; `core` by its id.
+    let ids: BTreeSet<&str> = operation_ids(&doc).collect();
+    let names: BTreeSet<String> = ids.iter().map(|id| method_name(id)).collect();
+    let core_gone = |id: &str| source.core.iter().any(|c| c == id) && !ids.contains(id);
     let gone: Vec<String> = operation_ids(&previous)
-        .filter(|id| !names.contains(&method_name(id)))
+        .filter(|id| !names.contains(&method_name(id)) || core_gone(id))
         .map(str::to_owned)
         .collect();
-    let uses = uses(root, api, &gone);
+    let mut uses = uses(root, api, &gone);
+    for id in gone.iter().filter(|id| core_gone(id)) {
+        uses.entry(id.clone()).or_default().core = true;
+    }
     if uses.is_empty() {
         return Ok(());
     }
@@ -253,10 +262,11 @@ fn check_named_operations(
     let mut text = select::render_refusal(&source, &vanished, &uses);
     if let Some((path, err)) = stale_overlay {
         let err = format!("{err:#}");
+        let err = err.lines().next().unwrap_or_default().to_owned();
         text.push_str(&format!(
-            "Note: specs/{} does not apply to the new file either (the successors above are read              without it): {}\n",
+            "Note: the successors above are read without specs/{}, which does not apply to the \
+             new file either: {err}\n",
             path.display(),
-            err.lines().next().unwrap_or_default()
         ));
     }
     at_step(
@@ -296,7 +306,10 @@ fn uses(root: &Path, api: &str, ids: &[String]) -> Uses {
                 .to_string();
             for name in named_constants(&text, api) {
                 if let Some(id) = wanted.get(&name) {
-                    out.entry((*id).clone()).or_default().push(relative.clone());
+                    out.entry((*id).clone())
+                        .or_default()
+                        .files
+                        .push(relative.clone());
                 }
             }
         }
@@ -470,6 +483,7 @@ fn run_snapshot_tests(root: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::select::Use;
 
     fn named(text: &str) -> Vec<String> {
         named_constants(text, "linode").into_iter().collect()
@@ -549,7 +563,10 @@ mod tests {
             uses,
             Uses::from([(
                 "get-account".to_owned(),
-                vec!["sdk/src/linode/api.rs".to_owned()]
+                Use {
+                    files: vec!["sdk/src/linode/api.rs".to_owned()],
+                    core: false,
+                }
             )])
         );
     }

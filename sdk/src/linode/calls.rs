@@ -109,58 +109,54 @@ impl Api {
 impl Runner<Client> for LinodeClient {
     type Error = Error;
 
-    fn call<T, E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: F,
-    ) -> impl Future<Output = Result<T, Error>> + Send
+    async fn call<T, E, F, Fut>(&self, op: &'static Operation, attempt: F) -> Result<T, Error>
     where
         T: DeserializeOwned + Send,
         E: Serialize + Send,
         F: Fn(Client) -> Fut + Send + Sync,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
     {
-        async move { self.api.run_json(op, &attempt).await }
+        self.api.run_json(op, &attempt).await
     }
 
-    fn call_optional<T, E, F, Fut>(
+    async fn call_optional<T, E, F, Fut>(
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<Option<T>, Error>> + Send
+    ) -> Result<Option<T>, Error>
     where
         T: DeserializeOwned + Send,
         E: Serialize + Send,
         F: Fn(Client) -> Fut + Send + Sync,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
     {
-        async move { self.api.run_optional(op, &attempt).await }
+        self.api.run_optional(op, &attempt).await
     }
 
-    fn call_bytes<E, F, Fut>(
+    async fn call_bytes<E, F, Fut>(
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<RawBody, Error>> + Send
+    ) -> Result<RawBody, Error>
     where
         E: Serialize + Send,
         F: Fn(Client) -> Fut + Send + Sync,
         Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>> + Send,
     {
-        async move { self.api.run_bytes(op, &attempt).await }
+        self.api.run_bytes(op, &attempt).await
     }
 
-    fn call_untyped_error<T, F, Fut>(
+    async fn call_untyped_error<T, F, Fut>(
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<T, Error>> + Send
+    ) -> Result<T, Error>
     where
         T: DeserializeOwned + Send,
         F: Fn(Client) -> Fut + Send + Sync,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>> + Send,
     {
-        async move { self.api.run_untyped_error(op, &attempt).await }
+        self.api.run_untyped_error(op, &attempt).await
     }
 
     fn stream<P, E, F, Fut>(&self, op: &'static Operation, page: F) -> PageStream<P::Item, Error>
@@ -187,74 +183,62 @@ impl Runner<Client> for LinodeClient {
 impl Runner<Client> for ChildClient {
     type Error = Error;
 
-    fn call<T, E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: F,
-    ) -> impl Future<Output = Result<T, Error>> + Send
+    async fn call<T, E, F, Fut>(&self, op: &'static Operation, attempt: F) -> Result<T, Error>
     where
         T: DeserializeOwned + Send,
         E: Serialize + Send,
         F: Fn(Client) -> Fut + Send + Sync,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
     {
-        async move {
-            let attempt = &attempt;
-            self.with_session(|api| async move { api.run_json(op, attempt).await })
-                .await
-        }
+        let attempt = &attempt;
+        self.with_session(|api| async move { api.run_json(op, attempt).await })
+            .await
     }
 
-    fn call_optional<T, E, F, Fut>(
+    async fn call_optional<T, E, F, Fut>(
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<Option<T>, Error>> + Send
+    ) -> Result<Option<T>, Error>
     where
         T: DeserializeOwned + Send,
         E: Serialize + Send,
         F: Fn(Client) -> Fut + Send + Sync,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
     {
-        async move {
-            let attempt = &attempt;
-            self.with_session(|api| async move { api.run_optional(op, attempt).await })
-                .await
-        }
+        let attempt = &attempt;
+        self.with_session(|api| async move { api.run_optional(op, attempt).await })
+            .await
     }
 
-    fn call_bytes<E, F, Fut>(
+    async fn call_bytes<E, F, Fut>(
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<RawBody, Error>> + Send
+    ) -> Result<RawBody, Error>
     where
         E: Serialize + Send,
         F: Fn(Client) -> Fut + Send + Sync,
         Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>> + Send,
     {
-        async move {
-            let attempt = &attempt;
-            self.with_session(|api| async move { api.run_bytes(op, attempt).await })
-                .await
-        }
+        let attempt = &attempt;
+        self.with_session(|api| async move { api.run_bytes(op, attempt).await })
+            .await
     }
 
-    fn call_untyped_error<T, F, Fut>(
+    async fn call_untyped_error<T, F, Fut>(
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<T, Error>> + Send
+    ) -> Result<T, Error>
     where
         T: DeserializeOwned + Send,
         F: Fn(Client) -> Fut + Send + Sync,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>> + Send,
     {
-        async move {
-            let attempt = &attempt;
-            self.with_session(|api| async move { api.run_untyped_error(op, attempt).await })
-                .await
-        }
+        let attempt = &attempt;
+        self.with_session(|api| async move { api.run_untyped_error(op, attempt).await })
+            .await
     }
 
     fn stream<P, E, F, Fut>(&self, op: &'static Operation, page: F) -> PageStream<P::Item, Error>

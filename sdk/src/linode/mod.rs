@@ -25,6 +25,12 @@
 //! # }
 //! ```
 //!
+//! Beyond the workflow, every operation of the Linode API is a typed call on
+//! [`LinodeClient::api`] and [`ChildClient::api`] (the generated `linode::Calls`), with
+//! `<method>_stream` for every paginated list and a [`Filter`] for any list's `X-Filter`. The
+//! operations of other areas than the child-account workflow are built with their area's cargo
+//! feature (`linode-instances`, ..., `linode-all`).
+//!
 //! Every call goes through the SDK [runtime](crate::runtime) (retries, tracing) and fails with
 //! [`crate::Error`]. Credentials are sent only to the base URL's origin, in sensitive headers.
 

@@ -193,7 +193,7 @@ pub(crate) fn gate(file: &mut syn::File, rows: &[Row], all_feature: &str) {
                             .or_else(|| feature_of.get(base));
                         if let Some(Some(feature)) = feature {
                             f.attrs
-                                .push(cfg_attr(&BTreeSet::from([(*feature).clone()])));
+                                .insert(0, cfg_attr(&BTreeSet::from([(*feature).clone()])));
                         }
                     }
                 }
@@ -207,7 +207,7 @@ pub(crate) fn gate(file: &mut syn::File, rows: &[Row], all_feature: &str) {
             if imp.trait_.is_some() {
                 let names = impl_header_idents(imp);
                 if let Some(attr) = cfg_for_names(&names, &gates) {
-                    imp.attrs.push(attr);
+                    imp.attrs.insert(0, attr);
                 }
             }
         }
@@ -219,23 +219,23 @@ fn gate_types(items: &mut [Item], gates: &BTreeMap<String, Gate>) {
         match item {
             Item::Struct(s) => {
                 if let Some(Some(gate)) = gates.get(&s.ident.to_string()) {
-                    s.attrs.push(cfg_attr(gate));
+                    s.attrs.insert(0, cfg_attr(gate));
                 }
             }
             Item::Enum(e) => {
                 if let Some(Some(gate)) = gates.get(&e.ident.to_string()) {
-                    e.attrs.push(cfg_attr(gate));
+                    e.attrs.insert(0, cfg_attr(gate));
                 }
             }
             Item::Type(t) => {
                 if let Some(Some(gate)) = gates.get(&t.ident.to_string()) {
-                    t.attrs.push(cfg_attr(gate));
+                    t.attrs.insert(0, cfg_attr(gate));
                 }
             }
             Item::Impl(imp) => {
                 let names = impl_header_idents(imp);
                 if let Some(attr) = cfg_for_names(&names, gates) {
-                    imp.attrs.push(attr);
+                    imp.attrs.insert(0, attr);
                 }
             }
             Item::Mod(module) if module.ident == "defaults" => {
@@ -244,7 +244,7 @@ fn gate_types(items: &mut [Item], gates: &BTreeMap<String, Gate>) {
                         if let Item::Fn(f) = item {
                             let names = idents_of(|v| v.visit_item_fn(f));
                             if let Some(attr) = cfg_for_names(&names, gates) {
-                                f.attrs.push(attr);
+                                f.attrs.insert(0, attr);
                             }
                         }
                     }
