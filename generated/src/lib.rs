@@ -52,9 +52,11 @@ pub mod edgekv;
 // `dead_code`: the `defaults` functions of types built per area are unused without the area.
 // `unreachable_patterns`, `unused_comparisons`: progenitor's match arms for a status inside a
 // documented range, and typify's check of a `minLength: 0`, both from the spec as it is.
+// `rustdoc::broken_intra_doc_links`: upstream descriptions write `First [0]: eth0` as text.
 #[cfg(feature = "linode")]
 #[rustfmt::skip]
 #[allow(
+    rustdoc::broken_intra_doc_links,
     dead_code,
     unreachable_patterns,
     unused_comparisons,
