@@ -243,7 +243,10 @@ pub(crate) fn render_vanished(source: &Source, vanished: &[Vanished]) -> String 
 
 /// The refusal text: a summary line (how many vanished, how many have a successor), what to do
 /// in two lines, each vanished operation with its successor (those `uses` names first, each
-/// with where it is named), then the renames and overlay actions for each. When that is longer
+/// with where it is named, then those without a single successor), then the renames and
+/// overlay actions for each. `uses` empty: the selection in `sources.toml` refuses, and the
+/// advice is about it; else the committed code does, and the advice is about that code. When
+/// that is longer
 /// than [`MAX_LINES`], the whole text goes to `target/xtask/vanished-<api>.txt` (in the
 /// workspace root) and the refusal keeps the first three lines and [`LISTED`] operations.
 pub(crate) fn render_refusal(source: &Source, vanished: &[Vanished], uses: &Uses) -> String {
@@ -279,7 +282,11 @@ impl<'a> Refusal<'a> {
     fn new(source: &'a Source, vanished: &'a [Vanished], uses: &'a Uses) -> Self {
         // What needs a decision first: what the code names, then what has no single successor.
         let mut vanished: Vec<&Vanished> = vanished.iter().collect();
-        vanished.sort_by_key(|v| (!uses.contains_key(&old_id(v)), v.now.len() == 1));
+        vanished.sort_by_key(|v| match (uses.contains_key(&old_id(v)), v.now.len()) {
+            (true, _) => 0,
+            (false, 1) => 2,
+            (false, _) => 1,
+        });
         Refusal {
             source,
             vanished,
@@ -787,8 +794,8 @@ mod tests {
         assert_eq!(
             lines[3..6],
             [
-                "  - \"get-a\" (was GET /a): now getA (GET /{apiVersion}/a)",
                 "  - \"get-gone\" (was GET /gone): no successor: nothing upstream at GET /gone",
+                "  - \"get-a\" (was GET /a): now getA (GET /{apiVersion}/a)",
                 "  - \"get-c\" (was GET /c): now listCs (GET /{apiVersion}/c)",
             ]
         );
