@@ -16,8 +16,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::select::route_key;
-use crate::spec;
+use crate::spec::{self, collect_refs, route_key};
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -367,13 +366,13 @@ impl Areas {
                 .and_then(Value::as_str)
                 .map(str::to_owned);
             let mut queue = Vec::new();
-            crate::select::collect_refs(op, &mut queue);
+            collect_refs(op, &mut queue);
             if let Some(shared) = doc
                 .get("paths")
                 .and_then(|p| p.get(&path))
                 .and_then(|item| item.get("parameters"))
             {
-                crate::select::collect_refs(shared, &mut queue);
+                collect_refs(shared, &mut queue);
             }
             let mut seen = BTreeSet::new();
             while let Some(r) = queue.pop() {
@@ -386,7 +385,7 @@ impl Areas {
                 let next = refs_of.entry(r).or_insert_with_key(|r| {
                     let mut found = Vec::new();
                     if let Some(target) = spec::resolve(doc, r) {
-                        crate::select::collect_refs(target, &mut found);
+                        collect_refs(target, &mut found);
                     }
                     found
                 });

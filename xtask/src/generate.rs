@@ -16,7 +16,6 @@ mod calls;
 mod features;
 mod operations;
 
-pub(crate) use operations::method_name;
 mod postprocess;
 
 /// Every choice we make about progenitor's output, in one place.

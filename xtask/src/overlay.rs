@@ -175,9 +175,9 @@ fn all_keys(value: &Value, out: &mut std::collections::BTreeSet<String>) {
 /// The key nearest to `wanted`: equal once a leading version path parameter is set aside, else
 /// the smallest edit distance (at most half the length of `wanted`).
 fn nearest<'a>(keys: impl Iterator<Item = &'a str>, wanted: &str) -> Option<&'a str> {
-    let plain = crate::select::strip_version_prefix(wanted);
+    let plain = crate::spec::strip_version_prefix(wanted);
     keys.map(|k| {
-        let d = if crate::select::strip_version_prefix(k) == plain {
+        let d = if crate::spec::strip_version_prefix(k) == plain {
             0
         } else {
             edit_distance(k, wanted)

@@ -1,6 +1,5 @@
 //! Keeps the operations we wrap and everything they reference.
 
-use crate::generate::method_name;
 use heck::ToShoutySnakeCase;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -9,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::sources::{Selector, Source};
-use crate::spec;
+use crate::spec::{self, collect_refs, method_name, route_key, strip_version_prefix};
 
 /// Selected operations that the upstream file does not have.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,42 +72,6 @@ fn matches(selector: &Selector, path: &str, method: &str, op: &Value) -> bool {
 
 fn op_id(op: &Value) -> Option<&str> {
     op.get("operationId").and_then(Value::as_str)
-}
-
-/// `path` without a leading server or version path parameter (`/{apiVersion}/account` is
-/// `/account`): a segment that is only a parameter whose name mentions a version or a server.
-pub(crate) fn strip_version_prefix(path: &str) -> &str {
-    let Some((name, rest)) = path.strip_prefix("/{").and_then(|r| r.split_once('}')) else {
-        return path;
-    };
-    let name = name.to_ascii_lowercase();
-    if !(name.contains("version") || name.contains("server")) {
-        return path;
-    }
-    match rest {
-        "" => "/",
-        rest if rest.starts_with('/') => rest,
-        _ => path,
-    }
-}
-
-/// What a path does, whatever its prefix and its parameters' names: `/{apiVersion}/a/{id}`
-/// and `/a/{euuid}` are both `/a/{}`.
-pub(crate) fn route_key(path: &str) -> String {
-    let mut out = String::new();
-    let mut in_param = false;
-    for c in strip_version_prefix(path).chars() {
-        match c {
-            '{' => {
-                in_param = true;
-                out.push_str("{}");
-            }
-            '}' => in_param = false,
-            _ if in_param => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// An id with its style set aside: `get-child-accounts` and `getChildAccounts` are equal.
@@ -669,19 +632,6 @@ fn prune_tags(spec: &mut Value) {
                 .and_then(Value::as_str)
                 .is_some_and(|n| used.contains(n))
         });
-    }
-}
-
-pub(crate) fn collect_refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
-                out.push(r.to_owned());
-            }
-            map.values().for_each(|v| collect_refs(v, out));
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
     }
 }
 

@@ -1,6 +1,9 @@
-//! Loading, walking and writing OpenAPI documents as `serde_json::Value`.
+//! Facts of OpenAPI documents held as `serde_json::Value`: loading, walking and writing them,
+//! and the names and routes the other steps compare (progenitor's method name of an operation
+//! id, a path without its version prefix, `$ref`s). A leaf: it imports no other module.
 
 use anyhow::{Context, Result};
+use heck::ToSnakeCase;
 use serde_json::Value;
 
 /// Parses an upstream file: JSON when it looks like JSON, YAML 1.2 otherwise.
@@ -97,10 +100,74 @@ pub(crate) fn pointer_escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// progenitor's name for the method of an operation id (its `sanitize` in snake case).
+pub(crate) fn method_name(operation_id: &str) -> String {
+    operation_id
+        .replace('\'', "")
+        .replace(|c: char| !c.is_alphanumeric() && c != '_', "-")
+        .to_snake_case()
+}
+
+/// `path` without a leading server or version path parameter (`/{apiVersion}/account` is
+/// `/account`): a segment that is only a parameter whose name mentions a version or a server.
+pub(crate) fn strip_version_prefix(path: &str) -> &str {
+    let Some((name, rest)) = path.strip_prefix("/{").and_then(|r| r.split_once('}')) else {
+        return path;
+    };
+    let name = name.to_ascii_lowercase();
+    if !(name.contains("version") || name.contains("server")) {
+        return path;
+    }
+    match rest {
+        "" => "/",
+        rest if rest.starts_with('/') => rest,
+        _ => path,
+    }
+}
+
+/// What a path does, whatever its prefix and its parameters' names: `/{apiVersion}/a/{id}`
+/// and `/a/{euuid}` are both `/a/{}`.
+pub(crate) fn route_key(path: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    for c in strip_version_prefix(path).chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub(crate) fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                out.push(r.to_owned());
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn method_names_follow_progenitor() {
+        assert_eq!(method_name("get-child-accounts"), "get_child_accounts");
+        assert_eq!(method_name("getChildAccounts"), "get_child_accounts");
+        assert_eq!(method_name("post-token-refresh"), "post_token_refresh");
+    }
 
     #[test]
     fn parses_yaml_1_2_scalars_and_json() {

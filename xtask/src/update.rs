@@ -22,10 +22,10 @@ use proc_macro2::{TokenStream, TokenTree};
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
-use crate::generate::method_name;
 use crate::pull::{self, at_step, Failed, Step};
 use crate::select::{self, Missing, Uses};
 use crate::sources::{self, Selector, Source};
+use crate::spec::method_name;
 use crate::{generate, overlay, spec, GenerateArgs, PullArgs, UpdateArgs};
 
 /// An update that did not happen.

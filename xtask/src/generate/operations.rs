@@ -17,20 +17,12 @@
 //!   [`feature_name`]).
 
 use anyhow::{bail, Context, Result};
-use heck::{ToShoutySnakeCase, ToSnakeCase};
+use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::spec;
-
-/// progenitor's name for the method of an operation id (its `sanitize` in snake case).
-pub(crate) fn method_name(operation_id: &str) -> String {
-    operation_id
-        .replace('\'', "")
-        .replace(|c: char| !c.is_alphanumeric() && c != '_', "-")
-        .to_snake_case()
-}
+use crate::spec::{self, method_name};
 
 /// The cargo feature that builds the operations of `tag`: `<api>-<area>`, the area being the
 /// tag's abbreviation in parentheses if it has one, otherwise its words in lower case without
@@ -220,13 +212,6 @@ pub(crate) fn table(rows: &[Row], methods: &[String]) -> Result<TokenStream> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn method_names_follow_progenitor() {
-        assert_eq!(method_name("get-child-accounts"), "get_child_accounts");
-        assert_eq!(method_name("getChildAccounts"), "get_child_accounts");
-        assert_eq!(method_name("post-token-refresh"), "post_token_refresh");
-    }
 
     #[test]
     fn the_table_has_ids_methods_paths_and_runtime_facts() {
