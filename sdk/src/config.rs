@@ -33,6 +33,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 use reqwest::Url;
 
+pub use crate::error::ConfigError;
 use crate::error::Error;
 use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
 use crate::runtime::Runtime;
@@ -43,36 +44,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The user agent every request carries (a suffix may follow).
 pub const USER_AGENT: &str = concat!("akamai-sdk/", env!("CARGO_PKG_VERSION"));
-
-/// A configuration problem. Messages name the setting at fault, never a secret.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The base URL does not parse or has a form the SDK refuses.
-    #[error("invalid base URL: {reason}")]
-    InvalidBaseUrl {
-        /// Why it was refused.
-        reason: String,
-    },
-    /// The base URL is plain http to a host where credentials would travel in clear text.
-    #[error(
-        "refusing plain http to `{host}`: credentials are only sent over https \
-         (plain http is allowed for loopback hosts with `allow_insecure_loopback(true)`)"
-    )]
-    InsecureBaseUrl {
-        /// The host of the refused URL.
-        host: String,
-    },
-    /// The user agent suffix is not a valid header value.
-    #[error("invalid user agent suffix: it must be visible ASCII without control characters")]
-    InvalidUserAgent,
-    /// The HTTP client could not be built.
-    #[error("could not build the HTTP client")]
-    Client(#[source] reqwest::Error),
-    /// Another setting is wrong (used by the credential and API layers).
-    #[error("{0}")]
-    Invalid(String),
-}
 
 /// Settings of the HTTP client and of the call runtime. Cheap to clone.
 #[derive(Clone, Debug)]

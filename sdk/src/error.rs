@@ -37,9 +37,7 @@ use reqwest::StatusCode;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::config::ConfigError;
 use crate::redact::{self, truncate_on_char_boundary};
-use crate::retry;
 
 /// At most this many bytes of an error body are read to parse it.
 pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
@@ -75,6 +73,36 @@ const REQUEST_ID_HEADERS: &[&str] = &[
 
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A configuration problem. Messages name the setting at fault, never a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The base URL does not parse or has a form the SDK refuses.
+    #[error("invalid base URL: {reason}")]
+    InvalidBaseUrl {
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The base URL is plain http to a host where credentials would travel in clear text.
+    #[error(
+        "refusing plain http to `{host}`: credentials are only sent over https \
+         (plain http is allowed for loopback hosts with `allow_insecure_loopback(true)`)"
+    )]
+    InsecureBaseUrl {
+        /// The host of the refused URL.
+        host: String,
+    },
+    /// The user agent suffix is not a valid header value.
+    #[error("invalid user agent suffix: it must be visible ASCII without control characters")]
+    InvalidUserAgent,
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client")]
+    Client(#[source] reqwest::Error),
+    /// Another setting is wrong (used by the credential and API layers).
+    #[error("{0}")]
+    Invalid(String),
+}
 
 /// Everything that can go wrong in an SDK call.
 #[derive(Debug, thiserror::Error)]
@@ -571,7 +599,7 @@ impl ApiError {
     /// The wait the server asks for with `Retry-After` (delta-seconds or an HTTP date),
     /// measured from `now`.
     pub fn retry_after(&self, now: SystemTime) -> Option<Duration> {
-        retry::parse_retry_after(self.headers.get("retry-after")?, now)
+        crate::headers::parse_retry_after(self.headers.get("retry-after")?, now)
     }
 
     /// The wait until the rate limit resets, from `X-RateLimit-Reset` (epoch seconds as Linode
@@ -580,7 +608,7 @@ impl ApiError {
     pub fn rate_limit_reset(&self, now: SystemTime) -> Option<Duration> {
         ["x-ratelimit-reset", "x-ratelimit-next", "ratelimit-reset"]
             .iter()
-            .find_map(|name| retry::parse_reset(self.headers.get(name)?, now))
+            .find_map(|name| crate::headers::parse_reset(self.headers.get(name)?, now))
     }
 
     /// A one-line description of the body, if it says anything.

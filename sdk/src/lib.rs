@@ -12,6 +12,7 @@ pub mod linode;
 
 pub mod config;
 pub mod error;
+mod headers;
 mod path;
 pub mod redact;
 pub mod retry;

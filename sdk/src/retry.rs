@@ -35,11 +35,12 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use reqwest::{Method, StatusCode};
 
 use crate::error::{is_retryable_status, Error};
+pub use crate::headers::{parse_reset, parse_retry_after};
 
 /// Default number of attempts (the first one included).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 4;
@@ -219,45 +220,6 @@ pub fn is_idempotent(method: &Method) -> bool {
     )
 }
 
-/// Parses a `Retry-After` value, delta-seconds (`120`) or an HTTP date
-/// (`Wed, 21 Oct 2015 07:28:00 GMT`), into a wait from `now` (zero for a date in the past).
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// Parses a rate-limit reset value into a wait from `now` (zero for a time in the past). It is
-/// tolerant of the forms in use: epoch seconds (`1700000000`, as Linode sends), epoch
-/// milliseconds, delta-seconds (a number below 10^9), an RFC 3339 timestamp (as Akamai sends in
-/// `X-RateLimit-Next`) or an HTTP date.
-pub fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    let until = |at: SystemTime| at.duration_since(now).unwrap_or(Duration::ZERO);
-    if let Ok(number) = value.parse::<f64>() {
-        if !number.is_finite() || number < 0.0 {
-            return None;
-        }
-        return Some(if number >= 1e12 {
-            until(UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(number / 1000.0).ok()?)?)
-        } else if number >= 1e9 {
-            until(UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(number).ok()?)?)
-        } else {
-            Duration::try_from_secs_f64(number).ok()?
-        });
-    }
-    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(value) {
-        let at = UNIX_EPOCH.checked_add(Duration::from_millis(
-            u64::try_from(at.timestamp_millis()).ok()?,
-        ))?;
-        return Some(until(at));
-    }
-    httpdate::parse_http_date(value).ok().map(until)
-}
-
 /// Waits between attempts. The default, [`TokioSleeper`], uses tokio's timer; tests can record
 /// the waits instead.
 pub trait Sleeper: Send + Sync + fmt::Debug + 'static {
@@ -280,6 +242,7 @@ mod tests {
     use super::*;
     use crate::error::{ApiError, ErrorBody};
     use reqwest::header::{HeaderMap, HeaderValue};
+    use std::time::UNIX_EPOCH;
 
     fn api(status: u16, headers: &[(&'static str, &str)]) -> Error {
         let mut map = HeaderMap::new();
