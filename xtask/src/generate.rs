@@ -1,7 +1,7 @@
 //! `cargo xtask generate [--check]`: progenitor (as a library) over the pulled specs.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -71,11 +71,6 @@ pub(crate) fn settings() -> GenerationSettings {
     settings
 }
 
-/// Where the generated module of an API goes.
-fn output_path(root: &Path, api: &str) -> PathBuf {
-    root.join("generated/src").join(format!("{api}.rs"))
-}
-
 pub(crate) fn run(root: &Path, args: &GenerateArgs) -> Result<()> {
     let sources = sources::select(sources::load(root)?, &args.apis)?;
     let mut stale = Vec::new();
@@ -89,49 +84,29 @@ pub(crate) fn run(root: &Path, args: &GenerateArgs) -> Result<()> {
             )
         })?;
         let doc: Value = serde_json::from_str(&text)?;
-        let code = generate_module(source, &doc)?;
-        let out = output_path(root, &source.name);
-        let rel = out.strip_prefix(root).unwrap_or(&out).display().to_string();
-        if args.check {
-            let committed = std::fs::read_to_string(&out)
-                .unwrap_or_default()
-                .replace("\r\n", "\n");
-            if committed != code {
-                println!("{rel} is stale:\n{}", short_diff(&committed, &code, 40));
-                stale.push(rel);
-            } else {
-                println!("{rel} is up to date ({:.2?})", started.elapsed());
-            }
+        let module = generate_module(source, &doc)?;
+        let rel = format!("generated/src/{}.rs", source.name);
+        let lines = module.code.lines().count();
+        if settle(root, &rel, |_| Ok(module.code.clone()), args.check)? {
+            stale.push(rel);
+        } else if args.check {
+            println!("{rel} is up to date ({:.2?})", started.elapsed());
         } else {
-            std::fs::write(&out, &code).with_context(|| format!("writing {rel}"))?;
             println!(
-                "{rel}: {} lines generated in {:.2?}",
-                code.lines().count(),
+                "{rel}: {lines} lines generated in {:.2?}",
                 started.elapsed()
             );
         }
-    }
-    for source in &sources {
         for (manifest, forward) in [
             ("generated/Cargo.toml", None),
             ("sdk/Cargo.toml", Some("akamai-sdk-generated")),
         ] {
-            let path = root.join(manifest);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {manifest}"))?
-                .replace("\r\n", "\n");
-            let features = area_features(root, source)?;
-            let updated = with_feature_block(&text, &source.name, &features, forward)
-                .with_context(|| format!("in {manifest}"))?;
-            if updated == text {
-                continue;
-            }
-            if args.check {
-                println!("{manifest}: the {} area features are stale", source.name);
+            let block = |text: &str| {
+                with_feature_block(text, &source.name, &module.features, forward)
+                    .with_context(|| format!("in {manifest}"))
+            };
+            if settle(root, manifest, block, args.check)? {
                 stale.push(manifest.to_owned());
-            } else {
-                std::fs::write(&path, updated).with_context(|| format!("writing {manifest}"))?;
-                println!("{manifest}: {} area features written", source.name);
             }
         }
     }
@@ -147,8 +122,39 @@ pub(crate) fn run(root: &Path, args: &GenerateArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs progenitor on one processed spec and returns the formatted module text.
-pub(crate) fn generate_module(source: &Source, doc: &Value) -> Result<String> {
+/// Brings the file `rel` (under `root`) to `make(its text)`: writes it, or with `check` only
+/// shows how it differs. Returns whether it was stale.
+fn settle(
+    root: &Path,
+    rel: &str,
+    make: impl FnOnce(&str) -> Result<String>,
+    check: bool,
+) -> Result<bool> {
+    let path = root.join(rel);
+    let current = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .replace("\r\n", "\n");
+    let wanted = make(&current)?;
+    if current == wanted {
+        return Ok(false);
+    }
+    if check {
+        println!("{rel} is stale:\n{}", short_diff(&current, &wanted, 40));
+    } else {
+        std::fs::write(&path, &wanted).with_context(|| format!("writing {rel}"))?;
+    }
+    Ok(true)
+}
+
+/// A generated module: its text, and the area features of its operations (feature -> tag).
+#[derive(Debug)]
+pub(crate) struct Module {
+    pub(crate) code: String,
+    pub(crate) features: std::collections::BTreeMap<String, String>,
+}
+
+/// Runs progenitor on one processed spec and returns the formatted module.
+pub(crate) fn generate_module(source: &Source, doc: &Value) -> Result<Module> {
     let tokens = generate_tokens(doc)?;
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable code")?;
     let rows = operations::rows(doc, &source.name, &source.core)?;
@@ -162,7 +168,7 @@ pub(crate) fn generate_module(source: &Source, doc: &Value) -> Result<String> {
     file.items.extend(pages);
     features::gate(&mut file, &rows, &all_feature(&source.name));
     let body = prettyplease::unparse(&file);
-    Ok(format!(
+    let code = format!(
         "// Generated by `cargo xtask generate` from the pinned spec `{name}`: do not edit.\n\
          // Source: {url}\n\
          // sha256: {sha}\n\
@@ -170,29 +176,16 @@ pub(crate) fn generate_module(source: &Source, doc: &Value) -> Result<String> {
         name = source.name,
         url = source.url,
         sha = source.sha256,
-    ))
+    );
+    Ok(Module {
+        code,
+        features: features::features(&rows),
+    })
 }
 
 /// The feature that builds every area of `api`.
 fn all_feature(api: &str) -> String {
     format!("{api}-all")
-}
-
-/// The area features of a source (feature -> tag), read from its processed spec.
-fn area_features(
-    root: &Path,
-    source: &Source,
-) -> Result<std::collections::BTreeMap<String, String>> {
-    if source.core.is_empty() {
-        return Ok(Default::default());
-    }
-    let processed = pull::processed_path(root, &source.name);
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&processed)?)?;
-    Ok(features::features(&operations::rows(
-        &doc,
-        &source.name,
-        &source.core,
-    )?))
 }
 
 /// `manifest` with the block of `api`'s area features (between two marker lines inside
@@ -344,7 +337,7 @@ fn whole_linode(root: &Path, mirror: Option<&Path>) -> Result<()> {
     let bytes = pull::fetch(&source.url, mirror)?;
     let started = Instant::now();
     let processed = pull::process(root, &source, &bytes)?;
-    let code = generate_module(&source, &processed.spec)?;
+    let code = generate_module(&source, &processed.spec)?.code;
     let generated_in = started.elapsed();
     let dir = root.join("target/whole-linode");
     std::fs::create_dir_all(dir.join("src"))?;
@@ -447,7 +440,7 @@ mod tests {
             "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Code"}}}},
             "responses": {"200": {"description": "ok"}}
         });
-        let code = generate_module(&source(), &tiny(op)).unwrap();
+        let code = generate_module(&source(), &tiny(op)).unwrap().code;
         assert!(
             code.starts_with("// Generated by `cargo xtask generate`"),
             "{code}"
@@ -485,8 +478,8 @@ mod tests {
         let op = json!({"operationId": "put-thing",
             "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
             "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Code"}}}}}});
-        let a = generate_module(&source(), &tiny(op.clone())).unwrap();
-        let b = generate_module(&source(), &tiny(op)).unwrap();
+        let a = generate_module(&source(), &tiny(op.clone())).unwrap().code;
+        let b = generate_module(&source(), &tiny(op)).unwrap().code;
         assert_eq!(a, b);
     }
 }

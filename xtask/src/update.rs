@@ -141,9 +141,11 @@ fn transact(
     }
     for source in selected {
         let name = source.name.clone();
-        check_named_operations(root, work, &name, args.mirror.as_deref())?;
+        // Fetched once: the name check and the pull read the same bytes.
+        let mirror = fetch_once(work, &name, args.mirror.as_deref()).or(args.mirror.clone());
+        check_named_operations(root, work, &name, mirror.as_deref())?;
         let pull_args = PullArgs {
-            mirror: args.mirror.clone(),
+            mirror,
             update: true,
             apis: vec![name.clone()],
         };
@@ -155,6 +157,21 @@ fn transact(
         at_step(Step::Generate, &name, generate::run(work, &generate_args))?;
     }
     Ok(())
+}
+
+/// Fetches the (re-pointed) file of `api` into a mirror folder of the scratch root and returns
+/// that folder, so that every later step reads these bytes; `None` when it cannot be fetched
+/// (the pull then fetches it itself and says what is wrong).
+fn fetch_once(work: &Path, api: &str, mirror: Option<&Path>) -> Option<PathBuf> {
+    let source = sources::select(sources::load(work).ok()?, &[api.to_owned()])
+        .ok()?
+        .remove(0);
+    let bytes = pull::fetch(&source.url, mirror).ok()?;
+    let folder = work.join("target/xtask-fetched");
+    let path = pull::mirror_path(&folder, &source.url).ok()?;
+    std::fs::create_dir_all(path.parent()?).ok()?;
+    std::fs::write(&path, bytes).ok()?;
+    Some(folder)
 }
 
 /// The [`Failed`] inside `err`, or `err` as a failure of `step`.

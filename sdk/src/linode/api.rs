@@ -9,9 +9,13 @@
 use std::sync::Arc;
 
 use akamai_sdk_generated::linode::{self, operations as ops, types};
-use akamai_sdk_generated::Signer;
-use reqwest::header::HeaderValue;
+use akamai_sdk_generated::{Operation, RawBody, Signer};
+use progenitor_client::{ByteStream, Error as GeneratedError, ResponseValue};
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::Url;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::future::Future;
 
 use super::auth::BearerSigner;
 use super::models::{Euuid, Grants, Page, ProxyToken};
@@ -158,5 +162,78 @@ impl Api {
             Err(Error::Decode(d)) if d.status().is_some_and(|s| s.is_success()) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    // The entries of the typed calls (`super::calls`), run with this view's token.
+    pub(super) async fn run_json<T, E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        attempt: &F,
+    ) -> Result<T, Error>
+    where
+        T: DeserializeOwned,
+        E: Serialize,
+        F: Fn(linode::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
+    {
+        self.transport
+            .runtime
+            .call(op, || attempt(self.generated.clone()))
+            .await
+    }
+
+    pub(super) async fn run_optional<T, E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        attempt: &F,
+    ) -> Result<Option<T>, Error>
+    where
+        T: DeserializeOwned,
+        E: Serialize,
+        F: Fn(linode::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
+    {
+        self.transport
+            .runtime
+            .call_optional(op, || attempt(self.generated.clone()))
+            .await
+    }
+
+    pub(super) async fn run_bytes<E, F, Fut>(
+        &self,
+        op: &'static Operation,
+        attempt: &F,
+    ) -> Result<RawBody, Error>
+    where
+        E: Serialize,
+        F: Fn(linode::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>>,
+    {
+        let (headers, bytes) = self
+            .transport
+            .runtime
+            .call_bytes(op, || attempt(self.generated.clone()))
+            .await?;
+        let content_type = headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(RawBody::new(content_type, bytes))
+    }
+
+    pub(super) async fn run_untyped_error<T, F, Fut>(
+        &self,
+        op: &'static Operation,
+        attempt: &F,
+    ) -> Result<T, Error>
+    where
+        T: DeserializeOwned,
+        F: Fn(linode::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
+    {
+        self.transport
+            .runtime
+            .call_with_stream_error(op, || attempt(self.generated.clone()))
+            .await
     }
 }

@@ -13,11 +13,9 @@ use std::sync::Arc;
 use akamai_sdk_generated::linode::{self, Client};
 use akamai_sdk_generated::{Operation, PageStream, Paginated, RawBody, Runner};
 use progenitor_client::{ByteStream, Error as GeneratedError, ResponseValue};
-use reqwest::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::api::Api;
 use super::child::ChildClient;
 use super::client::{LinodeClient, DEFAULT_PAGE_SIZE};
 use super::models::Page;
@@ -35,236 +33,109 @@ fn page_of<P: Paginated>(answer: P) -> Page<P::Item> {
     }
 }
 
-/// What both clients do for one operation, given the API view (token) to do it with.
-impl Api {
-    async fn run_json<T, E, F, Fut>(&self, op: &'static Operation, attempt: &F) -> Result<T, Error>
-    where
-        T: DeserializeOwned,
-        E: Serialize,
-        F: Fn(Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
-    {
-        self.transport
-            .runtime
-            .call(op, || attempt(self.generated.clone()))
-            .await
-    }
+/// `impl Runner<Client>` for a client whose method `$scope(|api| …)` runs a closure with the
+/// `Api` view of its token: the parent's own, or a child's current proxy token (renewed,
+/// and created again once on a 401).
+macro_rules! runner {
+    ($client:ty, $scope:ident) => {
+        impl Runner<Client> for $client {
+            type Error = Error;
 
-    async fn run_optional<T, E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: &F,
-    ) -> Result<Option<T>, Error>
-    where
-        T: DeserializeOwned,
-        E: Serialize,
-        F: Fn(Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
-    {
-        self.transport
-            .runtime
-            .call_optional(op, || attempt(self.generated.clone()))
-            .await
-    }
-
-    async fn run_bytes<E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: &F,
-    ) -> Result<RawBody, Error>
-    where
-        E: Serialize,
-        F: Fn(Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>>,
-    {
-        let (headers, bytes) = self
-            .transport
-            .runtime
-            .call_bytes(op, || attempt(self.generated.clone()))
-            .await?;
-        let content_type = headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Ok(RawBody::new(content_type, bytes))
-    }
-
-    async fn run_untyped_error<T, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: &F,
-    ) -> Result<T, Error>
-    where
-        T: DeserializeOwned,
-        F: Fn(Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
-    {
-        self.transport
-            .runtime
-            .call_with_stream_error(op, || attempt(self.generated.clone()))
-            .await
-    }
-}
-
-impl Runner<Client> for LinodeClient {
-    type Error = Error;
-
-    async fn call<T, E, F, Fut>(&self, op: &'static Operation, attempt: F) -> Result<T, Error>
-    where
-        T: DeserializeOwned + Send,
-        E: Serialize + Send,
-        F: Fn(Client) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
-    {
-        self.api.run_json(op, &attempt).await
-    }
-
-    async fn call_optional<T, E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: F,
-    ) -> Result<Option<T>, Error>
-    where
-        T: DeserializeOwned + Send,
-        E: Serialize + Send,
-        F: Fn(Client) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
-    {
-        self.api.run_optional(op, &attempt).await
-    }
-
-    async fn call_bytes<E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: F,
-    ) -> Result<RawBody, Error>
-    where
-        E: Serialize + Send,
-        F: Fn(Client) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>> + Send,
-    {
-        self.api.run_bytes(op, &attempt).await
-    }
-
-    async fn call_untyped_error<T, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: F,
-    ) -> Result<T, Error>
-    where
-        T: DeserializeOwned + Send,
-        F: Fn(Client) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>> + Send,
-    {
-        self.api.run_untyped_error(op, &attempt).await
-    }
-
-    fn stream<P, E, F, Fut>(&self, op: &'static Operation, page: F) -> PageStream<P::Item, Error>
-    where
-        P: Paginated,
-        E: Serialize + Send + 'static,
-        F: Fn(Client, NonZeroU64) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<ResponseValue<P>, GeneratedError<E>>> + Send + 'static,
-    {
-        let client = self.clone();
-        let page = Arc::new(page);
-        let fetch: FetchPage<P::Item> = Arc::new(move |number| {
-            let (client, page) = (client.clone(), Arc::clone(&page));
-            Box::pin(async move {
-                let number = NonZeroU64::new(number).unwrap_or(NonZeroU64::MIN);
-                let attempt = |c: Client| page(c, number);
-                client.api.run_json(op, &attempt).await.map(page_of)
-            })
-        });
-        Box::pin(pagination::pages(fetch, DEFAULT_PAGE_SIZE))
-    }
-}
-
-impl Runner<Client> for ChildClient {
-    type Error = Error;
-
-    async fn call<T, E, F, Fut>(&self, op: &'static Operation, attempt: F) -> Result<T, Error>
-    where
-        T: DeserializeOwned + Send,
-        E: Serialize + Send,
-        F: Fn(Client) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
-    {
-        let attempt = &attempt;
-        self.with_session(|api| async move { api.run_json(op, attempt).await })
-            .await
-    }
-
-    async fn call_optional<T, E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: F,
-    ) -> Result<Option<T>, Error>
-    where
-        T: DeserializeOwned + Send,
-        E: Serialize + Send,
-        F: Fn(Client) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
-    {
-        let attempt = &attempt;
-        self.with_session(|api| async move { api.run_optional(op, attempt).await })
-            .await
-    }
-
-    async fn call_bytes<E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: F,
-    ) -> Result<RawBody, Error>
-    where
-        E: Serialize + Send,
-        F: Fn(Client) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>> + Send,
-    {
-        let attempt = &attempt;
-        self.with_session(|api| async move { api.run_bytes(op, attempt).await })
-            .await
-    }
-
-    async fn call_untyped_error<T, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: F,
-    ) -> Result<T, Error>
-    where
-        T: DeserializeOwned + Send,
-        F: Fn(Client) -> Fut + Send + Sync,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>> + Send,
-    {
-        let attempt = &attempt;
-        self.with_session(|api| async move { api.run_untyped_error(op, attempt).await })
-            .await
-    }
-
-    fn stream<P, E, F, Fut>(&self, op: &'static Operation, page: F) -> PageStream<P::Item, Error>
-    where
-        P: Paginated,
-        E: Serialize + Send + 'static,
-        F: Fn(Client, NonZeroU64) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<ResponseValue<P>, GeneratedError<E>>> + Send + 'static,
-    {
-        let child = self.clone();
-        let page = Arc::new(page);
-        let fetch: FetchPage<P::Item> = Arc::new(move |number| {
-            let (child, page) = (child.clone(), Arc::clone(&page));
-            Box::pin(async move {
-                let number = NonZeroU64::new(number).unwrap_or(NonZeroU64::MIN);
-                let attempt = |c: Client| page(c, number);
+            async fn call<T, E, F, Fut>(
+                &self,
+                op: &'static Operation,
+                attempt: F,
+            ) -> Result<T, Error>
+            where
+                T: DeserializeOwned + Send,
+                E: Serialize + Send,
+                F: Fn(Client) -> Fut + Send + Sync,
+                Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
+            {
                 let attempt = &attempt;
-                child
-                    .with_session(|api| async move { api.run_json(op, attempt).await })
+                self.$scope(|api| async move { api.run_json(op, attempt).await })
                     .await
-                    .map(page_of)
-            })
-        });
-        Box::pin(pagination::pages(fetch, DEFAULT_PAGE_SIZE))
-    }
+            }
+
+            async fn call_optional<T, E, F, Fut>(
+                &self,
+                op: &'static Operation,
+                attempt: F,
+            ) -> Result<Option<T>, Error>
+            where
+                T: DeserializeOwned + Send,
+                E: Serialize + Send,
+                F: Fn(Client) -> Fut + Send + Sync,
+                Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
+            {
+                let attempt = &attempt;
+                self.$scope(|api| async move { api.run_optional(op, attempt).await })
+                    .await
+            }
+
+            async fn call_bytes<E, F, Fut>(
+                &self,
+                op: &'static Operation,
+                attempt: F,
+            ) -> Result<RawBody, Error>
+            where
+                E: Serialize + Send,
+                F: Fn(Client) -> Fut + Send + Sync,
+                Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>> + Send,
+            {
+                let attempt = &attempt;
+                self.$scope(|api| async move { api.run_bytes(op, attempt).await })
+                    .await
+            }
+
+            async fn call_untyped_error<T, F, Fut>(
+                &self,
+                op: &'static Operation,
+                attempt: F,
+            ) -> Result<T, Error>
+            where
+                T: DeserializeOwned + Send,
+                F: Fn(Client) -> Fut + Send + Sync,
+                Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>> + Send,
+            {
+                let attempt = &attempt;
+                self.$scope(|api| async move { api.run_untyped_error(op, attempt).await })
+                    .await
+            }
+
+            fn stream<P, E, F, Fut>(
+                &self,
+                op: &'static Operation,
+                page: F,
+            ) -> PageStream<P::Item, Error>
+            where
+                P: Paginated,
+                E: Serialize + Send + 'static,
+                F: Fn(Client, NonZeroU64) -> Fut + Send + Sync + 'static,
+                Fut: Future<Output = Result<ResponseValue<P>, GeneratedError<E>>> + Send + 'static,
+            {
+                let client = self.clone();
+                let page = Arc::new(page);
+                let fetch: FetchPage<P::Item> = Arc::new(move |number| {
+                    let (client, page) = (client.clone(), Arc::clone(&page));
+                    Box::pin(async move {
+                        let number = NonZeroU64::new(number).unwrap_or(NonZeroU64::MIN);
+                        let attempt = |c: Client| page(c, number);
+                        let attempt = &attempt;
+                        client
+                            .$scope(|api| async move { api.run_json(op, attempt).await })
+                            .await
+                            .map(page_of)
+                    })
+                });
+                Box::pin(pagination::pages(fetch, DEFAULT_PAGE_SIZE))
+            }
+        }
+    };
 }
+
+runner!(LinodeClient, with_api);
+runner!(ChildClient, with_session);
 
 impl LinodeClient {
     /// Every operation of the Linode API, as the parent user: typed calls generated from the

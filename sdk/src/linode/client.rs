@@ -302,6 +302,16 @@ impl LinodeClient {
         self.api.mint(euuid).await
     }
 
+    /// Runs `f` with this client's view of the API (its own token); the parent's counterpart
+    /// of [`ChildClient`]'s session, so that both run the typed calls alike.
+    pub(super) async fn with_api<T, F, Fut>(&self, f: F) -> Result<T, Error>
+    where
+        F: Fn(Arc<Api>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        f(Arc::clone(&self.api)).await
+    }
+
     /// A client acting in the child account `euuid` through proxy tokens that it creates and
     /// renews itself (see [`ChildClient`]).
     pub fn child(&self, euuid: Euuid) -> ChildClient {
