@@ -620,7 +620,8 @@ fn drift_operation_added() {
              [GET /auth/groups/{groupId}/copy]",
             "const operations::GET_GROUP_COPY: Operation = Operation { id: \"get-group-copy\", \
              method_name: \"get_group_copy\", method: Method::GET, path: \"/auth/groups/{groupId}/copy\", \
-             idempotent: true, bodiless_statuses: &[], empty_collection_details: &[] }",
+             idempotent: true, bodiless_statuses: &[], empty_collection_details: &[], \
+             paginated: false, tag: \"Permission groups\", feature: None }",
         ],
         "surface lines added",
     );

@@ -87,7 +87,8 @@ pub(crate) fn run(root: &Path, args: &GenerateArgs) -> Result<()> {
         let module = generate_module(source, &doc)?;
         let rel = format!("generated/src/{}.rs", source.name);
         let lines = module.code.lines().count();
-        if settle(root, &rel, |_| Ok(module.code.clone()), args.check)? {
+        let changed = settle(root, &rel, |_| Ok(module.code.clone()), args.check)?;
+        if changed && args.check {
             stale.push(rel);
         } else if args.check {
             println!("{rel} is up to date ({:.2?})", started.elapsed());
@@ -105,7 +106,7 @@ pub(crate) fn run(root: &Path, args: &GenerateArgs) -> Result<()> {
                 with_feature_block(text, &source.name, &module.features, forward)
                     .with_context(|| format!("in {manifest}"))
             };
-            if settle(root, manifest, block, args.check)? {
+            if settle(root, manifest, block, args.check)? && args.check {
                 stale.push(manifest.to_owned());
             }
         }
@@ -123,7 +124,7 @@ pub(crate) fn run(root: &Path, args: &GenerateArgs) -> Result<()> {
 }
 
 /// Brings the file `rel` (under `root`) to `make(its text)`: writes it, or with `check` only
-/// shows how it differs. Returns whether it was stale.
+/// shows how it differs. Returns whether it differed.
 fn settle(
     root: &Path,
     rel: &str,
