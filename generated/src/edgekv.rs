@@ -1486,18 +1486,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_auth_database",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             403u16 => {
@@ -1545,18 +1535,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_groups",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             500u16 => {
@@ -1605,18 +1585,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_group",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             403u16 => {
@@ -1672,18 +1642,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_reauthorize_namespace",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => {
@@ -1731,18 +1691,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_initialize",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<ByteStream>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -1789,18 +1739,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_initialize",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             201u16 => ResponseValue::from_response(response).await,
             400u16 => {
@@ -1856,18 +1796,8 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("details", &details))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_namespaces",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             500u16 => {
@@ -1920,18 +1850,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_namespace",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => {
@@ -1989,18 +1909,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_namespace",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => {
@@ -2058,18 +1968,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_namespace",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => {
@@ -2124,18 +2024,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_namespace_groups",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             404u16 => {
@@ -2199,18 +2089,8 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("sandboxId", &sandbox_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_group_items",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => {
@@ -2272,18 +2152,8 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("sandboxId", &sandbox_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_item",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::stream(response)),
             400u16 => {
@@ -2351,18 +2221,8 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("sandboxId", &sandbox_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_item",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::stream(response)),
             400u16 => {
@@ -2427,18 +2287,8 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("sandboxId", &sandbox_id))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_item",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::stream(response)),
             400u16 => {
@@ -2491,18 +2341,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_tokens",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             404u16 => {
@@ -2553,18 +2393,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_tokens",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             409u16 => {
@@ -2619,18 +2449,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_token",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => {
@@ -2688,18 +2508,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_token",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => {
@@ -2754,18 +2564,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_token_refresh",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<types::Error>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => {
@@ -3100,7 +2900,7 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Delete an item
 
  `DELETE /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` ([`operations::DELETE_ITEM`]), through the runner: see [`Client::delete_item`] for the parameters.*/
-    pub async fn delete_item<'a>(
+    pub fn delete_item<'a>(
         &'a self,
         network: types::Network,
         namespace_id: &'a str,
@@ -3108,7 +2908,7 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
         item_id: &'a str,
         account_switch_key: Option<&'a str>,
         sandbox_id: Option<&'a str>,
-    ) -> Result<crate::RawBody, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<crate::RawBody, R::Error>> + 'a {
         self.0
             .call_bytes(
                 &operations::DELETE_ITEM,
@@ -3135,16 +2935,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Revoke an access token
 
  `DELETE /tokens/{tokenName}` ([`operations::DELETE_TOKEN`]), through the runner: see [`Client::delete_token`] for the parameters.*/
-    pub async fn delete_token<'a>(
+    pub fn delete_token<'a>(
         &'a self,
         token_name: &'a str,
         account_switch_key: Option<&'a str>,
-    ) -> Result<types::TokensDelete, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::TokensDelete, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::DELETE_TOKEN,
@@ -3158,16 +2959,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Get a permission group
 
  `GET /auth/groups/{groupId}` ([`operations::GET_GROUP`]), through the runner: see [`Client::get_group`] for the parameters.*/
-    pub async fn get_group<'a>(
+    pub fn get_group<'a>(
         &'a self,
         group_id: u64,
         account_switch_key: Option<&'a str>,
-    ) -> Result<types::AuthGroup, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::AuthGroup, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_GROUP,
@@ -3179,12 +2979,11 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_group(group_id, account_switch_key).await }
                 },
             )
-            .await
     }
     /** List items within a group
 
  `GET /networks/{network}/namespaces/{namespaceId}/groups/{groupId}` ([`operations::GET_GROUP_ITEMS`]), through the runner: see [`Client::get_group_items`] for the parameters.*/
-    pub async fn get_group_items<'a>(
+    pub fn get_group_items<'a>(
         &'a self,
         network: types::Network,
         namespace_id: &'a str,
@@ -3192,7 +2991,9 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
         account_switch_key: Option<&'a str>,
         max_items: Option<i64>,
         sandbox_id: Option<&'a str>,
-    ) -> Result<Option<types::Items>, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<Option<types::Items>, R::Error>,
+    > + 'a {
         self.0
             .call_optional(
                 &operations::GET_GROUP_ITEMS,
@@ -3219,15 +3020,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** List permission groups
 
  `GET /auth/groups` ([`operations::GET_GROUPS`]), through the runner: see [`Client::get_groups`] for the parameters.*/
-    pub async fn get_groups<'a>(
+    pub fn get_groups<'a>(
         &'a self,
         account_switch_key: Option<&'a str>,
-    ) -> Result<types::AuthGroups, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::AuthGroups, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_GROUPS,
@@ -3238,15 +3038,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_groups(account_switch_key).await }
                 },
             )
-            .await
     }
     /** Get the EdgeKV initialization status
 
  `GET /initialize` ([`operations::GET_INITIALIZE`]), through the runner: see [`Client::get_initialize`] for the parameters.*/
-    pub async fn get_initialize<'a>(
+    pub fn get_initialize<'a>(
         &'a self,
         account_switch_key: Option<&'a str>,
-    ) -> Result<types::Initialize, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Initialize, R::Error>> + 'a {
         self.0
             .call_untyped_error(
                 &operations::GET_INITIALIZE,
@@ -3257,12 +3056,11 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_initialize(account_switch_key).await }
                 },
             )
-            .await
     }
     /** Read an item
 
  `GET /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` ([`operations::GET_ITEM`]), through the runner: see [`Client::get_item`] for the parameters.*/
-    pub async fn get_item<'a>(
+    pub fn get_item<'a>(
         &'a self,
         network: types::Network,
         namespace_id: &'a str,
@@ -3270,7 +3068,7 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
         item_id: &'a str,
         account_switch_key: Option<&'a str>,
         sandbox_id: Option<&'a str>,
-    ) -> Result<crate::RawBody, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<crate::RawBody, R::Error>> + 'a {
         self.0
             .call_bytes(
                 &operations::GET_ITEM,
@@ -3297,17 +3095,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Get namespace details
 
  `GET /networks/{network}/namespaces/{namespaceId}` ([`operations::GET_NAMESPACE`]), through the runner: see [`Client::get_namespace`] for the parameters.*/
-    pub async fn get_namespace<'a>(
+    pub fn get_namespace<'a>(
         &'a self,
         network: types::Network,
         namespace_id: &'a str,
         account_switch_key: Option<&'a str>,
-    ) -> Result<types::Namespace, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Namespace, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_NAMESPACE,
@@ -3324,17 +3121,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** List groups within a namespace
 
  `GET /networks/{network}/namespaces/{namespaceId}/groups` ([`operations::GET_NAMESPACE_GROUPS`]), through the runner: see [`Client::get_namespace_groups`] for the parameters.*/
-    pub async fn get_namespace_groups<'a>(
+    pub fn get_namespace_groups<'a>(
         &'a self,
         network: types::Network,
         namespace_id: &'a str,
         account_switch_key: Option<&'a str>,
-    ) -> Result<Option<types::Groups>, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<Option<types::Groups>, R::Error>,
+    > + 'a {
         self.0
             .call_optional(
                 &operations::GET_NAMESPACE_GROUPS,
@@ -3355,17 +3153,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** List namespaces
 
  `GET /networks/{network}/namespaces` ([`operations::GET_NAMESPACES`]), through the runner: see [`Client::get_namespaces`] for the parameters.*/
-    pub async fn get_namespaces<'a>(
+    pub fn get_namespaces<'a>(
         &'a self,
         network: types::Network,
         account_switch_key: Option<&'a str>,
         details: Option<types::Details>,
-    ) -> Result<types::Namespaces, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Namespaces, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_NAMESPACES,
@@ -3380,16 +3177,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Download an access token
 
  `GET /tokens/{tokenName}` ([`operations::GET_TOKEN`]), through the runner: see [`Client::get_token`] for the parameters.*/
-    pub async fn get_token<'a>(
+    pub fn get_token<'a>(
         &'a self,
         token_name: &'a str,
         account_switch_key: Option<&'a str>,
-    ) -> Result<types::AccessToken, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::AccessToken, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_TOKEN,
@@ -3401,16 +3197,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_token(token_name, account_switch_key).await }
                 },
             )
-            .await
     }
     /** List access tokens
 
  `GET /tokens` ([`operations::GET_TOKENS`]), through the runner: see [`Client::get_tokens`] for the parameters.*/
-    pub async fn get_tokens<'a>(
+    pub fn get_tokens<'a>(
         &'a self,
         account_switch_key: Option<&'a str>,
         include_expired: Option<bool>,
-    ) -> Result<Option<types::AccessTokenList>, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<Option<types::AccessTokenList>, R::Error>,
+    > + 'a {
         self.0
             .call_optional(
                 &operations::GET_TOKENS,
@@ -3424,17 +3221,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Create a namespace
 
  `POST /networks/{network}/namespaces` ([`operations::POST_NAMESPACE`]), through the runner: see [`Client::post_namespace`] for the parameters.*/
-    pub async fn post_namespace<'a>(
+    pub fn post_namespace<'a>(
         &'a self,
         network: types::Network,
         account_switch_key: Option<&'a str>,
         body: &'a types::PostNamespaceBody,
-    ) -> Result<types::Namespace, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Namespace, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_NAMESPACE,
@@ -3449,16 +3245,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Refresh an access token
 
  `POST /tokens/{tokenName}/refresh` ([`operations::POST_TOKEN_REFRESH`]), through the runner: see [`Client::post_token_refresh`] for the parameters.*/
-    pub async fn post_token_refresh<'a>(
+    pub fn post_token_refresh<'a>(
         &'a self,
         token_name: &'a str,
         account_switch_key: Option<&'a str>,
-    ) -> Result<types::AccessToken, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::AccessToken, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_TOKEN_REFRESH,
@@ -3472,16 +3267,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Create an access token
 
  `POST /tokens` ([`operations::POST_TOKENS`]), through the runner: see [`Client::post_tokens`] for the parameters.*/
-    pub async fn post_tokens<'a>(
+    pub fn post_tokens<'a>(
         &'a self,
         account_switch_key: Option<&'a str>,
         body: &'a types::CreateAccessToken,
-    ) -> Result<types::AccessToken, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::AccessToken, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_TOKENS,
@@ -3493,16 +3287,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_tokens(account_switch_key, body).await }
                 },
             )
-            .await
     }
     /** Modify the default Data Access Policy
 
  `PUT /auth/database` ([`operations::PUT_AUTH_DATABASE`]), through the runner: see [`Client::put_auth_database`] for the parameters.*/
-    pub async fn put_auth_database<'a>(
+    pub fn put_auth_database<'a>(
         &'a self,
         account_switch_key: Option<&'a str>,
         body: &'a types::PutAuthDatabaseBody,
-    ) -> Result<types::Initialize, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Initialize, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_AUTH_DATABASE,
@@ -3516,16 +3309,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Initialize EdgeKV
 
  `PUT /initialize` ([`operations::PUT_INITIALIZE`]), through the runner: see [`Client::put_initialize`] for the parameters.*/
-    pub async fn put_initialize<'a>(
+    pub fn put_initialize<'a>(
         &'a self,
         account_switch_key: Option<&'a str>,
         body: &'a types::PutInitializeBody,
-    ) -> Result<types::Initialize, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Initialize, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_INITIALIZE,
@@ -3537,12 +3329,11 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_initialize(account_switch_key, body).await }
                 },
             )
-            .await
     }
     /** Write an item
 
  `PUT /networks/{network}/namespaces/{namespaceId}/groups/{groupId}/items/{itemId}` ([`operations::PUT_ITEM`]), through the runner: see [`Client::put_item`] for the parameters.*/
-    pub async fn put_item<'a>(
+    pub fn put_item<'a>(
         &'a self,
         network: types::Network,
         namespace_id: &'a str,
@@ -3551,7 +3342,7 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
         account_switch_key: Option<&'a str>,
         sandbox_id: Option<&'a str>,
         body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Result<crate::RawBody, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<crate::RawBody, R::Error>> + 'a {
         self.0
             .call_bytes(
                 &operations::PUT_ITEM,
@@ -3580,18 +3371,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Update namespace details
 
  `PUT /networks/{network}/namespaces/{namespaceId}` ([`operations::PUT_NAMESPACE`]), through the runner: see [`Client::put_namespace`] for the parameters.*/
-    pub async fn put_namespace<'a>(
+    pub fn put_namespace<'a>(
         &'a self,
         network: types::Network,
         namespace_id: &'a str,
         account_switch_key: Option<&'a str>,
         body: &'a types::PutNamespaceBody,
-    ) -> Result<types::Namespace, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Namespace, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_NAMESPACE,
@@ -3614,17 +3404,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /** Reauthorize a namespace
 
  `PUT /auth/namespaces/{namespaceId}` ([`operations::PUT_REAUTHORIZE_NAMESPACE`]), through the runner: see [`Client::put_reauthorize_namespace`] for the parameters.*/
-    pub async fn put_reauthorize_namespace<'a>(
+    pub fn put_reauthorize_namespace<'a>(
         &'a self,
         namespace_id: &'a str,
         account_switch_key: Option<&'a str>,
         body: &'a types::PutReauthorizeNamespaceBody,
-    ) -> Result<types::ReauthorizeNamespace, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::ReauthorizeNamespace, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_REAUTHORIZE_NAMESPACE,
@@ -3645,7 +3436,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
 }
 /// Decodes `body` as the success answer of the operation `operation_id` (its id in the

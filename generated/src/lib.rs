@@ -6,14 +6,13 @@
 //!
 //! * [`Signer`] is the inner value every generated `Client` carries. It holds an
 //!   `Arc<dyn RequestSigner>`; the sdk supplies EdgeGrid or bearer-token signers.
-//! * [`sign_request`] is the pre-request hook progenitor calls with the finished
-//!   `reqwest::Request`, so a signer sees exactly the bytes that go on the wire.
-//! * [`observe_response`] is the post-response hook: inside [`capture_response`] it records
-//!   the status and headers of the response, which progenitor does not keep when a body fails
-//!   to decode (an HTML 502 from a gateway where a JSON error was documented).
-//! * [`execute`] sends every request (generated operations through the `exec` hook the
-//!   generator installs, handwritten ones through [`send`]) and reads a success body whole, as
-//!   part of the attempt.
+//! * [`send`] is the one path of every request: each generated operation method hands it the
+//!   finished `reqwest::Request` (the generator writes that call in place of progenitor's hook
+//!   steps), and so does every handwritten request. It signs ([`sign_request`], so a signer
+//!   sees exactly the bytes that go on the wire), sends and reads a success body whole as part
+//!   of the attempt ([`execute`]), and observes the answer ([`observe_response`]: inside
+//!   [`capture_response`] it records the status and headers, which progenitor does not keep
+//!   when a body fails to decode, such as an HTML 502 where a JSON error was documented).
 //! * [`Operation`] is the type of the operation tables `cargo xtask generate` writes
 //!   (`linode::operations`, `edgekv::operations`): ids, methods, paths and retry facts.
 //! * [`Runner`] runs the typed calls the generator writes beside progenitor's client
@@ -126,7 +125,7 @@ impl RequestSigner for Unsigned {
     }
 }
 
-/// The pre-request hook of every generated operation.
+/// Authenticates a request inside [`send`].
 ///
 /// Drops the `api-version` header progenitor adds (neither API knows it, and it would otherwise
 /// be sent and could be signed), then lets the signer authenticate the request.
@@ -201,14 +200,14 @@ pub trait Runner<C>: Send + Sync {
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<T, Self::Error>> + Send
+    ) -> impl Future<Output = Result<T, Self::Error>>
     where
         T: serde::de::DeserializeOwned + Send,
         E: serde::Serialize + Send,
         F: Fn(C) -> Fut + Send + Sync,
         Fut: Future<
-                Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
-            > + Send;
+            Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+        >;
 
     /// Like [`Runner::call`], for an operation that may answer "nothing"
     /// ([`Operation::bodiless_statuses`], [`Operation::empty_collection_details`]): `None`.
@@ -216,46 +215,46 @@ pub trait Runner<C>: Send + Sync {
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<Option<T>, Self::Error>> + Send
+    ) -> impl Future<Output = Result<Option<T>, Self::Error>>
     where
         T: serde::de::DeserializeOwned + Send,
         E: serde::Serialize + Send,
         F: Fn(C) -> Fut + Send + Sync,
         Fut: Future<
-                Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
-            > + Send;
+            Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+        >;
 
     /// Runs an operation whose answer is a raw body (an image, a file), read whole.
     fn call_bytes<E, F, Fut>(
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<RawBody, Self::Error>> + Send
+    ) -> impl Future<Output = Result<RawBody, Self::Error>>
     where
         E: serde::Serialize + Send,
         F: Fn(C) -> Fut + Send + Sync,
         Fut: Future<
-                Output = Result<
-                    progenitor_client::ResponseValue<progenitor_client::ByteStream>,
-                    progenitor_client::Error<E>,
-                >,
-            > + Send;
+            Output = Result<
+                progenitor_client::ResponseValue<progenitor_client::ByteStream>,
+                progenitor_client::Error<E>,
+            >,
+        >;
 
     /// Runs an operation whose error body the spec leaves untyped.
     fn call_untyped_error<T, F, Fut>(
         &self,
         op: &'static Operation,
         attempt: F,
-    ) -> impl Future<Output = Result<T, Self::Error>> + Send
+    ) -> impl Future<Output = Result<T, Self::Error>>
     where
         T: serde::de::DeserializeOwned + Send,
         F: Fn(C) -> Fut + Send + Sync,
         Fut: Future<
-                Output = Result<
-                    progenitor_client::ResponseValue<T>,
-                    progenitor_client::Error<progenitor_client::ByteStream>,
-                >,
-            > + Send;
+            Output = Result<
+                progenitor_client::ResponseValue<T>,
+                progenitor_client::Error<progenitor_client::ByteStream>,
+            >,
+        >;
 
     /// Streams every item of a paginated operation ([`Operation::paginated`]): `page` is
     /// called with the page number, from 1.
@@ -404,7 +403,7 @@ tokio::task_local! {
     static CAPTURE: std::cell::RefCell<Captured>;
 }
 
-/// The post-response hook of every generated operation: inside [`capture_response`], records
+/// Observes an answer inside [`send`]: inside [`capture_response`], records
 /// the response's status (and, for an error status, its headers). Outside, it does nothing.
 pub fn observe_response(_: &Signer, result: &reqwest::Result<reqwest::Response>) {
     if let Ok(response) = result {
@@ -437,8 +436,8 @@ pub async fn capture_response<F: Future>(call: F) -> (F::Output, Captured) {
 /// it: a body that ends early fails here, as part of the attempt (a `reqwest` body error), and
 /// inside [`capture_response`] the bytes are kept so that the SDK can explain coercions.
 ///
-/// Every generated operation executes through this function (the `exec` hook the generator
-/// installs), and so does every handwritten request ([`send`]).
+/// Every request executes through this function, inside [`send`]; the generated clients'
+/// `exec` hook calls it too.
 pub async fn execute(
     client: &reqwest::Client,
     request: reqwest::Request,
@@ -463,15 +462,15 @@ pub async fn execute(
     Ok(reqwest::Response::from(rebuilt))
 }
 
-/// Sends a handwritten request along the path every generated operation takes: the
-/// pre-request hook ([`sign_request`]), [`execute`], the post-response hook
-/// ([`observe_response`]). For requests progenitor cannot express (an EdgeKV item body with an
-/// explicit content type).
-pub async fn send(
+/// Sends a request along the one path: [`sign_request`], [`execute`], [`observe_response`].
+/// Every generated operation method calls it with the request progenitor built; handwritten
+/// requests (an EdgeKV item body with an explicit content type, which progenitor cannot
+/// express) call it too.
+pub async fn send<E>(
     signer: &Signer,
     client: &reqwest::Client,
     mut request: reqwest::Request,
-) -> Result<reqwest::Response, progenitor_client::Error<()>> {
+) -> Result<reqwest::Response, progenitor_client::Error<E>> {
     if let Err(e) = sign_request(signer, &mut request).await {
         return Err(progenitor_client::Error::Custom(e.to_string()));
     }

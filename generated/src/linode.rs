@@ -37881,18 +37881,10 @@ Sends a `GET` request to `/account`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_account",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -37971,18 +37963,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_account",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38035,18 +38019,10 @@ Sends a `GET` request to `/account/agreements`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_account_agreements",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38101,18 +38077,10 @@ Sends a `POST` request to `/account/agreements`
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_account_agreements",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38182,18 +38150,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_availability",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38253,18 +38213,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_account_availability",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38334,18 +38286,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_enrolled_beta_programs",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38410,18 +38354,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_beta_program",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38481,18 +38417,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_enrolled_beta_program",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38558,18 +38486,8 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_cancel_account",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<ByteStream>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -38632,18 +38550,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_child_accounts",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38703,18 +38613,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_child_account",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38792,18 +38694,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_child_account_token",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38862,18 +38756,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_credit_card",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -38941,18 +38827,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_entity_transfers",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39009,18 +38887,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_entity_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39079,18 +38949,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_entity_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39149,18 +39011,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_entity_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39219,18 +39073,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_accept_entity_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39295,18 +39141,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_events",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39364,18 +39202,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_event",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39434,18 +39264,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_event_read",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39504,18 +39326,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_event_seen",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39580,18 +39394,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_invoices",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39650,18 +39456,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_invoice",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39734,18 +39532,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_invoice_items",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39813,18 +39603,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_account_logins",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39882,18 +39664,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_account_login",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -39963,18 +39737,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_maintenance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40042,18 +39808,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_notifications",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40118,18 +39876,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_clients",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40188,18 +39938,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_client",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40259,18 +40001,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_client",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40334,18 +40068,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_client",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40405,18 +40131,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_client",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40476,18 +40194,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_reset_client_secret",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40525,18 +40235,10 @@ Arguments:
             );
         #[allow(unused_mut)]
         let mut request = self.client.get(url).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "get_client_thumbnail",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::stream(response)),
             400u16..=499u16 => {
@@ -40602,18 +40304,10 @@ Arguments:
             .body(body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_client_thumbnail",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40681,18 +40375,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_payment_methods",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40771,18 +40457,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_payment_method",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40841,18 +40519,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_payment_method",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40913,18 +40583,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_payment_method",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -40989,18 +40651,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_make_payment_method_default",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41065,18 +40719,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_payments",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41136,18 +40782,10 @@ Arguments:
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_payment",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::stream(response)),
             202u16 => Ok(ResponseValue::stream(response)),
@@ -41196,18 +40834,10 @@ Arguments:
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_pay_pal_payment",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::stream(response)),
             299u16 => Ok(ResponseValue::stream(response)),
@@ -41256,18 +40886,10 @@ Arguments:
             );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
-        let info = OperationInfo {
-            operation_id: "post_execute_pay_pal_payment",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::stream(response)),
             202u16 => Ok(ResponseValue::stream(response)),
@@ -41328,18 +40950,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_payment",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41412,18 +41026,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_promo_credit",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41494,18 +41100,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_service_transfers",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41593,18 +41191,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_service_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41666,18 +41256,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_service_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41741,18 +41323,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_service_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41838,18 +41412,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_accept_service_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41902,18 +41468,10 @@ Sends a `GET` request to `/account/settings`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_account_settings",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -41971,18 +41529,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_account_settings",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42035,18 +41585,10 @@ Sends a `POST` request to `/account/settings/managed-enable`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_enable_account_managed",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42099,18 +41641,10 @@ Sends a `GET` request to `/account/transfer`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42183,18 +41717,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_users",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42268,18 +41794,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_user",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42339,18 +41857,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42426,18 +41936,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_user",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42505,18 +42007,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_user",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42578,18 +42072,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_grants",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42663,18 +42149,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_user_grants",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42744,18 +42222,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_beta_programs",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42818,18 +42288,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_beta_program",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42899,18 +42361,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_engines",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -42980,18 +42434,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_engine",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43063,18 +42509,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_instances",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43144,18 +42582,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_mysql_instances",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43249,18 +42679,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_mysql_instances",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43324,18 +42746,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_mysql_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43431,18 +42845,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_databases_mysql_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43509,18 +42915,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_databases_mysql_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43601,18 +42999,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_mysql_instance_backups",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43686,18 +43076,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_mysql_instance_backup",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43765,18 +43147,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_mysql_instance_backup",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43843,18 +43217,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_database_mysql_instance_backup",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -43925,18 +43291,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_mysql_instance_backup_restore",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44002,18 +43360,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_mysql_instance_credentials",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44082,18 +43432,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_mysql_instance_credentials_reset",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44164,18 +43506,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_mysql_instance_patch",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44241,18 +43575,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_mysql_instance_ssl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44322,18 +43648,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_postgre_sql_instances",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44428,18 +43746,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_postgre_sql_instances",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44503,18 +43813,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_postgre_sql_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44610,18 +43912,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_databases_postgre_sql_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44688,18 +43982,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_databases_postgre_sql_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44780,18 +44066,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_postgre_sql_instance_backups",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44865,18 +44143,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_postgre_sql_instance_backup",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -44944,18 +44214,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_postgresql_instance_backup",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45022,18 +44284,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_database_postgre_sql_instance_backup",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45104,18 +44358,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_postgre_sql_instance_backup_restore",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45181,18 +44427,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_postgre_sql_instance_credentials",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45261,18 +44499,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_postgre_sql_instance_credentials_reset",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45343,18 +44573,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_databases_postgre_sql_instance_patch",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45420,18 +44642,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_postgresql_instance_ssl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45503,18 +44717,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_types",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45583,18 +44789,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_databases_type",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45659,18 +44857,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_domains",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45730,18 +44920,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_domain",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45803,18 +44985,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_import_domain",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45872,18 +45046,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_domain",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -45946,18 +45112,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_domain",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46015,18 +45173,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_domain",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46087,18 +45237,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_clone_domain",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46167,18 +45309,7 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_domain_records",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<()>(&self.inner, &self.client, request).await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
@@ -46245,18 +45376,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_domain_record",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46320,18 +45443,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_domain_record",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46404,18 +45519,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_domain_record",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46476,18 +45583,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_domain_record",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46549,18 +45648,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_domain_zone",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46629,18 +45720,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_images",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46706,18 +45789,10 @@ Sends a `POST` request to `/images`
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_image",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46813,18 +45888,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_upload_image",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46886,18 +45953,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_image",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -46965,18 +46024,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_image",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47040,18 +46091,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_image",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47124,18 +46167,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_replicate_image",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47203,18 +46238,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_instances",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47338,18 +46365,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47407,18 +46426,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47489,18 +46500,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47569,18 +46572,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47639,18 +46634,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_backups",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47719,18 +46706,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_snapshot",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47789,18 +46768,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_cancel_backups",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47861,18 +46832,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_enable_backups",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -47936,18 +46899,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_backup",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48029,18 +46984,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_restore_backup",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48106,18 +47053,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_boot_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48207,18 +47146,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_clone_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48288,18 +47219,7 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_configs",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<()>(&self.inner, &self.client, request).await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
@@ -48361,18 +47281,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_add_linode_config",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48436,18 +47348,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_config",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48527,18 +47431,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_linode_config",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48599,18 +47495,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_linode_config",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48676,18 +47564,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_config_interfaces",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48765,18 +47645,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_linode_config_interface",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48843,18 +47715,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_linode_config_interfaces",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -48923,18 +47787,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_config_interface",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49014,18 +47870,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_linode_config_interface",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49093,18 +47941,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_linode_config_interface",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49177,18 +48017,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_disks",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49279,18 +48111,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_add_linode_disk",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49354,18 +48178,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_disk",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49433,18 +48249,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_disk",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49507,18 +48315,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_disk",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49582,18 +48382,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_clone_linode_disk",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49659,18 +48451,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_reset_disk_password",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49739,18 +48523,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_resize_disk",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49823,18 +48599,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_firewalls",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49895,18 +48663,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_apply_firewalls",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -49970,18 +48730,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_ips",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50048,18 +48800,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_add_linode_ip",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50123,18 +48867,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_ip",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50205,18 +48941,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_linode_ip",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50277,18 +49005,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_linode_ip",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50365,18 +49085,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_migrate_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50438,18 +49150,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_mutate_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50521,18 +49225,7 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_node_balancers",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<()>(&self.inner, &self.client, request).await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
@@ -50592,18 +49285,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_reset_linode_password",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50665,18 +49350,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_reboot_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50765,18 +49442,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_rebuild_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50841,18 +49510,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_rescue_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50922,18 +49583,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_resize_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -50995,18 +49648,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_shutdown_linode_instance",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51068,18 +49713,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_stats",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51146,18 +49783,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_stats_by_year_month",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51219,18 +49848,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51297,18 +49918,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_transfer_by_year_month",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51381,18 +49994,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_volumes",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51459,18 +50064,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_kernels",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51528,18 +50125,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_kernel",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51609,18 +50198,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_stack_scripts",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51687,18 +50268,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_add_stack_script",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51760,18 +50333,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_stack_script",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51846,18 +50411,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_stack_script",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51916,18 +50473,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_stack_script",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -51995,18 +50544,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_types",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -52067,18 +50608,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_linode_type",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -52146,18 +50679,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_clusters",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -52227,18 +50752,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_lke_cluster",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -52299,18 +50816,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_cluster",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -52378,18 +50887,7 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_lke_cluster",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<()>(&self.inner, &self.client, request).await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
@@ -52450,18 +50948,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_lke_cluster",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -52534,18 +51024,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_cluster_api_endpoints",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -52604,18 +51086,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_cluster_acl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<ByteStream>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -52678,18 +51150,8 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_lke_cluster_acl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<ByteStream>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -52746,18 +51208,8 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_lke_cluster_acl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<ByteStream>(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
@@ -52823,18 +51275,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_cluster_dashboard",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -52896,18 +51340,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_cluster_kubeconfig",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -52966,18 +51402,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_lke_cluster_kubeconfig",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53041,18 +51469,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_cluster_node",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53120,18 +51540,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_lke_cluster_node",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53194,18 +51606,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_lke_cluster_node_recycle",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53278,18 +51682,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_cluster_pools",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53365,18 +51761,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_lke_cluster_pools",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53437,18 +51825,7 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_node_pool",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<()>(&self.inner, &self.client, request).await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
@@ -53521,18 +51898,7 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_lke_node_pool",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<()>(&self.inner, &self.client, request).await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
@@ -53591,18 +51957,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_lke_node_pool",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53665,18 +52023,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_lke_cluster_pool_recycle",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53737,18 +52087,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_lke_cluster_recycle",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53818,18 +52160,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_lke_cluster_regenerate",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53890,18 +52224,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_lke_service_token",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -53966,18 +52292,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_types",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54045,18 +52363,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_versions",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54117,18 +52427,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_lke_version",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54196,18 +52498,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_longview_clients",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54268,18 +52562,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_longview_client",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54340,18 +52626,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_longview_client",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54416,18 +52694,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_longview_client",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54489,18 +52759,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_longview_client",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54565,18 +52827,10 @@ Sends a `GET` request to `/longview/plan`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_longview_plan",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54640,18 +52894,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_longview_plan",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54719,18 +52965,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_longview_subscriptions",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54792,18 +53030,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_longview_subscription",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54871,18 +53101,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_longview_types",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -54952,18 +53174,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_contacts",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55028,18 +53242,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_managed_contact",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55103,18 +53309,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_contact",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55182,18 +53380,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_managed_contact",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55254,18 +53444,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_managed_contact",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55335,18 +53517,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_credentials",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55411,18 +53585,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_managed_credential",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55480,18 +53646,10 @@ Sends a `GET` request to `/managed/credentials/sshkey`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_ssh_key",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55555,18 +53713,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_credential",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55632,18 +53782,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_managed_credential",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55704,18 +53846,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_managed_credential_revoke",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55781,18 +53915,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_managed_credential_username_password",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55862,18 +53988,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_issues",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -55936,18 +54054,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_issue",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56017,18 +54127,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_linode_settings",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56092,18 +54194,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_linode_setting",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56173,18 +54267,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_managed_linode_setting",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56254,18 +54340,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_services",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56336,18 +54414,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_managed_service",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56411,18 +54481,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_service",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56497,18 +54559,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_managed_service",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56569,18 +54623,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_managed_service",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56644,18 +54690,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_disable_managed_service",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56719,18 +54757,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_enable_managed_service",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56794,18 +54824,10 @@ Sends a `GET` request to `/managed/stats`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_managed_stats",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56873,18 +54895,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_network_transfer_prices",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -56952,18 +54966,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_firewalls",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57044,18 +55050,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_firewalls",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57117,18 +55115,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_firewall",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57206,18 +55196,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_firewall",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57280,18 +55262,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_firewall",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57364,18 +55338,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_firewall_devices",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57454,18 +55420,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_firewall_device",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57530,18 +55488,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_firewall_device",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57606,18 +55556,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_firewall_device",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57679,18 +55621,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_firewall_rule_versions",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57755,18 +55689,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_firewall_rule_version",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57828,18 +55754,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_firewall_rules",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57910,18 +55828,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_firewall_rules",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -57993,18 +55903,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ips",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58068,18 +55970,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_allocate_ip",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58160,18 +56054,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_assign_ips",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58238,18 +56124,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_share_ips",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58310,18 +56188,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ip",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58387,18 +56257,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_ip",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58472,18 +56334,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_assign_ipv4s",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58547,18 +56401,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_share_ipv4s",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58626,18 +56472,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ipv6_pools",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58711,18 +56549,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ipv6_ranges",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58797,18 +56627,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_ipv6_range",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58872,18 +56694,10 @@ __Note__. Omit the prefix length of the IPv6 range.
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ipv6_range",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -58946,18 +56760,10 @@ __Note__. Omit the prefix length of the IPv6 range.
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_ipv6_range",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59038,18 +56844,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_vlans",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59117,18 +56915,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_node_balancers",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59192,18 +56982,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_node_balancer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59271,18 +57053,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_node_balancer_types",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59341,18 +57115,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_node_balancer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59416,18 +57182,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_node_balancer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59490,18 +57248,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_node_balancer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59576,18 +57326,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_node_balancer_configs",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59671,18 +57413,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_node_balancer_config",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59747,18 +57481,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_node_balancer_config",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59845,18 +57571,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_node_balancer_config",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -59922,18 +57640,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_node_balancer_config",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60008,18 +57718,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_node_balancer_config_nodes",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60091,18 +57793,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_node_balancer_node",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60169,18 +57863,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_node_balancer_node",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60255,18 +57941,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_node_balancer_node",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60333,18 +58011,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_node_balancer_config_node",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60435,18 +58105,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_rebuild_node_balancer_config",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60519,18 +58181,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_node_balancer_firewalls",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60592,18 +58246,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_node_balancer_stats",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60675,18 +58321,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_buckets",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60754,18 +58392,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_object_storage_bucket",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60846,18 +58476,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_bucketin_cluster",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -60929,18 +58551,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_bucket",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61011,18 +58625,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_object_storage_bucket",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61094,18 +58700,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_storage_bucket_access",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61177,18 +58775,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_object_storage_bucket_access",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61263,18 +58853,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("name", &name))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_bucket_acl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61349,18 +58931,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_object_storage_bucket_acl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61444,18 +59018,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("prefix", &prefix))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_bucket_content",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61530,18 +59096,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_object_storage_object_url",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61610,18 +59168,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_ssl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61701,18 +59251,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_object_storage_ssl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61778,18 +59320,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_object_storage_ssl",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61844,18 +59378,10 @@ Sends a `POST` request to `/object-storage/cancel`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_cancel_object_storage",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -61927,18 +59453,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_clusters",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62008,18 +59526,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_cluster",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62087,18 +59597,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_keys",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62190,18 +59692,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_object_storage_keys",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62263,18 +59757,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_key",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62340,18 +59826,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_object_storage_key",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62411,18 +59889,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_object_storage_key",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62478,18 +59948,10 @@ Sends a `GET` request to `/object-storage/transfer`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_transfer",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62557,18 +60019,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_object_storage_types",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62636,18 +60090,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_placement_groups",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62720,18 +60166,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_placement_group",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62789,18 +60227,7 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_placement_group",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<()>(&self.inner, &self.client, request).await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
@@ -62859,18 +60286,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_placement_group",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -62932,18 +60351,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_placement_group",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63010,18 +60421,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_group_add_linode",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63087,18 +60490,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_group_unassign",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63152,18 +60547,10 @@ Sends a `GET` request to `/profile`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_profile",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63232,18 +60619,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_profile",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63311,18 +60690,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_profile_apps",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63383,18 +60754,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_profile_app",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63452,18 +60815,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_profile_app",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63528,18 +60883,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_devices",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63600,18 +60947,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_trusted_device",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63669,18 +61008,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_trusted_device",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63723,18 +61054,10 @@ Sends a `GET` request to `/profile/grants`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_profile_grants",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63802,18 +61125,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_profile_logins",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63871,18 +61186,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_profile_login",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -63949,18 +61256,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_profile_phone_number",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64015,18 +61314,10 @@ Sends a `DELETE` request to `/profile/phone-number`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_profile_phone_number",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64090,18 +61381,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_profile_phone_number_verify",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64157,18 +61440,10 @@ Sends a `GET` request to `/profile/preferences`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_user_preferences",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64228,18 +61503,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_user_preferences",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64295,18 +61562,10 @@ Sends a `GET` request to `/profile/security-questions`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_security_questions",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64372,18 +61631,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_security_questions",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64448,18 +61699,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ssh_keys",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64521,18 +61764,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_add_ssh_key",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64593,18 +61828,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ssh_key",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64671,18 +61898,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_ssh_key",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64742,18 +61961,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_ssh_key",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64806,18 +62017,10 @@ Sends a `POST` request to `/profile/tfa-disable`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_tfa_disable",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64875,18 +62078,10 @@ Sends a `POST` request to `/profile/tfa-enable`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_tfa_enable",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -64947,18 +62142,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_tfa_confirm",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65026,18 +62213,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_personal_access_tokens",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65102,18 +62281,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_personal_access_token",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65174,18 +62345,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_personal_access_token",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65250,18 +62413,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_personal_access_token",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65318,18 +62473,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_personal_access_token",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65394,18 +62541,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_regions",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65475,18 +62614,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_regions_availability",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65544,18 +62675,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_region",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65617,18 +62740,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_region_availability",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65693,18 +62808,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_tickets",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65764,18 +62871,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_ticket",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65833,18 +62932,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ticket",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65914,18 +63005,10 @@ Arguments:
             .body(body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_ticket_attachment",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -65984,18 +63067,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_close_ticket",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66068,18 +63143,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_ticket_replies",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66145,18 +63212,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_ticket_reply",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66226,18 +63285,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_tags",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66301,18 +63352,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_tag",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66386,18 +63429,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_tagged_objects",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66456,18 +63491,10 @@ Sends a `DELETE` request to `/tags/{tagLabel}`
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_ag",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66535,18 +63562,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_volumes",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66608,18 +63627,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_volume",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66687,18 +63698,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_volume_types",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66762,18 +63765,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_volume",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66835,18 +63830,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_volume",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66910,18 +63897,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_volume",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -66985,18 +63964,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_attach_volume",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67060,18 +64031,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_clone_volume",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67132,18 +64095,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_detach_volume",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67208,18 +64163,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_resize_volume",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67284,18 +64231,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_vpcs",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67367,18 +64306,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_vpc",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67445,18 +64376,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_vpcs_ips",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67514,18 +64437,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_vpc",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67593,18 +64508,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_vpc",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67666,18 +64573,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_vpc",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67746,18 +64645,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_vpc_ips",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67829,18 +64720,10 @@ Arguments:
             .query(&progenitor_client::QueryParam::new("page_size", &page_size))
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_vpc_subnets",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67916,18 +64799,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "post_vpc_subnet",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -67991,18 +64866,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "get_vpc_subnet",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -68073,18 +64940,10 @@ Arguments:
             .json(&body)
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "put_vpc_subnet",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -68149,18 +65008,10 @@ Arguments:
             )
             .headers(header_map)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "delete_vpc_subnet",
-        };
-        match (crate::sign_request)(&self.inner, &mut request).await {
-            Ok(_) => {}
-            Err(e) => return Err(Error::Custom(e.to_string())),
-        }
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        (crate::observe_response)(&self.inner, &result);
-        let response = result?;
+        let response = crate::send::<
+            types::ErrorResponse,
+        >(&self.inner, &self.client, request)
+            .await?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
@@ -73673,10 +70524,10 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Delete a tag
 
  `DELETE /tags/{tagLabel}` ([`operations::DELETE_AG`]), through the runner: see [`Client::delete_ag`] for the parameters.*/
-    pub async fn delete_ag<'a>(
+    pub fn delete_ag<'a>(
         &'a self,
         tag_label: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_AG,
@@ -73685,16 +70536,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_ag(tag_label).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Delete an OAuth client
 
  `DELETE /account/oauth-clients/{clientId}` ([`operations::DELETE_CLIENT`]), through the runner: see [`Client::delete_client`] for the parameters.*/
-    pub async fn delete_client<'a>(
+    pub fn delete_client<'a>(
         &'a self,
         client_id: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_CLIENT,
@@ -73703,17 +70553,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_client(client_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Delete a managed MySQL database backup
 
  `DELETE /databases/mysql/instances/{instanceId}/backups/{backupId}` ([`operations::DELETE_DATABASE_MYSQL_INSTANCE_BACKUP`]), through the runner: see [`Client::delete_database_mysql_instance_backup`] for the parameters.*/
-    pub async fn delete_database_mysql_instance_backup<'a>(
+    pub fn delete_database_mysql_instance_backup<'a>(
         &'a self,
         instance_id: i64,
         backup_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_DATABASE_MYSQL_INSTANCE_BACKUP,
@@ -73730,17 +70579,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Delete a managed PostgreSQL database backup
 
  `DELETE /databases/postgresql/instances/{instanceId}/backups/{backupId}` ([`operations::DELETE_DATABASE_POSTGRE_SQL_INSTANCE_BACKUP`]), through the runner: see [`Client::delete_database_postgre_sql_instance_backup`] for the parameters.*/
-    pub async fn delete_database_postgre_sql_instance_backup<'a>(
+    pub fn delete_database_postgre_sql_instance_backup<'a>(
         &'a self,
         instance_id: i64,
         backup_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_DATABASE_POSTGRE_SQL_INSTANCE_BACKUP,
@@ -73757,16 +70605,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Delete a managed MySQL database
 
  `DELETE /databases/mysql/instances/{instanceId}` ([`operations::DELETE_DATABASES_MYSQL_INSTANCE`]), through the runner: see [`Client::delete_databases_mysql_instance`] for the parameters.*/
-    pub async fn delete_databases_mysql_instance<'a>(
+    pub fn delete_databases_mysql_instance<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_DATABASES_MYSQL_INSTANCE,
@@ -73777,16 +70624,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Delete a managed PostgreSQL database
 
  `DELETE /databases/postgresql/instances/{instanceId}` ([`operations::DELETE_DATABASES_POSTGRE_SQL_INSTANCE`]), through the runner: see [`Client::delete_databases_postgre_sql_instance`] for the parameters.*/
-    pub async fn delete_databases_postgre_sql_instance<'a>(
+    pub fn delete_databases_postgre_sql_instance<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_DATABASES_POSTGRE_SQL_INSTANCE,
@@ -73797,17 +70643,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Delete a disk
 
  `DELETE /linode/instances/{linodeId}/disks/{diskId}` ([`operations::DELETE_DISK`]), through the runner: see [`Client::delete_disk`] for the parameters.*/
-    pub async fn delete_disk<'a>(
+    pub fn delete_disk<'a>(
         &'a self,
         linode_id: i64,
         disk_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_DISK,
@@ -73817,16 +70662,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_disk(linode_id, disk_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** Delete a domain
 
  `DELETE /domains/{domainId}` ([`operations::DELETE_DOMAIN`]), through the runner: see [`Client::delete_domain`] for the parameters.*/
-    pub async fn delete_domain<'a>(
+    pub fn delete_domain<'a>(
         &'a self,
         domain_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_DOMAIN,
@@ -73835,17 +70679,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_domain(domain_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** Delete a domain record
 
  `DELETE /domains/{domainId}/records/{recordId}` ([`operations::DELETE_DOMAIN_RECORD`]), through the runner: see [`Client::delete_domain_record`] for the parameters.*/
-    pub async fn delete_domain_record<'a>(
+    pub fn delete_domain_record<'a>(
         &'a self,
         domain_id: i64,
         record_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_DOMAIN_RECORD,
@@ -73857,16 +70700,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Cancel an entity transfer
 
  `DELETE /account/entity-transfers/{token}` ([`operations::DELETE_ENTITY_TRANSFER`]), through the runner: see [`Client::delete_entity_transfer`] for the parameters.*/
-    pub async fn delete_entity_transfer<'a>(
+    pub fn delete_entity_transfer<'a>(
         &'a self,
         token: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_ENTITY_TRANSFER,
@@ -73875,16 +70717,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_entity_transfer(token).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Delete a firewall
 
  `DELETE /networking/firewalls/{firewallId}` ([`operations::DELETE_FIREWALL`]), through the runner: see [`Client::delete_firewall`] for the parameters.*/
-    pub async fn delete_firewall<'a>(
+    pub fn delete_firewall<'a>(
         &'a self,
         firewall_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_FIREWALL,
@@ -73893,17 +70734,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_firewall(firewall_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Delete a firewall device
 
  `DELETE /networking/firewalls/{firewallId}/devices/{deviceId}` ([`operations::DELETE_FIREWALL_DEVICE`]), through the runner: see [`Client::delete_firewall_device`] for the parameters.*/
-    pub async fn delete_firewall_device<'a>(
+    pub fn delete_firewall_device<'a>(
         &'a self,
         firewall_id: i64,
         device_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_FIREWALL_DEVICE,
@@ -73915,16 +70755,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-images")]
     /** Delete an image
 
  `DELETE /images/{imageId}` ([`operations::DELETE_IMAGE`]), through the runner: see [`Client::delete_image`] for the parameters.*/
-    pub async fn delete_image<'a>(
+    pub fn delete_image<'a>(
         &'a self,
         image_id: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_IMAGE,
@@ -73933,16 +70772,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_image(image_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Delete an IPv6 range
 
  `DELETE /networking/ipv6/ranges/{range}` ([`operations::DELETE_IPV6_RANGE`]), through the runner: see [`Client::delete_ipv6_range`] for the parameters.*/
-    pub async fn delete_ipv6_range<'a>(
+    pub fn delete_ipv6_range<'a>(
         &'a self,
         range: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_IPV6_RANGE,
@@ -73951,17 +70789,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_ipv6_range(range).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Delete a config profile
 
  `DELETE /linode/instances/{linodeId}/configs/{configId}` ([`operations::DELETE_LINODE_CONFIG`]), through the runner: see [`Client::delete_linode_config`] for the parameters.*/
-    pub async fn delete_linode_config<'a>(
+    pub fn delete_linode_config<'a>(
         &'a self,
         linode_id: i64,
         config_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_LINODE_CONFIG,
@@ -73973,18 +70810,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Delete a configuration profile interface
 
  `DELETE /linode/instances/{linodeId}/configs/{configId}/interfaces/{interfaceId}` ([`operations::DELETE_LINODE_CONFIG_INTERFACE`]), through the runner: see [`Client::delete_linode_config_interface`] for the parameters.*/
-    pub async fn delete_linode_config_interface<'a>(
+    pub fn delete_linode_config_interface<'a>(
         &'a self,
         linode_id: i64,
         config_id: i64,
         interface_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_LINODE_CONFIG_INTERFACE,
@@ -74003,16 +70839,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Delete a Linode
 
  `DELETE /linode/instances/{linodeId}` ([`operations::DELETE_LINODE_INSTANCE`]), through the runner: see [`Client::delete_linode_instance`] for the parameters.*/
-    pub async fn delete_linode_instance<'a>(
+    pub fn delete_linode_instance<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_LINODE_INSTANCE,
@@ -74021,17 +70856,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_linode_instance(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Delete an IPv4 address
 
  `DELETE /linode/instances/{linodeId}/ips/{address}` ([`operations::DELETE_LINODE_IP`]), through the runner: see [`Client::delete_linode_ip`] for the parameters.*/
-    pub async fn delete_linode_ip<'a>(
+    pub fn delete_linode_ip<'a>(
         &'a self,
         linode_id: i64,
         address: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_LINODE_IP,
@@ -74041,16 +70875,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_linode_ip(linode_id, address).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Delete a Kubernetes cluster
 
  `DELETE /lke/clusters/{clusterId}` ([`operations::DELETE_LKE_CLUSTER`]), through the runner: see [`Client::delete_lke_cluster`] for the parameters.*/
-    pub async fn delete_lke_cluster<'a>(
+    pub fn delete_lke_cluster<'a>(
         &'a self,
         cluster_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_LKE_CLUSTER,
@@ -74059,16 +70892,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_lke_cluster(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Delete the control plane access control list
 
  `DELETE /lke/clusters/{clusterId}/control_plane_acl` ([`operations::DELETE_LKE_CLUSTER_ACL`]), through the runner: see [`Client::delete_lke_cluster_acl`] for the parameters.*/
-    pub async fn delete_lke_cluster_acl<'a>(
+    pub fn delete_lke_cluster_acl<'a>(
         &'a self,
         cluster_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call_untyped_error(
                 &operations::DELETE_LKE_CLUSTER_ACL,
@@ -74077,16 +70909,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_lke_cluster_acl(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Delete a Kubeconfig
 
  `DELETE /lke/clusters/{clusterId}/kubeconfig` ([`operations::DELETE_LKE_CLUSTER_KUBECONFIG`]), through the runner: see [`Client::delete_lke_cluster_kubeconfig`] for the parameters.*/
-    pub async fn delete_lke_cluster_kubeconfig<'a>(
+    pub fn delete_lke_cluster_kubeconfig<'a>(
         &'a self,
         cluster_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_LKE_CLUSTER_KUBECONFIG,
@@ -74095,17 +70926,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_lke_cluster_kubeconfig(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Delete a node
 
  `DELETE /lke/clusters/{clusterId}/nodes/{nodeId}` ([`operations::DELETE_LKE_CLUSTER_NODE`]), through the runner: see [`Client::delete_lke_cluster_node`] for the parameters.*/
-    pub async fn delete_lke_cluster_node<'a>(
+    pub fn delete_lke_cluster_node<'a>(
         &'a self,
         cluster_id: i64,
         node_id: &'a str,
-    ) -> Result<types::PostShutdownLinodeInstanceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostShutdownLinodeInstanceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::DELETE_LKE_CLUSTER_NODE,
@@ -74117,17 +70949,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Delete a node pool
 
  `DELETE /lke/clusters/{clusterId}/pools/{poolId}` ([`operations::DELETE_LKE_NODE_POOL`]), through the runner: see [`Client::delete_lke_node_pool`] for the parameters.*/
-    pub async fn delete_lke_node_pool<'a>(
+    pub fn delete_lke_node_pool<'a>(
         &'a self,
         cluster_id: i64,
         pool_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_LKE_NODE_POOL,
@@ -74137,16 +70968,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_lke_node_pool(cluster_id, pool_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Delete a service token
 
  `DELETE /lke/clusters/{clusterId}/servicetoken` ([`operations::DELETE_LKE_SERVICE_TOKEN`]), through the runner: see [`Client::delete_lke_service_token`] for the parameters.*/
-    pub async fn delete_lke_service_token<'a>(
+    pub fn delete_lke_service_token<'a>(
         &'a self,
         cluster_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_LKE_SERVICE_TOKEN,
@@ -74155,16 +70985,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_lke_service_token(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /** Delete a Longview client
 
  `DELETE /longview/clients/{clientId}` ([`operations::DELETE_LONGVIEW_CLIENT`]), through the runner: see [`Client::delete_longview_client`] for the parameters.*/
-    pub async fn delete_longview_client<'a>(
+    pub fn delete_longview_client<'a>(
         &'a self,
         client_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_LONGVIEW_CLIENT,
@@ -74173,16 +71002,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_longview_client(client_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Delete a managed contact
 
  `DELETE /managed/contacts/{contactId}` ([`operations::DELETE_MANAGED_CONTACT`]), through the runner: see [`Client::delete_managed_contact`] for the parameters.*/
-    pub async fn delete_managed_contact<'a>(
+    pub fn delete_managed_contact<'a>(
         &'a self,
         contact_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_MANAGED_CONTACT,
@@ -74191,16 +71019,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_managed_contact(contact_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Delete a managed service
 
  `DELETE /managed/services/{serviceId}` ([`operations::DELETE_MANAGED_SERVICE`]), through the runner: see [`Client::delete_managed_service`] for the parameters.*/
-    pub async fn delete_managed_service<'a>(
+    pub fn delete_managed_service<'a>(
         &'a self,
         service_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_MANAGED_SERVICE,
@@ -74209,16 +71036,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_managed_service(service_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Delete a NodeBalancer
 
  `DELETE /nodebalancers/{nodeBalancerId}` ([`operations::DELETE_NODE_BALANCER`]), through the runner: see [`Client::delete_node_balancer`] for the parameters.*/
-    pub async fn delete_node_balancer<'a>(
+    pub fn delete_node_balancer<'a>(
         &'a self,
         node_balancer_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_NODE_BALANCER,
@@ -74227,17 +71053,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_node_balancer(node_balancer_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Delete a config
 
  `DELETE /nodebalancers/{nodeBalancerId}/configs/{configId}` ([`operations::DELETE_NODE_BALANCER_CONFIG`]), through the runner: see [`Client::delete_node_balancer_config`] for the parameters.*/
-    pub async fn delete_node_balancer_config<'a>(
+    pub fn delete_node_balancer_config<'a>(
         &'a self,
         node_balancer_id: i64,
         config_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_NODE_BALANCER_CONFIG,
@@ -74251,18 +71076,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Delete a NodeBalancer's node
 
  `DELETE /nodebalancers/{nodeBalancerId}/configs/{configId}/nodes/{nodeId}` ([`operations::DELETE_NODE_BALANCER_CONFIG_NODE`]), through the runner: see [`Client::delete_node_balancer_config_node`] for the parameters.*/
-    pub async fn delete_node_balancer_config_node<'a>(
+    pub fn delete_node_balancer_config_node<'a>(
         &'a self,
         node_balancer_id: i64,
         config_id: i64,
         node_id: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_NODE_BALANCER_CONFIG_NODE,
@@ -74281,17 +71105,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Remove an Object Storage bucket
 
  `DELETE /object-storage/buckets/{regionId}/{bucket}` ([`operations::DELETE_OBJECT_STORAGE_BUCKET`]), through the runner: see [`Client::delete_object_storage_bucket`] for the parameters.*/
-    pub async fn delete_object_storage_bucket<'a>(
+    pub fn delete_object_storage_bucket<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_OBJECT_STORAGE_BUCKET,
@@ -74303,16 +71126,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Revoke an Object Storage key
 
  `DELETE /object-storage/keys/{keyId}` ([`operations::DELETE_OBJECT_STORAGE_KEY`]), through the runner: see [`Client::delete_object_storage_key`] for the parameters.*/
-    pub async fn delete_object_storage_key<'a>(
+    pub fn delete_object_storage_key<'a>(
         &'a self,
         key_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_OBJECT_STORAGE_KEY,
@@ -74321,17 +71143,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_object_storage_key(key_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Delete an Object Storage TLS/SSL certificate
 
  `DELETE /object-storage/buckets/{regionId}/{bucket}/ssl` ([`operations::DELETE_OBJECT_STORAGE_SSL`]), through the runner: see [`Client::delete_object_storage_ssl`] for the parameters.*/
-    pub async fn delete_object_storage_ssl<'a>(
+    pub fn delete_object_storage_ssl<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_OBJECT_STORAGE_SSL,
@@ -74343,16 +71164,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Delete a payment method
 
  `DELETE /account/payment-methods/{paymentMethodId}` ([`operations::DELETE_PAYMENT_METHOD`]), through the runner: see [`Client::delete_payment_method`] for the parameters.*/
-    pub async fn delete_payment_method<'a>(
+    pub fn delete_payment_method<'a>(
         &'a self,
         payment_method_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_PAYMENT_METHOD,
@@ -74363,15 +71183,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_payment_method(payment_method_id).await }
                 },
             )
-            .await
     }
     /** Revoke a personal access token
 
  `DELETE /profile/tokens/{tokenId}` ([`operations::DELETE_PERSONAL_ACCESS_TOKEN`]), through the runner: see [`Client::delete_personal_access_token`] for the parameters.*/
-    pub async fn delete_personal_access_token<'a>(
+    pub fn delete_personal_access_token<'a>(
         &'a self,
         token_id: i64,
-    ) -> Result<types::EmptyObject, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObject, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_PERSONAL_ACCESS_TOKEN,
@@ -74380,16 +71199,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_personal_access_token(token_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-placement-groups")]
     /** Delete a placement group
 
  `DELETE /placement/groups/{groupId}` ([`operations::DELETE_PLACEMENT_GROUP`]), through the runner: see [`Client::delete_placement_group`] for the parameters.*/
-    pub async fn delete_placement_group<'a>(
+    pub fn delete_placement_group<'a>(
         &'a self,
         group_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_PLACEMENT_GROUP,
@@ -74398,16 +71216,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_placement_group(group_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Revoke app access
 
  `DELETE /profile/apps/{appId}` ([`operations::DELETE_PROFILE_APP`]), through the runner: see [`Client::delete_profile_app`] for the parameters.*/
-    pub async fn delete_profile_app<'a>(
+    pub fn delete_profile_app<'a>(
         &'a self,
         app_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_PROFILE_APP,
@@ -74416,15 +71233,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_profile_app(app_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Delete a phone number
 
  `DELETE /profile/phone-number` ([`operations::DELETE_PROFILE_PHONE_NUMBER`]), through the runner: see [`Client::delete_profile_phone_number`] for the parameters.*/
-    pub async fn delete_profile_phone_number<'a>(
+    pub fn delete_profile_phone_number<'a>(
         &'a self,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_PROFILE_PHONE_NUMBER,
@@ -74432,16 +71248,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_profile_phone_number().await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Cancel a service transfer
 
  `DELETE /account/service-transfers/{token}` ([`operations::DELETE_SERVICE_TRANSFER`]), through the runner: see [`Client::delete_service_transfer`] for the parameters.*/
-    pub async fn delete_service_transfer<'a>(
+    pub fn delete_service_transfer<'a>(
         &'a self,
         token: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_SERVICE_TRANSFER,
@@ -74450,16 +71265,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_service_transfer(token).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Delete an SSH key
 
  `DELETE /profile/sshkeys/{sshKeyId}` ([`operations::DELETE_SSH_KEY`]), through the runner: see [`Client::delete_ssh_key`] for the parameters.*/
-    pub async fn delete_ssh_key<'a>(
+    pub fn delete_ssh_key<'a>(
         &'a self,
         ssh_key_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_SSH_KEY,
@@ -74468,16 +71282,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_ssh_key(ssh_key_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-stackscripts")]
     /** Delete a StackScript
 
  `DELETE /linode/stackscripts/{stackscriptId}` ([`operations::DELETE_STACK_SCRIPT`]), through the runner: see [`Client::delete_stack_script`] for the parameters.*/
-    pub async fn delete_stack_script<'a>(
+    pub fn delete_stack_script<'a>(
         &'a self,
         stackscript_id: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_STACK_SCRIPT,
@@ -74486,16 +71299,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_stack_script(stackscript_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Revoke a trusted device
 
  `DELETE /profile/devices/{deviceId}` ([`operations::DELETE_TRUSTED_DEVICE`]), through the runner: see [`Client::delete_trusted_device`] for the parameters.*/
-    pub async fn delete_trusted_device<'a>(
+    pub fn delete_trusted_device<'a>(
         &'a self,
         device_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_TRUSTED_DEVICE,
@@ -74504,16 +71316,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_trusted_device(device_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Delete a user
 
  `DELETE /account/users/{username}` ([`operations::DELETE_USER`]), through the runner: see [`Client::delete_user`] for the parameters.*/
-    pub async fn delete_user<'a>(
+    pub fn delete_user<'a>(
         &'a self,
         username: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_USER,
@@ -74522,16 +71333,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_user(username).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /** Delete a volume
 
  `DELETE /volumes/{volumeId}` ([`operations::DELETE_VOLUME`]), through the runner: see [`Client::delete_volume`] for the parameters.*/
-    pub async fn delete_volume<'a>(
+    pub fn delete_volume<'a>(
         &'a self,
         volume_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_VOLUME,
@@ -74540,16 +71350,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_volume(volume_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /** Delete a VPC
 
  `DELETE /vpcs/{vpcId}` ([`operations::DELETE_VPC`]), through the runner: see [`Client::delete_vpc`] for the parameters.*/
-    pub async fn delete_vpc<'a>(
+    pub fn delete_vpc<'a>(
         &'a self,
         vpc_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_VPC,
@@ -74558,17 +71367,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_vpc(vpc_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /** Delete a VPC subnet
 
  `DELETE /vpcs/{vpcId}/subnets/{vpcSubnetId}` ([`operations::DELETE_VPC_SUBNET`]), through the runner: see [`Client::delete_vpc_subnet`] for the parameters.*/
-    pub async fn delete_vpc_subnet<'a>(
+    pub fn delete_vpc_subnet<'a>(
         &'a self,
         vpc_id: i64,
         vpc_subnet_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::DELETE_VPC_SUBNET,
@@ -74578,26 +71386,26 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.delete_vpc_subnet(vpc_id, vpc_subnet_id).await }
                 },
             )
-            .await
     }
     /** Get your account
 
  `GET /account` ([`operations::GET_ACCOUNT`]), through the runner: see [`Client::get_account`] for the parameters.*/
-    pub async fn get_account<'a>(&'a self) -> Result<types::Account, R::Error> {
+    pub fn get_account<'a>(
+        &'a self,
+    ) -> impl ::std::future::Future<Output = Result<types::Account, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_ACCOUNT,
                 move |client: Client| { async move { client.get_account().await } },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List agreements
 
  `GET /account/agreements` ([`operations::GET_ACCOUNT_AGREEMENTS`]), through the runner: see [`Client::get_account_agreements`] for the parameters.*/
-    pub async fn get_account_agreements<'a>(
+    pub fn get_account_agreements<'a>(
         &'a self,
-    ) -> Result<types::Agreements, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Agreements, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_ACCOUNT_AGREEMENTS,
@@ -74605,16 +71413,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_account_agreements().await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Get a region's service availability
 
  `GET /account/availability/{id}` ([`operations::GET_ACCOUNT_AVAILABILITY`]), through the runner: see [`Client::get_account_availability`] for the parameters.*/
-    pub async fn get_account_availability<'a>(
+    pub fn get_account_availability<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<types::AccountAvailability, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::AccountAvailability, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_ACCOUNT_AVAILABILITY,
@@ -74623,16 +71432,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_account_availability(id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Get an account login
 
  `GET /account/logins/{loginId}` ([`operations::GET_ACCOUNT_LOGIN`]), through the runner: see [`Client::get_account_login`] for the parameters.*/
-    pub async fn get_account_login<'a>(
+    pub fn get_account_login<'a>(
         &'a self,
         login_id: i64,
-    ) -> Result<types::Login, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Login, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_ACCOUNT_LOGIN,
@@ -74641,18 +71449,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_account_login(login_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List user logins
 
  `GET /account/logins` ([`operations::GET_ACCOUNT_LOGINS`]), through the runner: see [`Client::get_account_logins`] for the parameters.*/
-    pub async fn get_account_logins<'a>(
+    pub fn get_account_logins<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetAccountLoginsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetAccountLoginsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_ACCOUNT_LOGINS,
@@ -74665,7 +71474,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_account_logins`], the next page requested while the current one is read.
@@ -74706,9 +71514,11 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get account settings
 
  `GET /account/settings` ([`operations::GET_ACCOUNT_SETTINGS`]), through the runner: see [`Client::get_account_settings`] for the parameters.*/
-    pub async fn get_account_settings<'a>(
+    pub fn get_account_settings<'a>(
         &'a self,
-    ) -> Result<types::AccountSettings, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::AccountSettings, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_ACCOUNT_SETTINGS,
@@ -74716,18 +71526,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_account_settings().await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List available services
 
  `GET /account/availability` ([`operations::GET_AVAILABILITY`]), through the runner: see [`Client::get_availability`] for the parameters.*/
-    pub async fn get_availability<'a>(
+    pub fn get_availability<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetAvailabilityResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetAvailabilityResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_AVAILABILITY,
@@ -74740,7 +71551,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_availability`], the next page requested while the current one is read.
@@ -74777,11 +71587,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a backup
 
  `GET /linode/instances/{linodeId}/backups/{backupId}` ([`operations::GET_BACKUP`]), through the runner: see [`Client::get_backup`] for the parameters.*/
-    pub async fn get_backup<'a>(
+    pub fn get_backup<'a>(
         &'a self,
         linode_id: i64,
         backup_id: i64,
-    ) -> Result<types::PostSnapshotResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostSnapshotResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_BACKUP,
@@ -74791,16 +71603,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_backup(linode_id, backup_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** List backups
 
  `GET /linode/instances/{linodeId}/backups` ([`operations::GET_BACKUPS`]), through the runner: see [`Client::get_backups`] for the parameters.*/
-    pub async fn get_backups<'a>(
+    pub fn get_backups<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::GetBackupsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetBackupsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_BACKUPS,
@@ -74809,16 +71622,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_backups(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-beta-programs")]
     /** Get a Beta program
 
  `GET /betas/{betaId}` ([`operations::GET_BETA_PROGRAM`]), through the runner: see [`Client::get_beta_program`] for the parameters.*/
-    pub async fn get_beta_program<'a>(
+    pub fn get_beta_program<'a>(
         &'a self,
         beta_id: &'a str,
-    ) -> Result<types::GetBetaProgramResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetBetaProgramResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_BETA_PROGRAM,
@@ -74827,18 +71641,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_beta_program(beta_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-beta-programs")]
     /** List Beta programs
 
  `GET /betas` ([`operations::GET_BETA_PROGRAMS`]), through the runner: see [`Client::get_beta_programs`] for the parameters.*/
-    pub async fn get_beta_programs<'a>(
+    pub fn get_beta_programs<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetBetaProgramsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetBetaProgramsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_BETA_PROGRAMS,
@@ -74851,7 +71666,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-beta-programs")]
     /// Every item of every page of [`Calls::get_beta_programs`], the next page requested while the current one is read.
@@ -74891,10 +71705,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a child account
 
  `GET /account/child-accounts/{euuid}` ([`operations::GET_CHILD_ACCOUNT`]), through the runner: see [`Client::get_child_account`] for the parameters.*/
-    pub async fn get_child_account<'a>(
+    pub fn get_child_account<'a>(
         &'a self,
         euuid: &'a str,
-    ) -> Result<types::ChildAccount, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::ChildAccount, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_CHILD_ACCOUNT,
@@ -74903,17 +71719,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_child_account(euuid).await }
                 },
             )
-            .await
     }
     /** List child accounts
 
  `GET /account/child-accounts` ([`operations::GET_CHILD_ACCOUNTS`]), through the runner: see [`Client::get_child_accounts`] for the parameters.*/
-    pub async fn get_child_accounts<'a>(
+    pub fn get_child_accounts<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::ChildAccountsPage, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::ChildAccountsPage, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_CHILD_ACCOUNTS,
@@ -74926,7 +71743,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     /// Every item of every page of [`Calls::get_child_accounts`], the next page requested while the current one is read.
     pub fn get_child_accounts_stream<'a>(
@@ -74966,10 +71782,10 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an OAuth client
 
  `GET /account/oauth-clients/{clientId}` ([`operations::GET_CLIENT`]), through the runner: see [`Client::get_client`] for the parameters.*/
-    pub async fn get_client<'a>(
+    pub fn get_client<'a>(
         &'a self,
         client_id: &'a str,
-    ) -> Result<types::OauthClient, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::OauthClient, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_CLIENT,
@@ -74978,16 +71794,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_client(client_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Get the OAuth client's thumbnail
 
  `GET /account/oauth-clients/{clientId}/thumbnail` ([`operations::GET_CLIENT_THUMBNAIL`]), through the runner: see [`Client::get_client_thumbnail`] for the parameters.*/
-    pub async fn get_client_thumbnail<'a>(
+    pub fn get_client_thumbnail<'a>(
         &'a self,
         client_id: &'a str,
-    ) -> Result<crate::RawBody, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<crate::RawBody, R::Error>> + 'a {
         self.0
             .call_bytes(
                 &operations::GET_CLIENT_THUMBNAIL,
@@ -74996,18 +71811,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_client_thumbnail(client_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List OAuth clients
 
  `GET /account/oauth-clients` ([`operations::GET_CLIENTS`]), through the runner: see [`Client::get_clients`] for the parameters.*/
-    pub async fn get_clients<'a>(
+    pub fn get_clients<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetClientsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetClientsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_CLIENTS,
@@ -75018,7 +71834,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_clients(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_clients`], the next page requested while the current one is read.
@@ -75055,12 +71870,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a managed database engine
 
  `GET /databases/engines/{engineId}` ([`operations::GET_DATABASES_ENGINE`]), through the runner: see [`Client::get_databases_engine`] for the parameters.*/
-    pub async fn get_databases_engine<'a>(
+    pub fn get_databases_engine<'a>(
         &'a self,
         engine_id: &'a str,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
-    ) -> Result<types::GetDatabasesEngineResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesEngineResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_ENGINE,
@@ -75073,18 +71890,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** List managed database engines
 
  `GET /databases/engines` ([`operations::GET_DATABASES_ENGINES`]), through the runner: see [`Client::get_databases_engines`] for the parameters.*/
-    pub async fn get_databases_engines<'a>(
+    pub fn get_databases_engines<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDatabasesEnginesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesEnginesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_ENGINES,
@@ -75097,7 +71915,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /// Every item of every page of [`Calls::get_databases_engines`], the next page requested while the current one is read.
@@ -75138,12 +71955,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List managed databases
 
  `GET /databases/instances` ([`operations::GET_DATABASES_INSTANCES`]), through the runner: see [`Client::get_databases_instances`] for the parameters.*/
-    pub async fn get_databases_instances<'a>(
+    pub fn get_databases_instances<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDatabasesInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_INSTANCES,
@@ -75156,7 +71975,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /// Every item of every page of [`Calls::get_databases_instances`], the next page requested while the current one is read.
@@ -75197,10 +72015,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a managed MySQL database
 
  `GET /databases/mysql/instances/{instanceId}` ([`operations::GET_DATABASES_MYSQL_INSTANCE`]), through the runner: see [`Client::get_databases_mysql_instance`] for the parameters.*/
-    pub async fn get_databases_mysql_instance<'a>(
+    pub fn get_databases_mysql_instance<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::PostDatabasesMysqlInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostDatabasesMysqlInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_MYSQL_INSTANCE,
@@ -75209,17 +72029,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_databases_mysql_instance(instance_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Get a managed MySQL database backup
 
  `GET /databases/mysql/instances/{instanceId}/backups/{backupId}` ([`operations::GET_DATABASES_MYSQL_INSTANCE_BACKUP`]), through the runner: see [`Client::get_databases_mysql_instance_backup`] for the parameters.*/
-    pub async fn get_databases_mysql_instance_backup<'a>(
+    pub fn get_databases_mysql_instance_backup<'a>(
         &'a self,
         instance_id: i64,
         backup_id: i64,
-    ) -> Result<types::GetDatabasesMysqlInstanceBackupResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesMysqlInstanceBackupResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_MYSQL_INSTANCE_BACKUP,
@@ -75233,19 +72054,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** List managed MySQL database backups
 
  `GET /databases/mysql/instances/{instanceId}/backups` ([`operations::GET_DATABASES_MYSQL_INSTANCE_BACKUPS`]), through the runner: see [`Client::get_databases_mysql_instance_backups`] for the parameters.*/
-    pub async fn get_databases_mysql_instance_backups<'a>(
+    pub fn get_databases_mysql_instance_backups<'a>(
         &'a self,
         instance_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDatabasesMysqlInstanceBackupsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesMysqlInstanceBackupsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_MYSQL_INSTANCE_BACKUPS,
@@ -75266,7 +72088,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /// Every item of every page of [`Calls::get_databases_mysql_instance_backups`], the next page requested while the current one is read.
@@ -75311,10 +72132,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get managed MySQL database credentials
 
  `GET /databases/mysql/instances/{instanceId}/credentials` ([`operations::GET_DATABASES_MYSQL_INSTANCE_CREDENTIALS`]), through the runner: see [`Client::get_databases_mysql_instance_credentials`] for the parameters.*/
-    pub async fn get_databases_mysql_instance_credentials<'a>(
+    pub fn get_databases_mysql_instance_credentials<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::GetDatabasesMysqlInstanceCredentialsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesMysqlInstanceCredentialsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_MYSQL_INSTANCE_CREDENTIALS,
@@ -75327,16 +72150,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Get a managed MySQL database SSL certificate
 
  `GET /databases/mysql/instances/{instanceId}/ssl` ([`operations::GET_DATABASES_MYSQL_INSTANCE_SSL`]), through the runner: see [`Client::get_databases_mysql_instance_ssl`] for the parameters.*/
-    pub async fn get_databases_mysql_instance_ssl<'a>(
+    pub fn get_databases_mysql_instance_ssl<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::GetDatabasesMysqlInstanceSslResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesMysqlInstanceSslResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_MYSQL_INSTANCE_SSL,
@@ -75347,18 +72171,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** List managed MySQL databases
 
  `GET /databases/mysql/instances` ([`operations::GET_DATABASES_MYSQL_INSTANCES`]), through the runner: see [`Client::get_databases_mysql_instances`] for the parameters.*/
-    pub async fn get_databases_mysql_instances<'a>(
+    pub fn get_databases_mysql_instances<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDatabasesMysqlInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesMysqlInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_MYSQL_INSTANCES,
@@ -75373,7 +72198,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /// Every item of every page of [`Calls::get_databases_mysql_instances`], the next page requested while the current one is read.
@@ -75414,10 +72238,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a managed PostgreSQL database
 
  `GET /databases/postgresql/instances/{instanceId}` ([`operations::GET_DATABASES_POSTGRE_SQL_INSTANCE`]), through the runner: see [`Client::get_databases_postgre_sql_instance`] for the parameters.*/
-    pub async fn get_databases_postgre_sql_instance<'a>(
+    pub fn get_databases_postgre_sql_instance<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::PostDatabasesPostgreSqlInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostDatabasesPostgreSqlInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_POSTGRE_SQL_INSTANCE,
@@ -75428,19 +72254,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** List managed PostgreSQL database backups
 
  `GET /databases/postgresql/instances/{instanceId}/backups` ([`operations::GET_DATABASES_POSTGRE_SQL_INSTANCE_BACKUPS`]), through the runner: see [`Client::get_databases_postgre_sql_instance_backups`] for the parameters.*/
-    pub async fn get_databases_postgre_sql_instance_backups<'a>(
+    pub fn get_databases_postgre_sql_instance_backups<'a>(
         &'a self,
         instance_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDatabasesMysqlInstanceBackupsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesMysqlInstanceBackupsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_POSTGRE_SQL_INSTANCE_BACKUPS,
@@ -75461,7 +72288,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /// Every item of every page of [`Calls::get_databases_postgre_sql_instance_backups`], the next page requested while the current one is read.
@@ -75506,10 +72332,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get managed PostgreSQL database credentials
 
  `GET /databases/postgresql/instances/{instanceId}/credentials` ([`operations::GET_DATABASES_POSTGRE_SQL_INSTANCE_CREDENTIALS`]), through the runner: see [`Client::get_databases_postgre_sql_instance_credentials`] for the parameters.*/
-    pub async fn get_databases_postgre_sql_instance_credentials<'a>(
+    pub fn get_databases_postgre_sql_instance_credentials<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::GetDatabasesMysqlInstanceCredentialsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesMysqlInstanceCredentialsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_POSTGRE_SQL_INSTANCE_CREDENTIALS,
@@ -75522,18 +72350,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** List managed PostgreSQL databases
 
  `GET /databases/postgresql/instances` ([`operations::GET_DATABASES_POSTGRE_SQL_INSTANCES`]), through the runner: see [`Client::get_databases_postgre_sql_instances`] for the parameters.*/
-    pub async fn get_databases_postgre_sql_instances<'a>(
+    pub fn get_databases_postgre_sql_instances<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDatabasesPostgreSqlInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesPostgreSqlInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_POSTGRE_SQL_INSTANCES,
@@ -75552,7 +72381,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /// Every item of every page of [`Calls::get_databases_postgre_sql_instances`], the next page requested while the current one is read.
@@ -75593,11 +72421,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a managed PostgreSQL database backup
 
  `GET /databases/postgresql/instances/{instanceId}/backups/{backupId}` ([`operations::GET_DATABASES_POSTGRESQL_INSTANCE_BACKUP`]), through the runner: see [`Client::get_databases_postgresql_instance_backup`] for the parameters.*/
-    pub async fn get_databases_postgresql_instance_backup<'a>(
+    pub fn get_databases_postgresql_instance_backup<'a>(
         &'a self,
         instance_id: i64,
         backup_id: i64,
-    ) -> Result<types::GetDatabasesMysqlInstanceBackupResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesMysqlInstanceBackupResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_POSTGRESQL_INSTANCE_BACKUP,
@@ -75614,16 +72444,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Get a managed PostgreSQL database SSL certificate
 
  `GET /databases/postgresql/instances/{instanceId}/ssl` ([`operations::GET_DATABASES_POSTGRESQL_INSTANCE_SSL`]), through the runner: see [`Client::get_databases_postgresql_instance_ssl`] for the parameters.*/
-    pub async fn get_databases_postgresql_instance_ssl<'a>(
+    pub fn get_databases_postgresql_instance_ssl<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::GetDatabasesMysqlInstanceSslResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesMysqlInstanceSslResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_POSTGRESQL_INSTANCE_SSL,
@@ -75634,18 +72465,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Get a managed database type
 
  `GET /databases/types/{typeId}` ([`operations::GET_DATABASES_TYPE`]), through the runner: see [`Client::get_databases_type`] for the parameters.*/
-    pub async fn get_databases_type<'a>(
+    pub fn get_databases_type<'a>(
         &'a self,
         type_id: &'a str,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
-    ) -> Result<types::GetDatabasesTypeResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesTypeResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_TYPE,
@@ -75658,18 +72490,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** List managed database types
 
  `GET /databases/types` ([`operations::GET_DATABASES_TYPES`]), through the runner: see [`Client::get_databases_types`] for the parameters.*/
-    pub async fn get_databases_types<'a>(
+    pub fn get_databases_types<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDatabasesTypesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDatabasesTypesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DATABASES_TYPES,
@@ -75682,7 +72515,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /// Every item of every page of [`Calls::get_databases_types`], the next page requested while the current one is read.
@@ -75723,12 +72555,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List trusted devices
 
  `GET /profile/devices` ([`operations::GET_DEVICES`]), through the runner: see [`Client::get_devices`] for the parameters.*/
-    pub async fn get_devices<'a>(
+    pub fn get_devices<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDevicesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDevicesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DEVICES,
@@ -75739,7 +72573,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_devices(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /// Every item of every page of [`Calls::get_devices`], the next page requested while the current one is read.
@@ -75776,10 +72609,10 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a domain
 
  `GET /domains/{domainId}` ([`operations::GET_DOMAIN`]), through the runner: see [`Client::get_domain`] for the parameters.*/
-    pub async fn get_domain<'a>(
+    pub fn get_domain<'a>(
         &'a self,
         domain_id: i64,
-    ) -> Result<types::Domain, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Domain, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_DOMAIN,
@@ -75788,17 +72621,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_domain(domain_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** Get a domain record
 
  `GET /domains/{domainId}/records/{recordId}` ([`operations::GET_DOMAIN_RECORD`]), through the runner: see [`Client::get_domain_record`] for the parameters.*/
-    pub async fn get_domain_record<'a>(
+    pub fn get_domain_record<'a>(
         &'a self,
         domain_id: i64,
         record_id: i64,
-    ) -> Result<types::PostDomainRecordResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostDomainRecordResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DOMAIN_RECORD,
@@ -75808,19 +72642,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_domain_record(domain_id, record_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** List domain records
 
  `GET /domains/{domainId}/records` ([`operations::GET_DOMAIN_RECORDS`]), through the runner: see [`Client::get_domain_records`] for the parameters.*/
-    pub async fn get_domain_records<'a>(
+    pub fn get_domain_records<'a>(
         &'a self,
         domain_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDomainRecordsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDomainRecordsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DOMAIN_RECORDS,
@@ -75836,7 +72671,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /// Every item of every page of [`Calls::get_domain_records`], the next page requested while the current one is read.
@@ -75881,10 +72715,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a domain zone file
 
  `GET /domains/{domainId}/zone-file` ([`operations::GET_DOMAIN_ZONE`]), through the runner: see [`Client::get_domain_zone`] for the parameters.*/
-    pub async fn get_domain_zone<'a>(
+    pub fn get_domain_zone<'a>(
         &'a self,
         domain_id: &'a str,
-    ) -> Result<types::GetDomainZoneResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDomainZoneResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DOMAIN_ZONE,
@@ -75893,18 +72729,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_domain_zone(domain_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** List domains
 
  `GET /domains` ([`operations::GET_DOMAINS`]), through the runner: see [`Client::get_domains`] for the parameters.*/
-    pub async fn get_domains<'a>(
+    pub fn get_domains<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetDomainsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetDomainsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_DOMAINS,
@@ -75915,7 +72752,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_domains(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /// Every item of every page of [`Calls::get_domains`], the next page requested while the current one is read.
@@ -75952,10 +72788,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an enrolled Beta program
 
  `GET /account/betas/{betaId}` ([`operations::GET_ENROLLED_BETA_PROGRAM`]), through the runner: see [`Client::get_enrolled_beta_program`] for the parameters.*/
-    pub async fn get_enrolled_beta_program<'a>(
+    pub fn get_enrolled_beta_program<'a>(
         &'a self,
         beta_id: &'a str,
-    ) -> Result<types::BetaProgramEnrolled, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::BetaProgramEnrolled, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_ENROLLED_BETA_PROGRAM,
@@ -75964,18 +72802,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_enrolled_beta_program(beta_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List enrolled Beta programs
 
  `GET /account/betas` ([`operations::GET_ENROLLED_BETA_PROGRAMS`]), through the runner: see [`Client::get_enrolled_beta_programs`] for the parameters.*/
-    pub async fn get_enrolled_beta_programs<'a>(
+    pub fn get_enrolled_beta_programs<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetEnrolledBetaProgramsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetEnrolledBetaProgramsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_ENROLLED_BETA_PROGRAMS,
@@ -75990,7 +72829,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_enrolled_beta_programs`], the next page requested while the current one is read.
@@ -76031,10 +72869,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an entity transfer
 
  `GET /account/entity-transfers/{token}` ([`operations::GET_ENTITY_TRANSFER`]), through the runner: see [`Client::get_entity_transfer`] for the parameters.*/
-    pub async fn get_entity_transfer<'a>(
+    pub fn get_entity_transfer<'a>(
         &'a self,
         token: &'a str,
-    ) -> Result<types::EntityTransfer, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::EntityTransfer, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_ENTITY_TRANSFER,
@@ -76043,18 +72883,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_entity_transfer(token).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List entity transfers
 
  `GET /account/entity-transfers` ([`operations::GET_ENTITY_TRANSFERS`]), through the runner: see [`Client::get_entity_transfers`] for the parameters.*/
-    pub async fn get_entity_transfers<'a>(
+    pub fn get_entity_transfers<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetEntityTransfersResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetEntityTransfersResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_ENTITY_TRANSFERS,
@@ -76067,7 +72908,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_entity_transfers`], the next page requested while the current one is read.
@@ -76108,10 +72948,10 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an event
 
  `GET /account/events/{eventId}` ([`operations::GET_EVENT`]), through the runner: see [`Client::get_event`] for the parameters.*/
-    pub async fn get_event<'a>(
+    pub fn get_event<'a>(
         &'a self,
         event_id: i64,
-    ) -> Result<types::Event, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Event, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_EVENT,
@@ -76120,18 +72960,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_event(event_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List events
 
  `GET /account/events` ([`operations::GET_EVENTS`]), through the runner: see [`Client::get_events`] for the parameters.*/
-    pub async fn get_events<'a>(
+    pub fn get_events<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetEventsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetEventsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_EVENTS,
@@ -76142,7 +72983,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_events(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_events`], the next page requested while the current one is read.
@@ -76179,10 +73019,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a firewall
 
  `GET /networking/firewalls/{firewallId}` ([`operations::GET_FIREWALL`]), through the runner: see [`Client::get_firewall`] for the parameters.*/
-    pub async fn get_firewall<'a>(
+    pub fn get_firewall<'a>(
         &'a self,
         firewall_id: i64,
-    ) -> Result<types::PostFirewallsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostFirewallsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_FIREWALL,
@@ -76191,17 +73033,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_firewall(firewall_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Get a firewall device
 
  `GET /networking/firewalls/{firewallId}/devices/{deviceId}` ([`operations::GET_FIREWALL_DEVICE`]), through the runner: see [`Client::get_firewall_device`] for the parameters.*/
-    pub async fn get_firewall_device<'a>(
+    pub fn get_firewall_device<'a>(
         &'a self,
         firewall_id: i64,
         device_id: i64,
-    ) -> Result<types::PostFirewallDeviceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostFirewallDeviceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_FIREWALL_DEVICE,
@@ -76213,19 +73056,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** List firewall devices
 
  `GET /networking/firewalls/{firewallId}/devices` ([`operations::GET_FIREWALL_DEVICES`]), through the runner: see [`Client::get_firewall_devices`] for the parameters.*/
-    pub async fn get_firewall_devices<'a>(
+    pub fn get_firewall_devices<'a>(
         &'a self,
         firewall_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetFirewallDevicesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetFirewallDevicesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_FIREWALL_DEVICES,
@@ -76241,7 +73085,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /// Every item of every page of [`Calls::get_firewall_devices`], the next page requested while the current one is read.
@@ -76286,11 +73129,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a firewall rule version
 
  `GET /networking/firewalls/{firewallId}/history/rules/{version}` ([`operations::GET_FIREWALL_RULE_VERSION`]), through the runner: see [`Client::get_firewall_rule_version`] for the parameters.*/
-    pub async fn get_firewall_rule_version<'a>(
+    pub fn get_firewall_rule_version<'a>(
         &'a self,
         firewall_id: i64,
         version: i64,
-    ) -> Result<types::PostFirewallsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostFirewallsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_FIREWALL_RULE_VERSION,
@@ -76302,16 +73147,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** List firewall rule versions
 
  `GET /networking/firewalls/{firewallId}/history` ([`operations::GET_FIREWALL_RULE_VERSIONS`]), through the runner: see [`Client::get_firewall_rule_versions`] for the parameters.*/
-    pub async fn get_firewall_rule_versions<'a>(
+    pub fn get_firewall_rule_versions<'a>(
         &'a self,
         firewall_id: i64,
-    ) -> Result<types::PostFirewallsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostFirewallsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_FIREWALL_RULE_VERSIONS,
@@ -76320,16 +73166,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_firewall_rule_versions(firewall_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** List firewall rules
 
  `GET /networking/firewalls/{firewallId}/rules` ([`operations::GET_FIREWALL_RULES`]), through the runner: see [`Client::get_firewall_rules`] for the parameters.*/
-    pub async fn get_firewall_rules<'a>(
+    pub fn get_firewall_rules<'a>(
         &'a self,
         firewall_id: i64,
-    ) -> Result<types::GetFirewallRulesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetFirewallRulesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_FIREWALL_RULES,
@@ -76338,18 +73185,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_firewall_rules(firewall_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** List firewalls
 
  `GET /networking/firewalls` ([`operations::GET_FIREWALLS`]), through the runner: see [`Client::get_firewalls`] for the parameters.*/
-    pub async fn get_firewalls<'a>(
+    pub fn get_firewalls<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeFirewallsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeFirewallsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_FIREWALLS,
@@ -76360,7 +73208,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_firewalls(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /// Every item of every page of [`Calls::get_firewalls`], the next page requested while the current one is read.
@@ -76397,10 +73244,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an image
 
  `GET /images/{imageId}` ([`operations::GET_IMAGE`]), through the runner: see [`Client::get_image`] for the parameters.*/
-    pub async fn get_image<'a>(
+    pub fn get_image<'a>(
         &'a self,
         image_id: &'a str,
-    ) -> Result<types::PostImageResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostImageResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_IMAGE,
@@ -76409,18 +73258,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_image(image_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-images")]
     /** List images
 
  `GET /images` ([`operations::GET_IMAGES`]), through the runner: see [`Client::get_images`] for the parameters.*/
-    pub async fn get_images<'a>(
+    pub fn get_images<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetImagesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetImagesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_IMAGES,
@@ -76431,7 +73281,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_images(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-images")]
     /// Every item of every page of [`Calls::get_images`], the next page requested while the current one is read.
@@ -76468,10 +73317,10 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an invoice
 
  `GET /account/invoices/{invoiceId}` ([`operations::GET_INVOICE`]), through the runner: see [`Client::get_invoice`] for the parameters.*/
-    pub async fn get_invoice<'a>(
+    pub fn get_invoice<'a>(
         &'a self,
         invoice_id: i64,
-    ) -> Result<types::Invoice, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Invoice, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_INVOICE,
@@ -76480,19 +73329,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_invoice(invoice_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List invoice items
 
  `GET /account/invoices/{invoiceId}/items` ([`operations::GET_INVOICE_ITEMS`]), through the runner: see [`Client::get_invoice_items`] for the parameters.*/
-    pub async fn get_invoice_items<'a>(
+    pub fn get_invoice_items<'a>(
         &'a self,
         invoice_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetInvoiceItemsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetInvoiceItemsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_INVOICE_ITEMS,
@@ -76508,7 +73358,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_invoice_items`], the next page requested while the current one is read.
@@ -76553,12 +73402,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List invoices
 
  `GET /account/invoices` ([`operations::GET_INVOICES`]), through the runner: see [`Client::get_invoices`] for the parameters.*/
-    pub async fn get_invoices<'a>(
+    pub fn get_invoices<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetInvoicesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetInvoicesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_INVOICES,
@@ -76569,7 +73420,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_invoices(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_invoices`], the next page requested while the current one is read.
@@ -76606,10 +73456,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an IP address
 
  `GET /networking/ips/{address}` ([`operations::GET_IP`]), through the runner: see [`Client::get_ip`] for the parameters.*/
-    pub async fn get_ip<'a>(
+    pub fn get_ip<'a>(
         &'a self,
         address: &'a str,
-    ) -> Result<types::PostAddLinodeIpResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeIpResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_IP,
@@ -76618,19 +73470,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_ip(address).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** List IP addresses
 
  `GET /networking/ips` ([`operations::GET_IPS`]), through the runner: see [`Client::get_ips`] for the parameters.*/
-    pub async fn get_ips<'a>(
+    pub fn get_ips<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         skip_ipv6_rdns: Option<bool>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetIpsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetIpsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_IPS,
@@ -76644,7 +73497,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /// Every item of every page of [`Calls::get_ips`], the next page requested while the current one is read.
@@ -76686,12 +73538,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List IPv6 pools
 
  `GET /networking/ipv6/pools` ([`operations::GET_IPV6_POOLS`]), through the runner: see [`Client::get_ipv6_pools`] for the parameters.*/
-    pub async fn get_ipv6_pools<'a>(
+    pub fn get_ipv6_pools<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetIpv6PoolsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetIpv6PoolsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_IPV6_POOLS,
@@ -76702,7 +73556,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_ipv6_pools(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /// Every item of every page of [`Calls::get_ipv6_pools`], the next page requested while the current one is read.
@@ -76739,10 +73592,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an IPv6 range
 
  `GET /networking/ipv6/ranges/{range}` ([`operations::GET_IPV6_RANGE`]), through the runner: see [`Client::get_ipv6_range`] for the parameters.*/
-    pub async fn get_ipv6_range<'a>(
+    pub fn get_ipv6_range<'a>(
         &'a self,
         range: &'a str,
-    ) -> Result<types::GetIpv6RangeResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetIpv6RangeResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_IPV6_RANGE,
@@ -76751,18 +73606,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_ipv6_range(range).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** List IPv6 ranges
 
  `GET /networking/ipv6/ranges` ([`operations::GET_IPV6_RANGES`]), through the runner: see [`Client::get_ipv6_ranges`] for the parameters.*/
-    pub async fn get_ipv6_ranges<'a>(
+    pub fn get_ipv6_ranges<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetIpv6RangesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetIpv6RangesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_IPV6_RANGES,
@@ -76775,7 +73631,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /// Every item of every page of [`Calls::get_ipv6_ranges`], the next page requested while the current one is read.
@@ -76812,10 +73667,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a kernel
 
  `GET /linode/kernels/{kernelId}` ([`operations::GET_KERNEL`]), through the runner: see [`Client::get_kernel`] for the parameters.*/
-    pub async fn get_kernel<'a>(
+    pub fn get_kernel<'a>(
         &'a self,
         kernel_id: &'a str,
-    ) -> Result<types::GetKernelResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetKernelResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_KERNEL,
@@ -76824,18 +73681,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_kernel(kernel_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** List kernels
 
  `GET /linode/kernels` ([`operations::GET_KERNELS`]), through the runner: see [`Client::get_kernels`] for the parameters.*/
-    pub async fn get_kernels<'a>(
+    pub fn get_kernels<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetKernelsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetKernelsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_KERNELS,
@@ -76846,7 +73704,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_kernels(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /// Every item of every page of [`Calls::get_kernels`], the next page requested while the current one is read.
@@ -76883,11 +73740,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a config profile
 
  `GET /linode/instances/{linodeId}/configs/{configId}` ([`operations::GET_LINODE_CONFIG`]), through the runner: see [`Client::get_linode_config`] for the parameters.*/
-    pub async fn get_linode_config<'a>(
+    pub fn get_linode_config<'a>(
         &'a self,
         linode_id: i64,
         config_id: i64,
-    ) -> Result<types::PostAddLinodeConfigResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeConfigResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_CONFIG,
@@ -76897,18 +73756,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_linode_config(linode_id, config_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Get a configuration profile interface
 
  `GET /linode/instances/{linodeId}/configs/{configId}/interfaces/{interfaceId}` ([`operations::GET_LINODE_CONFIG_INTERFACE`]), through the runner: see [`Client::get_linode_config_interface`] for the parameters.*/
-    pub async fn get_linode_config_interface<'a>(
+    pub fn get_linode_config_interface<'a>(
         &'a self,
         linode_id: i64,
         config_id: i64,
         interface_id: i64,
-    ) -> Result<types::PostLinodeConfigInterfaceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLinodeConfigInterfaceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_CONFIG_INTERFACE,
@@ -76927,17 +73787,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** List configuration profile interfaces
 
  `GET /linode/instances/{linodeId}/configs/{configId}/interfaces` ([`operations::GET_LINODE_CONFIG_INTERFACES`]), through the runner: see [`Client::get_linode_config_interfaces`] for the parameters.*/
-    pub async fn get_linode_config_interfaces<'a>(
+    pub fn get_linode_config_interfaces<'a>(
         &'a self,
         linode_id: i64,
         config_id: i64,
-    ) -> Result<types::GetLinodeConfigInterfacesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeConfigInterfacesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_CONFIG_INTERFACES,
@@ -76949,19 +73810,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** List config profiles
 
  `GET /linode/instances/{linodeId}/configs` ([`operations::GET_LINODE_CONFIGS`]), through the runner: see [`Client::get_linode_configs`] for the parameters.*/
-    pub async fn get_linode_configs<'a>(
+    pub fn get_linode_configs<'a>(
         &'a self,
         linode_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeConfigsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeConfigsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_CONFIGS,
@@ -76977,7 +73839,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /// Every item of every page of [`Calls::get_linode_configs`], the next page requested while the current one is read.
@@ -77022,11 +73883,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a disk
 
  `GET /linode/instances/{linodeId}/disks/{diskId}` ([`operations::GET_LINODE_DISK`]), through the runner: see [`Client::get_linode_disk`] for the parameters.*/
-    pub async fn get_linode_disk<'a>(
+    pub fn get_linode_disk<'a>(
         &'a self,
         linode_id: i64,
         disk_id: i64,
-    ) -> Result<types::PostAddLinodeDiskResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeDiskResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_DISK,
@@ -77036,19 +73899,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_linode_disk(linode_id, disk_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** List disks
 
  `GET /linode/instances/{linodeId}/disks` ([`operations::GET_LINODE_DISKS`]), through the runner: see [`Client::get_linode_disks`] for the parameters.*/
-    pub async fn get_linode_disks<'a>(
+    pub fn get_linode_disks<'a>(
         &'a self,
         linode_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeDisksResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeDisksResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_DISKS,
@@ -77064,7 +73928,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /// Every item of every page of [`Calls::get_linode_disks`], the next page requested while the current one is read.
@@ -77109,13 +73972,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List a Linode's firewalls
 
  `GET /linode/instances/{linodeId}/firewalls` ([`operations::GET_LINODE_FIREWALLS`]), through the runner: see [`Client::get_linode_firewalls`] for the parameters.*/
-    pub async fn get_linode_firewalls<'a>(
+    pub fn get_linode_firewalls<'a>(
         &'a self,
         linode_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeFirewallsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeFirewallsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_FIREWALLS,
@@ -77131,7 +73996,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /// Every item of every page of [`Calls::get_linode_firewalls`], the next page requested while the current one is read.
@@ -77176,10 +74040,10 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a Linode
 
  `GET /linode/instances/{linodeId}` ([`operations::GET_LINODE_INSTANCE`]), through the runner: see [`Client::get_linode_instance`] for the parameters.*/
-    pub async fn get_linode_instance<'a>(
+    pub fn get_linode_instance<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::Linode2, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Linode2, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_INSTANCE,
@@ -77188,18 +74052,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_linode_instance(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** List Linodes
 
  `GET /linode/instances` ([`operations::GET_LINODE_INSTANCES`]), through the runner: see [`Client::get_linode_instances`] for the parameters.*/
-    pub async fn get_linode_instances<'a>(
+    pub fn get_linode_instances<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_INSTANCES,
@@ -77212,7 +74077,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /// Every item of every page of [`Calls::get_linode_instances`], the next page requested while the current one is read.
@@ -77253,11 +74117,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a Linode's IP address
 
  `GET /linode/instances/{linodeId}/ips/{address}` ([`operations::GET_LINODE_IP`]), through the runner: see [`Client::get_linode_ip`] for the parameters.*/
-    pub async fn get_linode_ip<'a>(
+    pub fn get_linode_ip<'a>(
         &'a self,
         linode_id: i64,
         address: &'a str,
-    ) -> Result<types::PostAddLinodeIpResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeIpResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_IP,
@@ -77267,16 +74133,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_linode_ip(linode_id, address).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Get networking information
 
  `GET /linode/instances/{linodeId}/ips` ([`operations::GET_LINODE_IPS`]), through the runner: see [`Client::get_linode_ips`] for the parameters.*/
-    pub async fn get_linode_ips<'a>(
+    pub fn get_linode_ips<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::GetLinodeIpsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeIpsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_IPS,
@@ -77285,19 +74152,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_linode_ips(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** List Linode NodeBalancers
 
  `GET /linode/instances/{linodeId}/nodebalancers` ([`operations::GET_LINODE_NODE_BALANCERS`]), through the runner: see [`Client::get_linode_node_balancers`] for the parameters.*/
-    pub async fn get_linode_node_balancers<'a>(
+    pub fn get_linode_node_balancers<'a>(
         &'a self,
         linode_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeNodeBalancersResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeNodeBalancersResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_NODE_BALANCERS,
@@ -77318,7 +74186,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /// Every item of every page of [`Calls::get_linode_node_balancers`], the next page requested while the current one is read.
@@ -77363,10 +74230,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get Linode statistics
 
  `GET /linode/instances/{linodeId}/stats` ([`operations::GET_LINODE_STATS`]), through the runner: see [`Client::get_linode_stats`] for the parameters.*/
-    pub async fn get_linode_stats<'a>(
+    pub fn get_linode_stats<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::GetLinodeStatsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeStatsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_STATS,
@@ -77375,18 +74244,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_linode_stats(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Get monthly statistics
 
  `GET /linode/instances/{linodeId}/stats/{year}/{month}` ([`operations::GET_LINODE_STATS_BY_YEAR_MONTH`]), through the runner: see [`Client::get_linode_stats_by_year_month`] for the parameters.*/
-    pub async fn get_linode_stats_by_year_month<'a>(
+    pub fn get_linode_stats_by_year_month<'a>(
         &'a self,
         linode_id: i64,
         year: i64,
         month: ::std::num::NonZeroU64,
-    ) -> Result<types::GetLinodeStatsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeStatsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_STATS_BY_YEAR_MONTH,
@@ -77401,16 +74271,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Get a network transfer
 
  `GET /linode/instances/{linodeId}/transfer` ([`operations::GET_LINODE_TRANSFER`]), through the runner: see [`Client::get_linode_transfer`] for the parameters.*/
-    pub async fn get_linode_transfer<'a>(
+    pub fn get_linode_transfer<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::GetLinodeTransferResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeTransferResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_TRANSFER,
@@ -77419,18 +74290,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_linode_transfer(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Get monthly network transfer stats
 
  `GET /linode/instances/{linodeId}/transfer/{year}/{month}` ([`operations::GET_LINODE_TRANSFER_BY_YEAR_MONTH`]), through the runner: see [`Client::get_linode_transfer_by_year_month`] for the parameters.*/
-    pub async fn get_linode_transfer_by_year_month<'a>(
+    pub fn get_linode_transfer_by_year_month<'a>(
         &'a self,
         linode_id: i64,
         year: i64,
         month: ::std::num::NonZeroU64,
-    ) -> Result<types::GetLinodeTransferByYearMonthResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeTransferByYearMonthResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_TRANSFER_BY_YEAR_MONTH,
@@ -77445,16 +74317,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Get a type
 
  `GET /linode/types/{typeId}` ([`operations::GET_LINODE_TYPE`]), through the runner: see [`Client::get_linode_type`] for the parameters.*/
-    pub async fn get_linode_type<'a>(
+    pub fn get_linode_type<'a>(
         &'a self,
         type_id: &'a str,
-    ) -> Result<types::GetLinodeTypeResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeTypeResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_TYPE,
@@ -77463,18 +74336,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_linode_type(type_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** List types
 
  `GET /linode/types` ([`operations::GET_LINODE_TYPES`]), through the runner: see [`Client::get_linode_types`] for the parameters.*/
-    pub async fn get_linode_types<'a>(
+    pub fn get_linode_types<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeTypesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeTypesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_TYPES,
@@ -77487,7 +74361,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /// Every item of every page of [`Calls::get_linode_types`], the next page requested while the current one is read.
@@ -77524,13 +74397,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List a Linode's volumes
 
  `GET /linode/instances/{linodeId}/volumes` ([`operations::GET_LINODE_VOLUMES`]), through the runner: see [`Client::get_linode_volumes`] for the parameters.*/
-    pub async fn get_linode_volumes<'a>(
+    pub fn get_linode_volumes<'a>(
         &'a self,
         linode_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeVolumesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeVolumesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LINODE_VOLUMES,
@@ -77546,7 +74421,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /// Every item of every page of [`Calls::get_linode_volumes`], the next page requested while the current one is read.
@@ -77591,10 +74465,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a Kubernetes cluster
 
  `GET /lke/clusters/{clusterId}` ([`operations::GET_LKE_CLUSTER`]), through the runner: see [`Client::get_lke_cluster`] for the parameters.*/
-    pub async fn get_lke_cluster<'a>(
+    pub fn get_lke_cluster<'a>(
         &'a self,
         cluster_id: i64,
-    ) -> Result<types::GetLkeClusterResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeClusterResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_CLUSTER,
@@ -77603,16 +74479,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_lke_cluster(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Get the control plane access control list
 
  `GET /lke/clusters/{clusterId}/control_plane_acl` ([`operations::GET_LKE_CLUSTER_ACL`]), through the runner: see [`Client::get_lke_cluster_acl`] for the parameters.*/
-    pub async fn get_lke_cluster_acl<'a>(
+    pub fn get_lke_cluster_acl<'a>(
         &'a self,
         cluster_id: i64,
-    ) -> Result<types::GetLkeClusterAclResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeClusterAclResponse, R::Error>,
+    > + 'a {
         self.0
             .call_untyped_error(
                 &operations::GET_LKE_CLUSTER_ACL,
@@ -77621,19 +74498,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_lke_cluster_acl(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** List Kubernetes API endpoints
 
  `GET /lke/clusters/{clusterId}/api-endpoints` ([`operations::GET_LKE_CLUSTER_API_ENDPOINTS`]), through the runner: see [`Client::get_lke_cluster_api_endpoints`] for the parameters.*/
-    pub async fn get_lke_cluster_api_endpoints<'a>(
+    pub fn get_lke_cluster_api_endpoints<'a>(
         &'a self,
         cluster_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLkeClusterApiEndpointsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeClusterApiEndpointsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_CLUSTER_API_ENDPOINTS,
@@ -77654,7 +74532,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /// Every item of every page of [`Calls::get_lke_cluster_api_endpoints`], the next page requested while the current one is read.
@@ -77699,10 +74576,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a Kubernetes cluster dashboard URL
 
  `GET /lke/clusters/{clusterId}/dashboard` ([`operations::GET_LKE_CLUSTER_DASHBOARD`]), through the runner: see [`Client::get_lke_cluster_dashboard`] for the parameters.*/
-    pub async fn get_lke_cluster_dashboard<'a>(
+    pub fn get_lke_cluster_dashboard<'a>(
         &'a self,
         cluster_id: i64,
-    ) -> Result<types::GetLkeClusterDashboardResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeClusterDashboardResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_CLUSTER_DASHBOARD,
@@ -77711,16 +74590,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_lke_cluster_dashboard(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Get a Kubeconfig
 
  `GET /lke/clusters/{clusterId}/kubeconfig` ([`operations::GET_LKE_CLUSTER_KUBECONFIG`]), through the runner: see [`Client::get_lke_cluster_kubeconfig`] for the parameters.*/
-    pub async fn get_lke_cluster_kubeconfig<'a>(
+    pub fn get_lke_cluster_kubeconfig<'a>(
         &'a self,
         cluster_id: i64,
-    ) -> Result<types::GetLkeClusterKubeconfigResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeClusterKubeconfigResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_CLUSTER_KUBECONFIG,
@@ -77729,17 +74609,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_lke_cluster_kubeconfig(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Get a node
 
  `GET /lke/clusters/{clusterId}/nodes/{nodeId}` ([`operations::GET_LKE_CLUSTER_NODE`]), through the runner: see [`Client::get_lke_cluster_node`] for the parameters.*/
-    pub async fn get_lke_cluster_node<'a>(
+    pub fn get_lke_cluster_node<'a>(
         &'a self,
         cluster_id: i64,
         node_id: &'a str,
-    ) -> Result<types::GetLkeClusterNodeResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeClusterNodeResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_CLUSTER_NODE,
@@ -77749,19 +74630,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_lke_cluster_node(cluster_id, node_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** List node pools
 
  `GET /lke/clusters/{clusterId}/pools` ([`operations::GET_LKE_CLUSTER_POOLS`]), through the runner: see [`Client::get_lke_cluster_pools`] for the parameters.*/
-    pub async fn get_lke_cluster_pools<'a>(
+    pub fn get_lke_cluster_pools<'a>(
         &'a self,
         cluster_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLkeClusterPoolsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeClusterPoolsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_CLUSTER_POOLS,
@@ -77777,7 +74659,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /// Every item of every page of [`Calls::get_lke_cluster_pools`], the next page requested while the current one is read.
@@ -77822,12 +74703,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List Kubernetes clusters
 
  `GET /lke/clusters` ([`operations::GET_LKE_CLUSTERS`]), through the runner: see [`Client::get_lke_clusters`] for the parameters.*/
-    pub async fn get_lke_clusters<'a>(
+    pub fn get_lke_clusters<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLkeClustersResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeClustersResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_CLUSTERS,
@@ -77840,7 +74723,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /// Every item of every page of [`Calls::get_lke_clusters`], the next page requested while the current one is read.
@@ -77877,11 +74759,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a node pool
 
  `GET /lke/clusters/{clusterId}/pools/{poolId}` ([`operations::GET_LKE_NODE_POOL`]), through the runner: see [`Client::get_lke_node_pool`] for the parameters.*/
-    pub async fn get_lke_node_pool<'a>(
+    pub fn get_lke_node_pool<'a>(
         &'a self,
         cluster_id: i64,
         pool_id: i64,
-    ) -> Result<types::PostLkeClusterPoolsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLkeClusterPoolsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_NODE_POOL,
@@ -77891,18 +74775,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_lke_node_pool(cluster_id, pool_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** List Kubernetes types
 
  `GET /lke/types` ([`operations::GET_LKE_TYPES`]), through the runner: see [`Client::get_lke_types`] for the parameters.*/
-    pub async fn get_lke_types<'a>(
+    pub fn get_lke_types<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLkeTypesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeTypesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_TYPES,
@@ -77913,7 +74798,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_lke_types(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /// Every item of every page of [`Calls::get_lke_types`], the next page requested while the current one is read.
@@ -77950,10 +74834,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a Kubernetes version
 
  `GET /lke/versions/{version}` ([`operations::GET_LKE_VERSION`]), through the runner: see [`Client::get_lke_version`] for the parameters.*/
-    pub async fn get_lke_version<'a>(
+    pub fn get_lke_version<'a>(
         &'a self,
         version: &'a str,
-    ) -> Result<types::GetLkeVersionResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeVersionResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_VERSION,
@@ -77962,18 +74848,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_lke_version(version).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** List Kubernetes versions
 
  `GET /lke/versions` ([`operations::GET_LKE_VERSIONS`]), through the runner: see [`Client::get_lke_versions`] for the parameters.*/
-    pub async fn get_lke_versions<'a>(
+    pub fn get_lke_versions<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLkeVersionsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeVersionsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LKE_VERSIONS,
@@ -77986,7 +74873,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /// Every item of every page of [`Calls::get_lke_versions`], the next page requested while the current one is read.
@@ -78023,10 +74909,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a Longview client
 
  `GET /longview/clients/{clientId}` ([`operations::GET_LONGVIEW_CLIENT`]), through the runner: see [`Client::get_longview_client`] for the parameters.*/
-    pub async fn get_longview_client<'a>(
+    pub fn get_longview_client<'a>(
         &'a self,
         client_id: i64,
-    ) -> Result<types::PostLongviewClientResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLongviewClientResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LONGVIEW_CLIENT,
@@ -78035,18 +74923,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_longview_client(client_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /** List Longview clients
 
  `GET /longview/clients` ([`operations::GET_LONGVIEW_CLIENTS`]), through the runner: see [`Client::get_longview_clients`] for the parameters.*/
-    pub async fn get_longview_clients<'a>(
+    pub fn get_longview_clients<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLongviewClientsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLongviewClientsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LONGVIEW_CLIENTS,
@@ -78059,7 +74948,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /// Every item of every page of [`Calls::get_longview_clients`], the next page requested while the current one is read.
@@ -78100,24 +74988,27 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a Longview plan
 
  `GET /longview/plan` ([`operations::GET_LONGVIEW_PLAN`]), through the runner: see [`Client::get_longview_plan`] for the parameters.*/
-    pub async fn get_longview_plan<'a>(
+    pub fn get_longview_plan<'a>(
         &'a self,
-    ) -> Result<types::GetLongviewPlanResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLongviewPlanResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LONGVIEW_PLAN,
                 move |client: Client| { async move { client.get_longview_plan().await } },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /** Get a Longview subscription
 
  `GET /longview/subscriptions/{subscriptionId}` ([`operations::GET_LONGVIEW_SUBSCRIPTION`]), through the runner: see [`Client::get_longview_subscription`] for the parameters.*/
-    pub async fn get_longview_subscription<'a>(
+    pub fn get_longview_subscription<'a>(
         &'a self,
         subscription_id: &'a str,
-    ) -> Result<types::GetLongviewPlanResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLongviewPlanResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LONGVIEW_SUBSCRIPTION,
@@ -78128,18 +75019,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /** List Longview subscriptions
 
  `GET /longview/subscriptions` ([`operations::GET_LONGVIEW_SUBSCRIPTIONS`]), through the runner: see [`Client::get_longview_subscriptions`] for the parameters.*/
-    pub async fn get_longview_subscriptions<'a>(
+    pub fn get_longview_subscriptions<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLongviewSubscriptionsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLongviewSubscriptionsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LONGVIEW_SUBSCRIPTIONS,
@@ -78154,7 +75046,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /// Every item of every page of [`Calls::get_longview_subscriptions`], the next page requested while the current one is read.
@@ -78195,12 +75086,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List Longview types
 
  `GET /longview/types` ([`operations::GET_LONGVIEW_TYPES`]), through the runner: see [`Client::get_longview_types`] for the parameters.*/
-    pub async fn get_longview_types<'a>(
+    pub fn get_longview_types<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLongviewTypesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLongviewTypesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_LONGVIEW_TYPES,
@@ -78213,7 +75106,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /// Every item of every page of [`Calls::get_longview_types`], the next page requested while the current one is read.
@@ -78254,12 +75146,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List maintenances
 
  `GET /account/maintenance` ([`operations::GET_MAINTENANCE`]), through the runner: see [`Client::get_maintenance`] for the parameters.*/
-    pub async fn get_maintenance<'a>(
+    pub fn get_maintenance<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetMaintenanceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetMaintenanceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MAINTENANCE,
@@ -78272,7 +75166,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_maintenance`], the next page requested while the current one is read.
@@ -78309,10 +75202,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a managed contact
 
  `GET /managed/contacts/{contactId}` ([`operations::GET_MANAGED_CONTACT`]), through the runner: see [`Client::get_managed_contact`] for the parameters.*/
-    pub async fn get_managed_contact<'a>(
+    pub fn get_managed_contact<'a>(
         &'a self,
         contact_id: i64,
-    ) -> Result<types::PostManagedContactResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedContactResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_CONTACT,
@@ -78321,18 +75216,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_managed_contact(contact_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** List managed contacts
 
  `GET /managed/contacts` ([`operations::GET_MANAGED_CONTACTS`]), through the runner: see [`Client::get_managed_contacts`] for the parameters.*/
-    pub async fn get_managed_contacts<'a>(
+    pub fn get_managed_contacts<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetManagedContactsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedContactsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_CONTACTS,
@@ -78345,7 +75241,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /// Every item of every page of [`Calls::get_managed_contacts`], the next page requested while the current one is read.
@@ -78386,10 +75281,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a managed credential
 
  `GET /managed/credentials/{credentialId}` ([`operations::GET_MANAGED_CREDENTIAL`]), through the runner: see [`Client::get_managed_credential`] for the parameters.*/
-    pub async fn get_managed_credential<'a>(
+    pub fn get_managed_credential<'a>(
         &'a self,
         credential_id: i64,
-    ) -> Result<types::PostManagedCredentialResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedCredentialResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_CREDENTIAL,
@@ -78398,18 +75295,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_managed_credential(credential_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** List managed credentials
 
  `GET /managed/credentials` ([`operations::GET_MANAGED_CREDENTIALS`]), through the runner: see [`Client::get_managed_credentials`] for the parameters.*/
-    pub async fn get_managed_credentials<'a>(
+    pub fn get_managed_credentials<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetManagedCredentialsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedCredentialsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_CREDENTIALS,
@@ -78422,7 +75320,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /// Every item of every page of [`Calls::get_managed_credentials`], the next page requested while the current one is read.
@@ -78463,10 +75360,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a managed issue
 
  `GET /managed/issues/{issueId}` ([`operations::GET_MANAGED_ISSUE`]), through the runner: see [`Client::get_managed_issue`] for the parameters.*/
-    pub async fn get_managed_issue<'a>(
+    pub fn get_managed_issue<'a>(
         &'a self,
         issue_id: i64,
-    ) -> Result<types::GetManagedIssueResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedIssueResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_ISSUE,
@@ -78475,18 +75374,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_managed_issue(issue_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** List managed issues
 
  `GET /managed/issues` ([`operations::GET_MANAGED_ISSUES`]), through the runner: see [`Client::get_managed_issues`] for the parameters.*/
-    pub async fn get_managed_issues<'a>(
+    pub fn get_managed_issues<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetManagedIssuesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedIssuesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_ISSUES,
@@ -78499,7 +75399,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /// Every item of every page of [`Calls::get_managed_issues`], the next page requested while the current one is read.
@@ -78540,10 +75439,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a Linode's managed settings
 
  `GET /managed/linode-settings/{linodeId}` ([`operations::GET_MANAGED_LINODE_SETTING`]), through the runner: see [`Client::get_managed_linode_setting`] for the parameters.*/
-    pub async fn get_managed_linode_setting<'a>(
+    pub fn get_managed_linode_setting<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::GetManagedLinodeSettingResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedLinodeSettingResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_LINODE_SETTING,
@@ -78552,18 +75453,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_managed_linode_setting(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** List managed Linode settings
 
  `GET /managed/linode-settings` ([`operations::GET_MANAGED_LINODE_SETTINGS`]), through the runner: see [`Client::get_managed_linode_settings`] for the parameters.*/
-    pub async fn get_managed_linode_settings<'a>(
+    pub fn get_managed_linode_settings<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetManagedLinodeSettingsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedLinodeSettingsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_LINODE_SETTINGS,
@@ -78578,7 +75480,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /// Every item of every page of [`Calls::get_managed_linode_settings`], the next page requested while the current one is read.
@@ -78619,10 +75520,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a managed service
 
  `GET /managed/services/{serviceId}` ([`operations::GET_MANAGED_SERVICE`]), through the runner: see [`Client::get_managed_service`] for the parameters.*/
-    pub async fn get_managed_service<'a>(
+    pub fn get_managed_service<'a>(
         &'a self,
         service_id: i64,
-    ) -> Result<types::PostManagedServiceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedServiceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_SERVICE,
@@ -78631,18 +75534,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_managed_service(service_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** List managed services
 
  `GET /managed/services` ([`operations::GET_MANAGED_SERVICES`]), through the runner: see [`Client::get_managed_services`] for the parameters.*/
-    pub async fn get_managed_services<'a>(
+    pub fn get_managed_services<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetManagedServicesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedServicesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_SERVICES,
@@ -78655,7 +75559,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /// Every item of every page of [`Calls::get_managed_services`], the next page requested while the current one is read.
@@ -78696,9 +75599,11 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a managed SSH key
 
  `GET /managed/credentials/sshkey` ([`operations::GET_MANAGED_SSH_KEY`]), through the runner: see [`Client::get_managed_ssh_key`] for the parameters.*/
-    pub async fn get_managed_ssh_key<'a>(
+    pub fn get_managed_ssh_key<'a>(
         &'a self,
-    ) -> Result<types::GetManagedSshKeyResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedSshKeyResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_SSH_KEY,
@@ -78706,32 +75611,34 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_managed_ssh_key().await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** List managed stats
 
  `GET /managed/stats` ([`operations::GET_MANAGED_STATS`]), through the runner: see [`Client::get_managed_stats`] for the parameters.*/
-    pub async fn get_managed_stats<'a>(
+    pub fn get_managed_stats<'a>(
         &'a self,
-    ) -> Result<types::GetManagedStatsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedStatsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_MANAGED_STATS,
                 move |client: Client| { async move { client.get_managed_stats().await } },
             )
-            .await
     }
     #[cfg(feature = "linode-network-transfer-prices")]
     /** List network transfer prices
 
  `GET /network-transfer/prices` ([`operations::GET_NETWORK_TRANSFER_PRICES`]), through the runner: see [`Client::get_network_transfer_prices`] for the parameters.*/
-    pub async fn get_network_transfer_prices<'a>(
+    pub fn get_network_transfer_prices<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetNetworkTransferPricesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetNetworkTransferPricesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NETWORK_TRANSFER_PRICES,
@@ -78746,7 +75653,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-network-transfer-prices")]
     /// Every item of every page of [`Calls::get_network_transfer_prices`], the next page requested while the current one is read.
@@ -78787,10 +75693,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a NodeBalancer
 
  `GET /nodebalancers/{nodeBalancerId}` ([`operations::GET_NODE_BALANCER`]), through the runner: see [`Client::get_node_balancer`] for the parameters.*/
-    pub async fn get_node_balancer<'a>(
+    pub fn get_node_balancer<'a>(
         &'a self,
         node_balancer_id: i64,
-    ) -> Result<types::NodeBalancer, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::NodeBalancer, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NODE_BALANCER,
@@ -78799,17 +75707,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_node_balancer(node_balancer_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Get a config
 
  `GET /nodebalancers/{nodeBalancerId}/configs/{configId}` ([`operations::GET_NODE_BALANCER_CONFIG`]), through the runner: see [`Client::get_node_balancer_config`] for the parameters.*/
-    pub async fn get_node_balancer_config<'a>(
+    pub fn get_node_balancer_config<'a>(
         &'a self,
         node_balancer_id: i64,
         config_id: i64,
-    ) -> Result<types::PostNodeBalancerConfigResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostNodeBalancerConfigResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NODE_BALANCER_CONFIG,
@@ -78823,20 +75732,21 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** List nodes
 
  `GET /nodebalancers/{nodeBalancerId}/configs/{configId}/nodes` ([`operations::GET_NODE_BALANCER_CONFIG_NODES`]), through the runner: see [`Client::get_node_balancer_config_nodes`] for the parameters.*/
-    pub async fn get_node_balancer_config_nodes<'a>(
+    pub fn get_node_balancer_config_nodes<'a>(
         &'a self,
         node_balancer_id: i64,
         config_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetNodeBalancerConfigNodesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetNodeBalancerConfigNodesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NODE_BALANCER_CONFIG_NODES,
@@ -78859,7 +75769,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /// Every item of every page of [`Calls::get_node_balancer_config_nodes`], the next page requested while the current one is read.
@@ -78908,13 +75817,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List configs
 
  `GET /nodebalancers/{nodeBalancerId}/configs` ([`operations::GET_NODE_BALANCER_CONFIGS`]), through the runner: see [`Client::get_node_balancer_configs`] for the parameters.*/
-    pub async fn get_node_balancer_configs<'a>(
+    pub fn get_node_balancer_configs<'a>(
         &'a self,
         node_balancer_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetNodeBalancerConfigsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetNodeBalancerConfigsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NODE_BALANCER_CONFIGS,
@@ -78935,7 +75846,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /// Every item of every page of [`Calls::get_node_balancer_configs`], the next page requested while the current one is read.
@@ -78980,13 +75890,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List NodeBalancer firewalls
 
  `GET /nodebalancers/{nodeBalancerId}/firewalls` ([`operations::GET_NODE_BALANCER_FIREWALLS`]), through the runner: see [`Client::get_node_balancer_firewalls`] for the parameters.*/
-    pub async fn get_node_balancer_firewalls<'a>(
+    pub fn get_node_balancer_firewalls<'a>(
         &'a self,
         node_balancer_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetNodeBalancerFirewallsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetNodeBalancerFirewallsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NODE_BALANCER_FIREWALLS,
@@ -79007,7 +75919,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /// Every item of every page of [`Calls::get_node_balancer_firewalls`], the next page requested while the current one is read.
@@ -79052,12 +75963,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a NodeBalancer's node
 
  `GET /nodebalancers/{nodeBalancerId}/configs/{configId}/nodes/{nodeId}` ([`operations::GET_NODE_BALANCER_NODE`]), through the runner: see [`Client::get_node_balancer_node`] for the parameters.*/
-    pub async fn get_node_balancer_node<'a>(
+    pub fn get_node_balancer_node<'a>(
         &'a self,
         node_balancer_id: i64,
         config_id: i64,
         node_id: &'a str,
-    ) -> Result<types::PostNodeBalancerNodeResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostNodeBalancerNodeResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NODE_BALANCER_NODE,
@@ -79072,16 +75985,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Get NodeBalancer statistics
 
  `GET /nodebalancers/{nodeBalancerId}/stats` ([`operations::GET_NODE_BALANCER_STATS`]), through the runner: see [`Client::get_node_balancer_stats`] for the parameters.*/
-    pub async fn get_node_balancer_stats<'a>(
+    pub fn get_node_balancer_stats<'a>(
         &'a self,
         node_balancer_id: i64,
-    ) -> Result<types::GetNodeBalancerStatsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetNodeBalancerStatsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NODE_BALANCER_STATS,
@@ -79090,18 +76004,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_node_balancer_stats(node_balancer_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** List NodeBalancer types
 
  `GET /nodebalancers/types` ([`operations::GET_NODE_BALANCER_TYPES`]), through the runner: see [`Client::get_node_balancer_types`] for the parameters.*/
-    pub async fn get_node_balancer_types<'a>(
+    pub fn get_node_balancer_types<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetNodeBalancerTypesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetNodeBalancerTypesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NODE_BALANCER_TYPES,
@@ -79114,7 +76029,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /// Every item of every page of [`Calls::get_node_balancer_types`], the next page requested while the current one is read.
@@ -79155,12 +76069,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List NodeBalancers
 
  `GET /nodebalancers` ([`operations::GET_NODE_BALANCERS`]), through the runner: see [`Client::get_node_balancers`] for the parameters.*/
-    pub async fn get_node_balancers<'a>(
+    pub fn get_node_balancers<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeNodeBalancersResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeNodeBalancersResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NODE_BALANCERS,
@@ -79173,7 +76089,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /// Every item of every page of [`Calls::get_node_balancers`], the next page requested while the current one is read.
@@ -79214,12 +76129,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List notifications
 
  `GET /account/notifications` ([`operations::GET_NOTIFICATIONS`]), through the runner: see [`Client::get_notifications`] for the parameters.*/
-    pub async fn get_notifications<'a>(
+    pub fn get_notifications<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetNotificationsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetNotificationsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_NOTIFICATIONS,
@@ -79232,7 +76149,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_notifications`], the next page requested while the current one is read.
@@ -79273,11 +76189,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an Object Storage bucket
 
  `GET /object-storage/buckets/{regionId}/{bucket}` ([`operations::GET_OBJECT_STORAGE_BUCKET`]), through the runner: see [`Client::get_object_storage_bucket`] for the parameters.*/
-    pub async fn get_object_storage_bucket<'a>(
+    pub fn get_object_storage_bucket<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
-    ) -> Result<types::PostObjectStorageBucketResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostObjectStorageBucketResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_BUCKET,
@@ -79289,18 +76207,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Get an Object Storage object ACL config
 
  `GET /object-storage/buckets/{regionId}/{bucket}/object-acl` ([`operations::GET_OBJECT_STORAGE_BUCKET_ACL`]), through the runner: see [`Client::get_object_storage_bucket_acl`] for the parameters.*/
-    pub async fn get_object_storage_bucket_acl<'a>(
+    pub fn get_object_storage_bucket_acl<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
         name: &'a str,
-    ) -> Result<types::GetObjectStorageBucketAclResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageBucketAclResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_BUCKET_ACL,
@@ -79315,13 +76234,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** List Object Storage bucket contents
 
  `GET /object-storage/buckets/{regionId}/{bucket}/object-list` ([`operations::GET_OBJECT_STORAGE_BUCKET_CONTENT`]), through the runner: see [`Client::get_object_storage_bucket_content`] for the parameters.*/
-    pub async fn get_object_storage_bucket_content<'a>(
+    pub fn get_object_storage_bucket_content<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
@@ -79329,7 +76247,9 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
         marker: Option<&'a str>,
         page_size: Option<i64>,
         prefix: Option<&'a str>,
-    ) -> Result<types::GetObjectStorageBucketContentResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageBucketContentResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_BUCKET_CONTENT,
@@ -79354,19 +76274,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** List Object Storage buckets per region
 
  `GET /object-storage/buckets/{regionId}` ([`operations::GET_OBJECT_STORAGE_BUCKETIN_CLUSTER`]), through the runner: see [`Client::get_object_storage_bucketin_cluster`] for the parameters.*/
-    pub async fn get_object_storage_bucketin_cluster<'a>(
+    pub fn get_object_storage_bucketin_cluster<'a>(
         &'a self,
         region_id: &'a str,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetObjectStorageBucketsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageBucketsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_BUCKETIN_CLUSTER,
@@ -79387,7 +76308,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /// Every item of every page of [`Calls::get_object_storage_bucketin_cluster`], the next page requested while the current one is read.
@@ -79432,12 +76352,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List Object Storage buckets
 
  `GET /object-storage/buckets` ([`operations::GET_OBJECT_STORAGE_BUCKETS`]), through the runner: see [`Client::get_object_storage_buckets`] for the parameters.*/
-    pub async fn get_object_storage_buckets<'a>(
+    pub fn get_object_storage_buckets<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetObjectStorageBucketsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageBucketsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_BUCKETS,
@@ -79452,7 +76374,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /// Every item of every page of [`Calls::get_object_storage_buckets`], the next page requested while the current one is read.
@@ -79493,10 +76414,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a cluster
 
  `GET /object-storage/clusters/{clusterId}` ([`operations::GET_OBJECT_STORAGE_CLUSTER`]), through the runner: see [`Client::get_object_storage_cluster`] for the parameters.*/
-    pub async fn get_object_storage_cluster<'a>(
+    pub fn get_object_storage_cluster<'a>(
         &'a self,
         cluster_id: &'a str,
-    ) -> Result<types::GetObjectStorageClusterResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageClusterResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_CLUSTER,
@@ -79505,18 +76428,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_object_storage_cluster(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** List clusters
 
  `GET /object-storage/clusters` ([`operations::GET_OBJECT_STORAGE_CLUSTERS`]), through the runner: see [`Client::get_object_storage_clusters`] for the parameters.*/
-    pub async fn get_object_storage_clusters<'a>(
+    pub fn get_object_storage_clusters<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetObjectStorageClustersResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageClustersResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_CLUSTERS,
@@ -79531,7 +76455,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /// Every item of every page of [`Calls::get_object_storage_clusters`], the next page requested while the current one is read.
@@ -79572,10 +76495,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an Object Storage key
 
  `GET /object-storage/keys/{keyId}` ([`operations::GET_OBJECT_STORAGE_KEY`]), through the runner: see [`Client::get_object_storage_key`] for the parameters.*/
-    pub async fn get_object_storage_key<'a>(
+    pub fn get_object_storage_key<'a>(
         &'a self,
         key_id: i64,
-    ) -> Result<types::PostObjectStorageKeysResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostObjectStorageKeysResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_KEY,
@@ -79584,18 +76509,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_object_storage_key(key_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** List Object Storage keys
 
  `GET /object-storage/keys` ([`operations::GET_OBJECT_STORAGE_KEYS`]), through the runner: see [`Client::get_object_storage_keys`] for the parameters.*/
-    pub async fn get_object_storage_keys<'a>(
+    pub fn get_object_storage_keys<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetObjectStorageKeysResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageKeysResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_KEYS,
@@ -79608,7 +76534,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /// Every item of every page of [`Calls::get_object_storage_keys`], the next page requested while the current one is read.
@@ -79649,11 +76574,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an Object Storage TLS/SSL certificate
 
  `GET /object-storage/buckets/{regionId}/{bucket}/ssl` ([`operations::GET_OBJECT_STORAGE_SSL`]), through the runner: see [`Client::get_object_storage_ssl`] for the parameters.*/
-    pub async fn get_object_storage_ssl<'a>(
+    pub fn get_object_storage_ssl<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
-    ) -> Result<types::GetObjectStorageSslResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageSslResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_SSL,
@@ -79663,15 +76590,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_object_storage_ssl(region_id, bucket).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Get Object Storage transfer data
 
  `GET /object-storage/transfer` ([`operations::GET_OBJECT_STORAGE_TRANSFER`]), through the runner: see [`Client::get_object_storage_transfer`] for the parameters.*/
-    pub async fn get_object_storage_transfer<'a>(
+    pub fn get_object_storage_transfer<'a>(
         &'a self,
-    ) -> Result<types::GetObjectStorageTransferResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageTransferResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_TRANSFER,
@@ -79679,18 +76607,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_object_storage_transfer().await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** List Object Storage types
 
  `GET /object-storage/types` ([`operations::GET_OBJECT_STORAGE_TYPES`]), through the runner: see [`Client::get_object_storage_types`] for the parameters.*/
-    pub async fn get_object_storage_types<'a>(
+    pub fn get_object_storage_types<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetObjectStorageTypesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageTypesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_OBJECT_STORAGE_TYPES,
@@ -79703,7 +76632,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /// Every item of every page of [`Calls::get_object_storage_types`], the next page requested while the current one is read.
@@ -79744,10 +76672,10 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a payment
 
  `GET /account/payments/{paymentId}` ([`operations::GET_PAYMENT`]), through the runner: see [`Client::get_payment`] for the parameters.*/
-    pub async fn get_payment<'a>(
+    pub fn get_payment<'a>(
         &'a self,
         payment_id: i64,
-    ) -> Result<types::Payment, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Payment, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_PAYMENT,
@@ -79756,16 +76684,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_payment(payment_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Get a payment method
 
  `GET /account/payment-methods/{paymentMethodId}` ([`operations::GET_PAYMENT_METHOD`]), through the runner: see [`Client::get_payment_method`] for the parameters.*/
-    pub async fn get_payment_method<'a>(
+    pub fn get_payment_method<'a>(
         &'a self,
         payment_method_id: i64,
-    ) -> Result<types::PaymentMethod, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PaymentMethod, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PAYMENT_METHOD,
@@ -79776,18 +76705,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_payment_method(payment_method_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List payment methods
 
  `GET /account/payment-methods` ([`operations::GET_PAYMENT_METHODS`]), through the runner: see [`Client::get_payment_methods`] for the parameters.*/
-    pub async fn get_payment_methods<'a>(
+    pub fn get_payment_methods<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetPaymentMethodsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetPaymentMethodsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PAYMENT_METHODS,
@@ -79800,7 +76730,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_payment_methods`], the next page requested while the current one is read.
@@ -79841,12 +76770,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List payments
 
  `GET /account/payments` ([`operations::GET_PAYMENTS`]), through the runner: see [`Client::get_payments`] for the parameters.*/
-    pub async fn get_payments<'a>(
+    pub fn get_payments<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetPaymentsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetPaymentsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PAYMENTS,
@@ -79857,7 +76788,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_payments(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_payments`], the next page requested while the current one is read.
@@ -79894,10 +76824,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a personal access token
 
  `GET /profile/tokens/{tokenId}` ([`operations::GET_PERSONAL_ACCESS_TOKEN`]), through the runner: see [`Client::get_personal_access_token`] for the parameters.*/
-    pub async fn get_personal_access_token<'a>(
+    pub fn get_personal_access_token<'a>(
         &'a self,
         token_id: i64,
-    ) -> Result<types::PostPersonalAccessTokenResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostPersonalAccessTokenResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PERSONAL_ACCESS_TOKEN,
@@ -79906,18 +76838,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_personal_access_token(token_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** List personal access tokens
 
  `GET /profile/tokens` ([`operations::GET_PERSONAL_ACCESS_TOKENS`]), through the runner: see [`Client::get_personal_access_tokens`] for the parameters.*/
-    pub async fn get_personal_access_tokens<'a>(
+    pub fn get_personal_access_tokens<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetPersonalAccessTokensResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetPersonalAccessTokensResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PERSONAL_ACCESS_TOKENS,
@@ -79932,7 +76865,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /// Every item of every page of [`Calls::get_personal_access_tokens`], the next page requested while the current one is read.
@@ -79973,10 +76905,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a placement group
 
  `GET /placement/groups/{groupId}` ([`operations::GET_PLACEMENT_GROUP`]), through the runner: see [`Client::get_placement_group`] for the parameters.*/
-    pub async fn get_placement_group<'a>(
+    pub fn get_placement_group<'a>(
         &'a self,
         group_id: i64,
-    ) -> Result<types::GetPlacementGroupResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetPlacementGroupResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PLACEMENT_GROUP,
@@ -79985,18 +76919,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_placement_group(group_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-placement-groups")]
     /** List placement groups
 
  `GET /placement/groups` ([`operations::GET_PLACEMENT_GROUPS`]), through the runner: see [`Client::get_placement_groups`] for the parameters.*/
-    pub async fn get_placement_groups<'a>(
+    pub fn get_placement_groups<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetPlacementGroupsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetPlacementGroupsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PLACEMENT_GROUPS,
@@ -80009,7 +76944,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-placement-groups")]
     /// Every item of every page of [`Calls::get_placement_groups`], the next page requested while the current one is read.
@@ -80049,22 +76983,25 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a profile
 
  `GET /profile` ([`operations::GET_PROFILE`]), through the runner: see [`Client::get_profile`] for the parameters.*/
-    pub async fn get_profile<'a>(&'a self) -> Result<types::Profile, R::Error> {
+    pub fn get_profile<'a>(
+        &'a self,
+    ) -> impl ::std::future::Future<Output = Result<types::Profile, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_PROFILE,
                 move |client: Client| { async move { client.get_profile().await } },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Get an authorized app
 
  `GET /profile/apps/{appId}` ([`operations::GET_PROFILE_APP`]), through the runner: see [`Client::get_profile_app`] for the parameters.*/
-    pub async fn get_profile_app<'a>(
+    pub fn get_profile_app<'a>(
         &'a self,
         app_id: i64,
-    ) -> Result<types::GetProfileAppResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetProfileAppResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PROFILE_APP,
@@ -80073,18 +77010,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_profile_app(app_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** List authorized apps
 
  `GET /profile/apps` ([`operations::GET_PROFILE_APPS`]), through the runner: see [`Client::get_profile_apps`] for the parameters.*/
-    pub async fn get_profile_apps<'a>(
+    pub fn get_profile_apps<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetProfileAppsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetProfileAppsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PROFILE_APPS,
@@ -80097,7 +77035,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /// Every item of every page of [`Calls::get_profile_apps`], the next page requested while the current one is read.
@@ -80133,9 +77070,11 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List grants
 
  `GET /profile/grants` ([`operations::GET_PROFILE_GRANTS`]), through the runner: see [`Client::get_profile_grants`] for the parameters.*/
-    pub async fn get_profile_grants<'a>(
+    pub fn get_profile_grants<'a>(
         &'a self,
-    ) -> Result<Option<types::GrantsResponse>, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<Option<types::GrantsResponse>, R::Error>,
+    > + 'a {
         self.0
             .call_optional(
                 &operations::GET_PROFILE_GRANTS,
@@ -80143,16 +77082,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_profile_grants().await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Get a profile's login
 
  `GET /profile/logins/{loginId}` ([`operations::GET_PROFILE_LOGIN`]), through the runner: see [`Client::get_profile_login`] for the parameters.*/
-    pub async fn get_profile_login<'a>(
+    pub fn get_profile_login<'a>(
         &'a self,
         login_id: i64,
-    ) -> Result<types::Login, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Login, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_PROFILE_LOGIN,
@@ -80161,18 +77099,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_profile_login(login_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** List logins
 
  `GET /profile/logins` ([`operations::GET_PROFILE_LOGINS`]), through the runner: see [`Client::get_profile_logins`] for the parameters.*/
-    pub async fn get_profile_logins<'a>(
+    pub fn get_profile_logins<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetAccountLoginsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetAccountLoginsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_PROFILE_LOGINS,
@@ -80185,7 +77124,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /// Every item of every page of [`Calls::get_profile_logins`], the next page requested while the current one is read.
@@ -80226,10 +77164,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a region
 
  `GET /regions/{regionId}` ([`operations::GET_REGION`]), through the runner: see [`Client::get_region`] for the parameters.*/
-    pub async fn get_region<'a>(
+    pub fn get_region<'a>(
         &'a self,
         region_id: &'a str,
-    ) -> Result<types::GetRegionResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetRegionResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_REGION,
@@ -80238,16 +77178,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_region(region_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-regions")]
     /** Get a region's availability
 
  `GET /regions/{regionId}/availability` ([`operations::GET_REGION_AVAILABILITY`]), through the runner: see [`Client::get_region_availability`] for the parameters.*/
-    pub async fn get_region_availability<'a>(
+    pub fn get_region_availability<'a>(
         &'a self,
         region_id: &'a str,
-    ) -> Result<types::GetRegionAvailabilityResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetRegionAvailabilityResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_REGION_AVAILABILITY,
@@ -80256,18 +77197,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_region_availability(region_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-regions")]
     /** List regions
 
  `GET /regions` ([`operations::GET_REGIONS`]), through the runner: see [`Client::get_regions`] for the parameters.*/
-    pub async fn get_regions<'a>(
+    pub fn get_regions<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetRegionsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetRegionsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_REGIONS,
@@ -80278,7 +77220,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_regions(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-regions")]
     /// Every item of every page of [`Calls::get_regions`], the next page requested while the current one is read.
@@ -80315,12 +77256,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List regions' availability
 
  `GET /regions/availability` ([`operations::GET_REGIONS_AVAILABILITY`]), through the runner: see [`Client::get_regions_availability`] for the parameters.*/
-    pub async fn get_regions_availability<'a>(
+    pub fn get_regions_availability<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetRegionsAvailabilityResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetRegionsAvailabilityResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_REGIONS_AVAILABILITY,
@@ -80333,7 +77276,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-regions")]
     /// Every item of every page of [`Calls::get_regions_availability`], the next page requested while the current one is read.
@@ -80374,9 +77316,11 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List security questions
 
  `GET /profile/security-questions` ([`operations::GET_SECURITY_QUESTIONS`]), through the runner: see [`Client::get_security_questions`] for the parameters.*/
-    pub async fn get_security_questions<'a>(
+    pub fn get_security_questions<'a>(
         &'a self,
-    ) -> Result<types::GetSecurityQuestionsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetSecurityQuestionsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_SECURITY_QUESTIONS,
@@ -80384,16 +77328,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_security_questions().await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Get a service transfer request
 
  `GET /account/service-transfers/{token}` ([`operations::GET_SERVICE_TRANSFER`]), through the runner: see [`Client::get_service_transfer`] for the parameters.*/
-    pub async fn get_service_transfer<'a>(
+    pub fn get_service_transfer<'a>(
         &'a self,
         token: &'a str,
-    ) -> Result<types::ServiceTransfer, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::ServiceTransfer, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_SERVICE_TRANSFER,
@@ -80402,18 +77347,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_service_transfer(token).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List service transfers
 
  `GET /account/service-transfers` ([`operations::GET_SERVICE_TRANSFERS`]), through the runner: see [`Client::get_service_transfers`] for the parameters.*/
-    pub async fn get_service_transfers<'a>(
+    pub fn get_service_transfers<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetServiceTransfersResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetServiceTransfersResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_SERVICE_TRANSFERS,
@@ -80426,7 +77372,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_service_transfers`], the next page requested while the current one is read.
@@ -80467,10 +77412,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get an SSH key
 
  `GET /profile/sshkeys/{sshKeyId}` ([`operations::GET_SSH_KEY`]), through the runner: see [`Client::get_ssh_key`] for the parameters.*/
-    pub async fn get_ssh_key<'a>(
+    pub fn get_ssh_key<'a>(
         &'a self,
         ssh_key_id: i64,
-    ) -> Result<types::PostAddSshKeyResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddSshKeyResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_SSH_KEY,
@@ -80479,18 +77426,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_ssh_key(ssh_key_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** List SSH keys
 
  `GET /profile/sshkeys` ([`operations::GET_SSH_KEYS`]), through the runner: see [`Client::get_ssh_keys`] for the parameters.*/
-    pub async fn get_ssh_keys<'a>(
+    pub fn get_ssh_keys<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetSshKeysResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetSshKeysResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_SSH_KEYS,
@@ -80501,7 +77449,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_ssh_keys(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /// Every item of every page of [`Calls::get_ssh_keys`], the next page requested while the current one is read.
@@ -80538,10 +77485,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a StackScript
 
  `GET /linode/stackscripts/{stackscriptId}` ([`operations::GET_STACK_SCRIPT`]), through the runner: see [`Client::get_stack_script`] for the parameters.*/
-    pub async fn get_stack_script<'a>(
+    pub fn get_stack_script<'a>(
         &'a self,
         stackscript_id: &'a str,
-    ) -> Result<types::PostAddStackScriptResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddStackScriptResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_STACK_SCRIPT,
@@ -80550,18 +77499,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_stack_script(stackscript_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-stackscripts")]
     /** List StackScripts
 
  `GET /linode/stackscripts` ([`operations::GET_STACK_SCRIPTS`]), through the runner: see [`Client::get_stack_scripts`] for the parameters.*/
-    pub async fn get_stack_scripts<'a>(
+    pub fn get_stack_scripts<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetStackScriptsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetStackScriptsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_STACK_SCRIPTS,
@@ -80574,7 +77524,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-stackscripts")]
     /// Every item of every page of [`Calls::get_stack_scripts`], the next page requested while the current one is read.
@@ -80615,13 +77564,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List tagged objects
 
  `GET /tags/{tagLabel}` ([`operations::GET_TAGGED_OBJECTS`]), through the runner: see [`Client::get_tagged_objects`] for the parameters.*/
-    pub async fn get_tagged_objects<'a>(
+    pub fn get_tagged_objects<'a>(
         &'a self,
         tag_label: &'a str,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetTaggedObjectsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetTaggedObjectsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_TAGGED_OBJECTS,
@@ -80637,7 +77588,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-tags")]
     /// Every item of every page of [`Calls::get_tagged_objects`], the next page requested while the current one is read.
@@ -80682,12 +77632,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List tags
 
  `GET /tags` ([`operations::GET_TAGS`]), through the runner: see [`Client::get_tags`] for the parameters.*/
-    pub async fn get_tags<'a>(
+    pub fn get_tags<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetTagsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetTagsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_TAGS,
@@ -80698,7 +77650,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_tags(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-tags")]
     /// Every item of every page of [`Calls::get_tags`], the next page requested while the current one is read.
@@ -80733,10 +77684,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a support ticket
 
  `GET /support/tickets/{ticketId}` ([`operations::GET_TICKET`]), through the runner: see [`Client::get_ticket`] for the parameters.*/
-    pub async fn get_ticket<'a>(
+    pub fn get_ticket<'a>(
         &'a self,
         ticket_id: i64,
-    ) -> Result<types::PostTicketResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostTicketResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_TICKET,
@@ -80745,19 +77698,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_ticket(ticket_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-support")]
     /** List replies
 
  `GET /support/tickets/{ticketId}/replies` ([`operations::GET_TICKET_REPLIES`]), through the runner: see [`Client::get_ticket_replies`] for the parameters.*/
-    pub async fn get_ticket_replies<'a>(
+    pub fn get_ticket_replies<'a>(
         &'a self,
         ticket_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetTicketRepliesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetTicketRepliesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_TICKET_REPLIES,
@@ -80773,7 +77727,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-support")]
     /// Every item of every page of [`Calls::get_ticket_replies`], the next page requested while the current one is read.
@@ -80818,12 +77771,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List support tickets
 
  `GET /support/tickets` ([`operations::GET_TICKETS`]), through the runner: see [`Client::get_tickets`] for the parameters.*/
-    pub async fn get_tickets<'a>(
+    pub fn get_tickets<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetTicketsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetTicketsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_TICKETS,
@@ -80834,7 +77789,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_tickets(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-support")]
     /// Every item of every page of [`Calls::get_tickets`], the next page requested while the current one is read.
@@ -80871,22 +77825,25 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get network usage
 
  `GET /account/transfer` ([`operations::GET_TRANSFER`]), through the runner: see [`Client::get_transfer`] for the parameters.*/
-    pub async fn get_transfer<'a>(&'a self) -> Result<types::Transfer, R::Error> {
+    pub fn get_transfer<'a>(
+        &'a self,
+    ) -> impl ::std::future::Future<Output = Result<types::Transfer, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_TRANSFER,
                 move |client: Client| { async move { client.get_transfer().await } },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Get a trusted device
 
  `GET /profile/devices/{deviceId}` ([`operations::GET_TRUSTED_DEVICE`]), through the runner: see [`Client::get_trusted_device`] for the parameters.*/
-    pub async fn get_trusted_device<'a>(
+    pub fn get_trusted_device<'a>(
         &'a self,
         device_id: i64,
-    ) -> Result<types::GetTrustedDeviceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetTrustedDeviceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_TRUSTED_DEVICE,
@@ -80895,16 +77852,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_trusted_device(device_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Get a user
 
  `GET /account/users/{username}` ([`operations::GET_USER`]), through the runner: see [`Client::get_user`] for the parameters.*/
-    pub async fn get_user<'a>(
+    pub fn get_user<'a>(
         &'a self,
         username: &'a str,
-    ) -> Result<types::GetUserResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetUserResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_USER,
@@ -80913,15 +77871,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_user(username).await }
                 },
             )
-            .await
     }
     /** List a user's grants
 
  `GET /account/users/{username}/grants` ([`operations::GET_USER_GRANTS`]), through the runner: see [`Client::get_user_grants`] for the parameters.*/
-    pub async fn get_user_grants<'a>(
+    pub fn get_user_grants<'a>(
         &'a self,
         username: &'a str,
-    ) -> Result<Option<types::GrantsResponse>, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<Option<types::GrantsResponse>, R::Error>,
+    > + 'a {
         self.0
             .call_optional(
                 &operations::GET_USER_GRANTS,
@@ -80930,15 +77889,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_user_grants(username).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Get user preferences
 
  `GET /profile/preferences` ([`operations::GET_USER_PREFERENCES`]), through the runner: see [`Client::get_user_preferences`] for the parameters.*/
-    pub async fn get_user_preferences<'a>(
+    pub fn get_user_preferences<'a>(
         &'a self,
-    ) -> Result<types::GetUserPreferencesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetUserPreferencesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_USER_PREFERENCES,
@@ -80946,18 +77906,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_user_preferences().await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** List users
 
  `GET /account/users` ([`operations::GET_USERS`]), through the runner: see [`Client::get_users`] for the parameters.*/
-    pub async fn get_users<'a>(
+    pub fn get_users<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetUsersResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetUsersResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_USERS,
@@ -80968,7 +77929,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_users(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /// Every item of every page of [`Calls::get_users`], the next page requested while the current one is read.
@@ -81005,12 +77965,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List VLANs
 
  `GET /networking/vlans` ([`operations::GET_VLANS`]), through the runner: see [`Client::get_vlans`] for the parameters.*/
-    pub async fn get_vlans<'a>(
+    pub fn get_vlans<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetVlansResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetVlansResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_VLANS,
@@ -81021,7 +77983,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_vlans(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /// Every item of every page of [`Calls::get_vlans`], the next page requested while the current one is read.
@@ -81058,12 +78019,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a volume
 
  `GET /volumes/{volumeId}` ([`operations::GET_VOLUME`]), through the runner: see [`Client::get_volume`] for the parameters.*/
-    pub async fn get_volume<'a>(
+    pub fn get_volume<'a>(
         &'a self,
         volume_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
-    ) -> Result<types::Volume, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Volume, R::Error>> + 'a {
         self.0
             .call(
                 &operations::GET_VOLUME,
@@ -81074,18 +78035,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_volume(volume_id, page, page_size).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /** List volume types
 
  `GET /volumes/types` ([`operations::GET_VOLUME_TYPES`]), through the runner: see [`Client::get_volume_types`] for the parameters.*/
-    pub async fn get_volume_types<'a>(
+    pub fn get_volume_types<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetVolumeTypesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetVolumeTypesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_VOLUME_TYPES,
@@ -81098,7 +78060,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /// Every item of every page of [`Calls::get_volume_types`], the next page requested while the current one is read.
@@ -81135,12 +78096,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List volumes
 
  `GET /volumes` ([`operations::GET_VOLUMES`]), through the runner: see [`Client::get_volumes`] for the parameters.*/
-    pub async fn get_volumes<'a>(
+    pub fn get_volumes<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetLinodeVolumesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLinodeVolumesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_VOLUMES,
@@ -81151,7 +78114,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_volumes(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /// Every item of every page of [`Calls::get_volumes`], the next page requested while the current one is read.
@@ -81188,10 +78150,12 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a VPC
 
  `GET /vpcs/{vpcId}` ([`operations::GET_VPC`]), through the runner: see [`Client::get_vpc`] for the parameters.*/
-    pub async fn get_vpc<'a>(
+    pub fn get_vpc<'a>(
         &'a self,
         vpc_id: i64,
-    ) -> Result<types::PostVpcResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostVpcResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_VPC,
@@ -81200,19 +78164,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_vpc(vpc_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /** List a VPC's IP addresses
 
  `GET /vpcs/{vpcId}/ips` ([`operations::GET_VPC_IPS`]), through the runner: see [`Client::get_vpc_ips`] for the parameters.*/
-    pub async fn get_vpc_ips<'a>(
+    pub fn get_vpc_ips<'a>(
         &'a self,
         vpc_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetVpcsIpsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetVpcsIpsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_VPC_IPS,
@@ -81226,7 +78191,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /// Every item of every page of [`Calls::get_vpc_ips`], the next page requested while the current one is read.
@@ -81271,11 +78235,13 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Get a VPC subnet
 
  `GET /vpcs/{vpcId}/subnets/{vpcSubnetId}` ([`operations::GET_VPC_SUBNET`]), through the runner: see [`Client::get_vpc_subnet`] for the parameters.*/
-    pub async fn get_vpc_subnet<'a>(
+    pub fn get_vpc_subnet<'a>(
         &'a self,
         vpc_id: i64,
         vpc_subnet_id: i64,
-    ) -> Result<types::PostVpcSubnetResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostVpcSubnetResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_VPC_SUBNET,
@@ -81285,19 +78251,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_vpc_subnet(vpc_id, vpc_subnet_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /** List VPC subnets
 
  `GET /vpcs/{vpcId}/subnets` ([`operations::GET_VPC_SUBNETS`]), through the runner: see [`Client::get_vpc_subnets`] for the parameters.*/
-    pub async fn get_vpc_subnets<'a>(
+    pub fn get_vpc_subnets<'a>(
         &'a self,
         vpc_id: i64,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetVpcSubnetsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetVpcSubnetsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_VPC_SUBNETS,
@@ -81311,7 +78278,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /// Every item of every page of [`Calls::get_vpc_subnets`], the next page requested while the current one is read.
@@ -81356,12 +78322,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List VPCs
 
  `GET /vpcs` ([`operations::GET_VPCS`]), through the runner: see [`Client::get_vpcs`] for the parameters.*/
-    pub async fn get_vpcs<'a>(
+    pub fn get_vpcs<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetVpcsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetVpcsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_VPCS,
@@ -81372,7 +78340,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_vpcs(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /// Every item of every page of [`Calls::get_vpcs`], the next page requested while the current one is read.
@@ -81407,12 +78374,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** List VPC IP addresses
 
  `GET /vpcs/ips` ([`operations::GET_VPCS_IPS`]), through the runner: see [`Client::get_vpcs_ips`] for the parameters.*/
-    pub async fn get_vpcs_ips<'a>(
+    pub fn get_vpcs_ips<'a>(
         &'a self,
         page: Option<::std::num::NonZeroU64>,
         page_size: Option<i64>,
         x_filter: Option<&'a str>,
-    ) -> Result<types::GetVpcsIpsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetVpcsIpsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::GET_VPCS_IPS,
@@ -81423,7 +78392,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.get_vpcs_ips(page, page_size, x_filter).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /// Every item of every page of [`Calls::get_vpcs_ips`], the next page requested while the current one is read.
@@ -81460,10 +78428,10 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
     /** Accept an entity transfer
 
  `POST /account/entity-transfers/{token}/accept` ([`operations::POST_ACCEPT_ENTITY_TRANSFER`]), through the runner: see [`Client::post_accept_entity_transfer`] for the parameters.*/
-    pub async fn post_accept_entity_transfer<'a>(
+    pub fn post_accept_entity_transfer<'a>(
         &'a self,
         token: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_ACCEPT_ENTITY_TRANSFER,
@@ -81472,16 +78440,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_accept_entity_transfer(token).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Accept a service transfer
 
  `POST /account/service-transfers/{token}/accept` ([`operations::POST_ACCEPT_SERVICE_TRANSFER`]), through the runner: see [`Client::post_accept_service_transfer`] for the parameters.*/
-    pub async fn post_accept_service_transfer<'a>(
+    pub fn post_accept_service_transfer<'a>(
         &'a self,
         token: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_ACCEPT_SERVICE_TRANSFER,
@@ -81490,16 +78457,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_accept_service_transfer(token).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Acknowledge agreements
 
  `POST /account/agreements` ([`operations::POST_ACCOUNT_AGREEMENTS`]), through the runner: see [`Client::post_account_agreements`] for the parameters.*/
-    pub async fn post_account_agreements<'a>(
+    pub fn post_account_agreements<'a>(
         &'a self,
         body: &'a types::Agreements,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_ACCOUNT_AGREEMENTS,
@@ -81508,17 +78474,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_account_agreements(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Create a config profile
 
  `POST /linode/instances/{linodeId}/configs` ([`operations::POST_ADD_LINODE_CONFIG`]), through the runner: see [`Client::post_add_linode_config`] for the parameters.*/
-    pub async fn post_add_linode_config<'a>(
+    pub fn post_add_linode_config<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostAddLinodeConfigBody,
-    ) -> Result<types::PostAddLinodeConfigResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeConfigResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_ADD_LINODE_CONFIG,
@@ -81528,17 +78495,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_add_linode_config(linode_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Create a disk
 
  `POST /linode/instances/{linodeId}/disks` ([`operations::POST_ADD_LINODE_DISK`]), through the runner: see [`Client::post_add_linode_disk`] for the parameters.*/
-    pub async fn post_add_linode_disk<'a>(
+    pub fn post_add_linode_disk<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostAddLinodeDiskBody,
-    ) -> Result<types::PostAddLinodeDiskResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeDiskResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_ADD_LINODE_DISK,
@@ -81548,17 +78516,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_add_linode_disk(linode_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Allocate an IPv4 address
 
  `POST /linode/instances/{linodeId}/ips` ([`operations::POST_ADD_LINODE_IP`]), through the runner: see [`Client::post_add_linode_ip`] for the parameters.*/
-    pub async fn post_add_linode_ip<'a>(
+    pub fn post_add_linode_ip<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostAddLinodeIpBody,
-    ) -> Result<types::PostAddLinodeIpResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeIpResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_ADD_LINODE_IP,
@@ -81568,16 +78537,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_add_linode_ip(linode_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Add an SSH key
 
  `POST /profile/sshkeys` ([`operations::POST_ADD_SSH_KEY`]), through the runner: see [`Client::post_add_ssh_key`] for the parameters.*/
-    pub async fn post_add_ssh_key<'a>(
+    pub fn post_add_ssh_key<'a>(
         &'a self,
         body: &'a types::PostAddSshKeyResponse,
-    ) -> Result<types::PostAddSshKeyResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddSshKeyResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_ADD_SSH_KEY,
@@ -81586,16 +78556,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_add_ssh_key(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-stackscripts")]
     /** Create a StackScript
 
  `POST /linode/stackscripts` ([`operations::POST_ADD_STACK_SCRIPT`]), through the runner: see [`Client::post_add_stack_script`] for the parameters.*/
-    pub async fn post_add_stack_script<'a>(
+    pub fn post_add_stack_script<'a>(
         &'a self,
         body: &'a types::PostAddStackScriptBody,
-    ) -> Result<types::PostAddStackScriptResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddStackScriptResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_ADD_STACK_SCRIPT,
@@ -81604,16 +78575,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_add_stack_script(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Allocate an IP address
 
  `POST /networking/ips` ([`operations::POST_ALLOCATE_IP`]), through the runner: see [`Client::post_allocate_ip`] for the parameters.*/
-    pub async fn post_allocate_ip<'a>(
+    pub fn post_allocate_ip<'a>(
         &'a self,
         body: &'a types::PostAllocateIpBody,
-    ) -> Result<types::PostAddLinodeIpResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeIpResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_ALLOCATE_IP,
@@ -81622,16 +78594,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_allocate_ip(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Apply a Linode's firewalls
 
  `POST /linode/instances/{linodeId}/firewalls/apply` ([`operations::POST_APPLY_FIREWALLS`]), through the runner: see [`Client::post_apply_firewalls`] for the parameters.*/
-    pub async fn post_apply_firewalls<'a>(
+    pub fn post_apply_firewalls<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_APPLY_FIREWALLS,
@@ -81640,16 +78611,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_apply_firewalls(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Assign IP addresses
 
  `POST /networking/ips/assign` ([`operations::POST_ASSIGN_IPS`]), through the runner: see [`Client::post_assign_ips`] for the parameters.*/
-    pub async fn post_assign_ips<'a>(
+    pub fn post_assign_ips<'a>(
         &'a self,
         body: &'a types::PostAssignIpsBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_ASSIGN_IPS,
@@ -81658,16 +78628,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_assign_ips(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Assign IPv4s to Linodes
 
  `POST /networking/ipv4/assign` ([`operations::POST_ASSIGN_IPV4S`]), through the runner: see [`Client::post_assign_ipv4s`] for the parameters.*/
-    pub async fn post_assign_ipv4s<'a>(
+    pub fn post_assign_ipv4s<'a>(
         &'a self,
         body: &'a types::PostAssignIpv4sBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_ASSIGN_IPV4S,
@@ -81676,17 +78645,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_assign_ipv4s(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /** Attach a volume
 
  `POST /volumes/{volumeId}/attach` ([`operations::POST_ATTACH_VOLUME`]), through the runner: see [`Client::post_attach_volume`] for the parameters.*/
-    pub async fn post_attach_volume<'a>(
+    pub fn post_attach_volume<'a>(
         &'a self,
         volume_id: i64,
         body: &'a types::PostAttachVolumeBody,
-    ) -> Result<types::Volume, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Volume, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_ATTACH_VOLUME,
@@ -81696,16 +78664,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_attach_volume(volume_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Enroll in a Beta program
 
  `POST /account/betas` ([`operations::POST_BETA_PROGRAM`]), through the runner: see [`Client::post_beta_program`] for the parameters.*/
-    pub async fn post_beta_program<'a>(
+    pub fn post_beta_program<'a>(
         &'a self,
         body: &'a types::PostBetaProgram,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_BETA_PROGRAM,
@@ -81714,17 +78681,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_beta_program(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Boot a Linode
 
  `POST /linode/instances/{linodeId}/boot` ([`operations::POST_BOOT_LINODE_INSTANCE`]), through the runner: see [`Client::post_boot_linode_instance`] for the parameters.*/
-    pub async fn post_boot_linode_instance<'a>(
+    pub fn post_boot_linode_instance<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostBootLinodeInstanceBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_BOOT_LINODE_INSTANCE,
@@ -81736,16 +78702,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Cancel your account
 
  `POST /account/cancel` ([`operations::POST_CANCEL_ACCOUNT`]), through the runner: see [`Client::post_cancel_account`] for the parameters.*/
-    pub async fn post_cancel_account<'a>(
+    pub fn post_cancel_account<'a>(
         &'a self,
         body: &'a types::PostCancelAccount,
-    ) -> Result<types::PostCancelAccountResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostCancelAccountResponse, R::Error>,
+    > + 'a {
         self.0
             .call_untyped_error(
                 &operations::POST_CANCEL_ACCOUNT,
@@ -81754,16 +78721,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_cancel_account(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Cancel backups
 
  `POST /linode/instances/{linodeId}/backups/cancel` ([`operations::POST_CANCEL_BACKUPS`]), through the runner: see [`Client::post_cancel_backups`] for the parameters.*/
-    pub async fn post_cancel_backups<'a>(
+    pub fn post_cancel_backups<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_CANCEL_BACKUPS,
@@ -81772,15 +78738,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_cancel_backups(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Cancel Object Storage
 
  `POST /object-storage/cancel` ([`operations::POST_CANCEL_OBJECT_STORAGE`]), through the runner: see [`Client::post_cancel_object_storage`] for the parameters.*/
-    pub async fn post_cancel_object_storage<'a>(
+    pub fn post_cancel_object_storage<'a>(
         &'a self,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_CANCEL_OBJECT_STORAGE,
@@ -81788,15 +78753,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_cancel_object_storage().await }
                 },
             )
-            .await
     }
     /** Create a proxy user token
 
  `POST /account/child-accounts/{euuid}/token` ([`operations::POST_CHILD_ACCOUNT_TOKEN`]), through the runner: see [`Client::post_child_account_token`] for the parameters.*/
-    pub async fn post_child_account_token<'a>(
+    pub fn post_child_account_token<'a>(
         &'a self,
         euuid: &'a str,
-    ) -> Result<types::ProxyUserToken, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::ProxyUserToken, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_CHILD_ACCOUNT_TOKEN,
@@ -81805,16 +78771,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_child_account_token(euuid).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Create an OAuth client
 
  `POST /account/oauth-clients` ([`operations::POST_CLIENT`]), through the runner: see [`Client::post_client`] for the parameters.*/
-    pub async fn post_client<'a>(
+    pub fn post_client<'a>(
         &'a self,
         body: &'a types::PostClientBody,
-    ) -> Result<types::OauthClient, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::OauthClient, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_CLIENT,
@@ -81823,17 +78788,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_client(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** Clone a domain
 
  `POST /domains/{domainId}/clone` ([`operations::POST_CLONE_DOMAIN`]), through the runner: see [`Client::post_clone_domain`] for the parameters.*/
-    pub async fn post_clone_domain<'a>(
+    pub fn post_clone_domain<'a>(
         &'a self,
         domain_id: &'a str,
         body: &'a types::PostCloneDomainBody,
-    ) -> Result<types::Domain, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Domain, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_CLONE_DOMAIN,
@@ -81843,17 +78807,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_clone_domain(domain_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Clone a disk
 
  `POST /linode/instances/{linodeId}/disks/{diskId}/clone` ([`operations::POST_CLONE_LINODE_DISK`]), through the runner: see [`Client::post_clone_linode_disk`] for the parameters.*/
-    pub async fn post_clone_linode_disk<'a>(
+    pub fn post_clone_linode_disk<'a>(
         &'a self,
         linode_id: i64,
         disk_id: i64,
-    ) -> Result<types::PostAddLinodeDiskResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeDiskResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_CLONE_LINODE_DISK,
@@ -81865,17 +78830,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Clone a Linode
 
  `POST /linode/instances/{linodeId}/clone` ([`operations::POST_CLONE_LINODE_INSTANCE`]), through the runner: see [`Client::post_clone_linode_instance`] for the parameters.*/
-    pub async fn post_clone_linode_instance<'a>(
+    pub fn post_clone_linode_instance<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostCloneLinodeInstanceBody,
-    ) -> Result<types::Linode, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Linode, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_CLONE_LINODE_INSTANCE,
@@ -81887,17 +78851,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /** Clone a volume
 
  `POST /volumes/{volumeId}/clone` ([`operations::POST_CLONE_VOLUME`]), through the runner: see [`Client::post_clone_volume`] for the parameters.*/
-    pub async fn post_clone_volume<'a>(
+    pub fn post_clone_volume<'a>(
         &'a self,
         volume_id: i64,
         body: &'a types::PostCloneVolumeBody,
-    ) -> Result<types::Volume, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Volume, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_CLONE_VOLUME,
@@ -81907,16 +78870,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_clone_volume(volume_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-support")]
     /** Close a support ticket
 
  `POST /support/tickets/{ticketId}/close` ([`operations::POST_CLOSE_TICKET`]), through the runner: see [`Client::post_close_ticket`] for the parameters.*/
-    pub async fn post_close_ticket<'a>(
+    pub fn post_close_ticket<'a>(
         &'a self,
         ticket_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_CLOSE_TICKET,
@@ -81925,16 +78887,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_close_ticket(ticket_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Add or edit a credit card
 
  `POST /account/credit-card` ([`operations::POST_CREDIT_CARD`]), through the runner: see [`Client::post_credit_card`] for the parameters.*/
-    pub async fn post_credit_card<'a>(
+    pub fn post_credit_card<'a>(
         &'a self,
         body: &'a types::CreditCard,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_CREDIT_CARD,
@@ -81943,17 +78904,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_credit_card(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Create a managed MySQL database backup snapshot
 
  `POST /databases/mysql/instances/{instanceId}/backups` ([`operations::POST_DATABASES_MYSQL_INSTANCE_BACKUP`]), through the runner: see [`Client::post_databases_mysql_instance_backup`] for the parameters.*/
-    pub async fn post_databases_mysql_instance_backup<'a>(
+    pub fn post_databases_mysql_instance_backup<'a>(
         &'a self,
         instance_id: i64,
         body: &'a types::PostDatabasesMysqlInstanceBackupBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_MYSQL_INSTANCE_BACKUP,
@@ -81967,17 +78927,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Restore a managed MySQL database backup
 
  `POST /databases/mysql/instances/{instanceId}/backups/{backupId}/restore` ([`operations::POST_DATABASES_MYSQL_INSTANCE_BACKUP_RESTORE`]), through the runner: see [`Client::post_databases_mysql_instance_backup_restore`] for the parameters.*/
-    pub async fn post_databases_mysql_instance_backup_restore<'a>(
+    pub fn post_databases_mysql_instance_backup_restore<'a>(
         &'a self,
         instance_id: i64,
         backup_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_MYSQL_INSTANCE_BACKUP_RESTORE,
@@ -81994,16 +78953,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Reset managed MySQL database credentials
 
  `POST /databases/mysql/instances/{instanceId}/credentials/reset` ([`operations::POST_DATABASES_MYSQL_INSTANCE_CREDENTIALS_RESET`]), through the runner: see [`Client::post_databases_mysql_instance_credentials_reset`] for the parameters.*/
-    pub async fn post_databases_mysql_instance_credentials_reset<'a>(
+    pub fn post_databases_mysql_instance_credentials_reset<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_MYSQL_INSTANCE_CREDENTIALS_RESET,
@@ -82016,16 +78974,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Patch a managed MySQL database
 
  `POST /databases/mysql/instances/{instanceId}/patch` ([`operations::POST_DATABASES_MYSQL_INSTANCE_PATCH`]), through the runner: see [`Client::post_databases_mysql_instance_patch`] for the parameters.*/
-    pub async fn post_databases_mysql_instance_patch<'a>(
+    pub fn post_databases_mysql_instance_patch<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_MYSQL_INSTANCE_PATCH,
@@ -82036,16 +78993,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Create a managed MySQL database
 
  `POST /databases/mysql/instances` ([`operations::POST_DATABASES_MYSQL_INSTANCES`]), through the runner: see [`Client::post_databases_mysql_instances`] for the parameters.*/
-    pub async fn post_databases_mysql_instances<'a>(
+    pub fn post_databases_mysql_instances<'a>(
         &'a self,
         body: &'a types::PostDatabasesMysqlInstancesBody,
-    ) -> Result<types::PostDatabasesMysqlInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostDatabasesMysqlInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_MYSQL_INSTANCES,
@@ -82054,17 +79012,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_databases_mysql_instances(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Create a managed PostgreSQL database backup snapshot
 
  `POST /databases/postgresql/instances/{instanceId}/backups` ([`operations::POST_DATABASES_POSTGRE_SQL_INSTANCE_BACKUP`]), through the runner: see [`Client::post_databases_postgre_sql_instance_backup`] for the parameters.*/
-    pub async fn post_databases_postgre_sql_instance_backup<'a>(
+    pub fn post_databases_postgre_sql_instance_backup<'a>(
         &'a self,
         instance_id: i64,
         body: &'a types::PostDatabasesPostgreSqlInstanceBackupBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_POSTGRE_SQL_INSTANCE_BACKUP,
@@ -82081,17 +79038,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Restore a managed PostgreSQL database backup
 
  `POST /databases/postgresql/instances/{instanceId}/backups/{backupId}/restore` ([`operations::POST_DATABASES_POSTGRE_SQL_INSTANCE_BACKUP_RESTORE`]), through the runner: see [`Client::post_databases_postgre_sql_instance_backup_restore`] for the parameters.*/
-    pub async fn post_databases_postgre_sql_instance_backup_restore<'a>(
+    pub fn post_databases_postgre_sql_instance_backup_restore<'a>(
         &'a self,
         instance_id: i64,
         backup_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_POSTGRE_SQL_INSTANCE_BACKUP_RESTORE,
@@ -82108,16 +79064,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Reset managed PostgreSQL database credentials
 
  `POST /databases/postgresql/instances/{instanceId}/credentials/reset` ([`operations::POST_DATABASES_POSTGRE_SQL_INSTANCE_CREDENTIALS_RESET`]), through the runner: see [`Client::post_databases_postgre_sql_instance_credentials_reset`] for the parameters.*/
-    pub async fn post_databases_postgre_sql_instance_credentials_reset<'a>(
+    pub fn post_databases_postgre_sql_instance_credentials_reset<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_POSTGRE_SQL_INSTANCE_CREDENTIALS_RESET,
@@ -82132,16 +79087,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Patch a managed PostgreSQL database
 
  `POST /databases/postgresql/instances/{instanceId}/patch` ([`operations::POST_DATABASES_POSTGRE_SQL_INSTANCE_PATCH`]), through the runner: see [`Client::post_databases_postgre_sql_instance_patch`] for the parameters.*/
-    pub async fn post_databases_postgre_sql_instance_patch<'a>(
+    pub fn post_databases_postgre_sql_instance_patch<'a>(
         &'a self,
         instance_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_POSTGRE_SQL_INSTANCE_PATCH,
@@ -82154,16 +79108,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Create a managed PostgreSQL database
 
  `POST /databases/postgresql/instances` ([`operations::POST_DATABASES_POSTGRE_SQL_INSTANCES`]), through the runner: see [`Client::post_databases_postgre_sql_instances`] for the parameters.*/
-    pub async fn post_databases_postgre_sql_instances<'a>(
+    pub fn post_databases_postgre_sql_instances<'a>(
         &'a self,
         body: &'a types::PostDatabasesPostgreSqlInstancesBody,
-    ) -> Result<types::PostDatabasesPostgreSqlInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostDatabasesPostgreSqlInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_DATABASES_POSTGRE_SQL_INSTANCES,
@@ -82174,16 +79129,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /** Detach a volume
 
  `POST /volumes/{volumeId}/detach` ([`operations::POST_DETACH_VOLUME`]), through the runner: see [`Client::post_detach_volume`] for the parameters.*/
-    pub async fn post_detach_volume<'a>(
+    pub fn post_detach_volume<'a>(
         &'a self,
         volume_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DETACH_VOLUME,
@@ -82192,16 +79146,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_detach_volume(volume_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Disable a managed service
 
  `POST /managed/services/{serviceId}/disable` ([`operations::POST_DISABLE_MANAGED_SERVICE`]), through the runner: see [`Client::post_disable_managed_service`] for the parameters.*/
-    pub async fn post_disable_managed_service<'a>(
+    pub fn post_disable_managed_service<'a>(
         &'a self,
         service_id: i64,
-    ) -> Result<types::PostManagedServiceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedServiceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_DISABLE_MANAGED_SERVICE,
@@ -82210,16 +79165,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_disable_managed_service(service_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** Create a domain
 
  `POST /domains` ([`operations::POST_DOMAIN`]), through the runner: see [`Client::post_domain`] for the parameters.*/
-    pub async fn post_domain<'a>(
+    pub fn post_domain<'a>(
         &'a self,
         body: &'a types::PostDomainBody,
-    ) -> Result<types::Domain, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Domain, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_DOMAIN,
@@ -82228,17 +79182,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_domain(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** Create a domain record
 
  `POST /domains/{domainId}/records` ([`operations::POST_DOMAIN_RECORD`]), through the runner: see [`Client::post_domain_record`] for the parameters.*/
-    pub async fn post_domain_record<'a>(
+    pub fn post_domain_record<'a>(
         &'a self,
         domain_id: i64,
         body: &'a types::PostDomainRecordBody,
-    ) -> Result<types::PostDomainRecordResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostDomainRecordResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_DOMAIN_RECORD,
@@ -82248,15 +79203,14 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_domain_record(domain_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Enable Linode Managed
 
  `POST /account/settings/managed-enable` ([`operations::POST_ENABLE_ACCOUNT_MANAGED`]), through the runner: see [`Client::post_enable_account_managed`] for the parameters.*/
-    pub async fn post_enable_account_managed<'a>(
+    pub fn post_enable_account_managed<'a>(
         &'a self,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_ENABLE_ACCOUNT_MANAGED,
@@ -82264,16 +79218,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_enable_account_managed().await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Enable backups
 
  `POST /linode/instances/{linodeId}/backups/enable` ([`operations::POST_ENABLE_BACKUPS`]), through the runner: see [`Client::post_enable_backups`] for the parameters.*/
-    pub async fn post_enable_backups<'a>(
+    pub fn post_enable_backups<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_ENABLE_BACKUPS,
@@ -82282,16 +79235,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_enable_backups(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Enable a managed service
 
  `POST /managed/services/{serviceId}/enable` ([`operations::POST_ENABLE_MANAGED_SERVICE`]), through the runner: see [`Client::post_enable_managed_service`] for the parameters.*/
-    pub async fn post_enable_managed_service<'a>(
+    pub fn post_enable_managed_service<'a>(
         &'a self,
         service_id: i64,
-    ) -> Result<types::PostManagedServiceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedServiceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_ENABLE_MANAGED_SERVICE,
@@ -82300,16 +79254,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_enable_managed_service(service_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Create an entity transfer
 
  `POST /account/entity-transfers` ([`operations::POST_ENTITY_TRANSFER`]), through the runner: see [`Client::post_entity_transfer`] for the parameters.*/
-    pub async fn post_entity_transfer<'a>(
+    pub fn post_entity_transfer<'a>(
         &'a self,
         body: &'a types::PostEntityTransfer,
-    ) -> Result<types::EntityTransfer, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::EntityTransfer, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_ENTITY_TRANSFER,
@@ -82318,16 +79273,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_entity_transfer(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Mark an event as read
 
  `POST /account/events/{eventId}/read` ([`operations::POST_EVENT_READ`]), through the runner: see [`Client::post_event_read`] for the parameters.*/
-    pub async fn post_event_read<'a>(
+    pub fn post_event_read<'a>(
         &'a self,
         event_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_EVENT_READ,
@@ -82336,16 +79290,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_event_read(event_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Mark an event as seen
 
  `POST /account/events/{eventId}/seen` ([`operations::POST_EVENT_SEEN`]), through the runner: see [`Client::post_event_seen`] for the parameters.*/
-    pub async fn post_event_seen<'a>(
+    pub fn post_event_seen<'a>(
         &'a self,
         event_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_EVENT_SEEN,
@@ -82354,16 +79307,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_event_seen(event_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Execute a PayPal payment
 
  `POST /account/payments/paypal/execute` ([`operations::POST_EXECUTE_PAY_PAL_PAYMENT`]), through the runner: see [`Client::post_execute_pay_pal_payment`] for the parameters.*/
-    pub async fn post_execute_pay_pal_payment<'a>(
+    pub fn post_execute_pay_pal_payment<'a>(
         &'a self,
         body: &'a types::PaypalExecute,
-    ) -> Result<crate::RawBody, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<crate::RawBody, R::Error>> + 'a {
         self.0
             .call_bytes(
                 &operations::POST_EXECUTE_PAY_PAL_PAYMENT,
@@ -82372,17 +79324,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_execute_pay_pal_payment(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Create a firewall device
 
  `POST /networking/firewalls/{firewallId}/devices` ([`operations::POST_FIREWALL_DEVICE`]), through the runner: see [`Client::post_firewall_device`] for the parameters.*/
-    pub async fn post_firewall_device<'a>(
+    pub fn post_firewall_device<'a>(
         &'a self,
         firewall_id: i64,
         body: &'a types::PostFirewallDeviceBody,
-    ) -> Result<types::PostFirewallDeviceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostFirewallDeviceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_FIREWALL_DEVICE,
@@ -82392,16 +79345,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_firewall_device(firewall_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Create a firewall
 
  `POST /networking/firewalls` ([`operations::POST_FIREWALLS`]), through the runner: see [`Client::post_firewalls`] for the parameters.*/
-    pub async fn post_firewalls<'a>(
+    pub fn post_firewalls<'a>(
         &'a self,
         body: &'a types::PostFirewallsBody,
-    ) -> Result<types::PostFirewallsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostFirewallsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_FIREWALLS,
@@ -82410,17 +79364,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_firewalls(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-placement-groups")]
     /** Assign a placement group
 
  `POST /placement/groups/{groupId}/assign` ([`operations::POST_GROUP_ADD_LINODE`]), through the runner: see [`Client::post_group_add_linode`] for the parameters.*/
-    pub async fn post_group_add_linode<'a>(
+    pub fn post_group_add_linode<'a>(
         &'a self,
         group_id: i64,
         body: &'a types::PostGroupAddLinodeBody,
-    ) -> Result<types::PostPlacementGroupResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostPlacementGroupResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_GROUP_ADD_LINODE,
@@ -82430,17 +79385,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_group_add_linode(group_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-placement-groups")]
     /** Unassign a placement group
 
  `POST /placement/groups/{groupId}/unassign` ([`operations::POST_GROUP_UNASSIGN`]), through the runner: see [`Client::post_group_unassign`] for the parameters.*/
-    pub async fn post_group_unassign<'a>(
+    pub fn post_group_unassign<'a>(
         &'a self,
         group_id: i64,
         body: &'a types::PostGroupUnassignBody,
-    ) -> Result<types::PostPlacementGroupResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostPlacementGroupResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_GROUP_UNASSIGN,
@@ -82450,16 +79406,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_group_unassign(group_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-images")]
     /** Create an image
 
  `POST /images` ([`operations::POST_IMAGE`]), through the runner: see [`Client::post_image`] for the parameters.*/
-    pub async fn post_image<'a>(
+    pub fn post_image<'a>(
         &'a self,
         body: &'a types::PostImageBody,
-    ) -> Result<types::PostImageResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostImageResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_IMAGE,
@@ -82468,16 +79425,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_image(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** Import a domain
 
  `POST /domains/import` ([`operations::POST_IMPORT_DOMAIN`]), through the runner: see [`Client::post_import_domain`] for the parameters.*/
-    pub async fn post_import_domain<'a>(
+    pub fn post_import_domain<'a>(
         &'a self,
         body: &'a types::PostImportDomainBody,
-    ) -> Result<types::Domain, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Domain, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_IMPORT_DOMAIN,
@@ -82486,16 +79442,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_import_domain(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Create an IPv6 range
 
  `POST /networking/ipv6/ranges` ([`operations::POST_IPV6_RANGE`]), through the runner: see [`Client::post_ipv6_range`] for the parameters.*/
-    pub async fn post_ipv6_range<'a>(
+    pub fn post_ipv6_range<'a>(
         &'a self,
         body: &'a types::PostIpv6RangeBody,
-    ) -> Result<types::PostIpv6RangeResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostIpv6RangeResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_IPV6_RANGE,
@@ -82504,18 +79461,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_ipv6_range(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Add a configuration profile interface
 
  `POST /linode/instances/{linodeId}/configs/{configId}/interfaces` ([`operations::POST_LINODE_CONFIG_INTERFACE`]), through the runner: see [`Client::post_linode_config_interface`] for the parameters.*/
-    pub async fn post_linode_config_interface<'a>(
+    pub fn post_linode_config_interface<'a>(
         &'a self,
         linode_id: i64,
         config_id: i64,
         body: &'a types::PostLinodeConfigInterfaceResponse,
-    ) -> Result<types::PostLinodeConfigInterfaceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLinodeConfigInterfaceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_LINODE_CONFIG_INTERFACE,
@@ -82530,18 +79488,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Reorder configuration profile interfaces
 
  `POST /linode/instances/{linodeId}/configs/{configId}/interfaces/order` ([`operations::POST_LINODE_CONFIG_INTERFACES`]), through the runner: see [`Client::post_linode_config_interfaces`] for the parameters.*/
-    pub async fn post_linode_config_interfaces<'a>(
+    pub fn post_linode_config_interfaces<'a>(
         &'a self,
         linode_id: i64,
         config_id: i64,
         body: &'a types::PostLinodeConfigInterfacesBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_LINODE_CONFIG_INTERFACES,
@@ -82556,16 +79513,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Create a Linode
 
  `POST /linode/instances` ([`operations::POST_LINODE_INSTANCE`]), through the runner: see [`Client::post_linode_instance`] for the parameters.*/
-    pub async fn post_linode_instance<'a>(
+    pub fn post_linode_instance<'a>(
         &'a self,
         body: &'a types::PostLinodeInstanceBody,
-    ) -> Result<types::Linode, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Linode, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_LINODE_INSTANCE,
@@ -82574,16 +79530,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_linode_instance(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Create a Kubernetes cluster
 
  `POST /lke/clusters` ([`operations::POST_LKE_CLUSTER`]), through the runner: see [`Client::post_lke_cluster`] for the parameters.*/
-    pub async fn post_lke_cluster<'a>(
+    pub fn post_lke_cluster<'a>(
         &'a self,
         body: &'a types::PostLkeClusterBody,
-    ) -> Result<types::PostLkeClusterResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLkeClusterResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_LKE_CLUSTER,
@@ -82592,17 +79549,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_lke_cluster(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Recycle a node
 
  `POST /lke/clusters/{clusterId}/nodes/{nodeId}/recycle` ([`operations::POST_LKE_CLUSTER_NODE_RECYCLE`]), through the runner: see [`Client::post_lke_cluster_node_recycle`] for the parameters.*/
-    pub async fn post_lke_cluster_node_recycle<'a>(
+    pub fn post_lke_cluster_node_recycle<'a>(
         &'a self,
         cluster_id: i64,
         node_id: &'a str,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_LKE_CLUSTER_NODE_RECYCLE,
@@ -82614,17 +79570,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Recycle a node pool
 
  `POST /lke/clusters/{clusterId}/pools/{poolId}/recycle` ([`operations::POST_LKE_CLUSTER_POOL_RECYCLE`]), through the runner: see [`Client::post_lke_cluster_pool_recycle`] for the parameters.*/
-    pub async fn post_lke_cluster_pool_recycle<'a>(
+    pub fn post_lke_cluster_pool_recycle<'a>(
         &'a self,
         cluster_id: i64,
         pool_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_LKE_CLUSTER_POOL_RECYCLE,
@@ -82636,17 +79591,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Create a node pool
 
  `POST /lke/clusters/{clusterId}/pools` ([`operations::POST_LKE_CLUSTER_POOLS`]), through the runner: see [`Client::post_lke_cluster_pools`] for the parameters.*/
-    pub async fn post_lke_cluster_pools<'a>(
+    pub fn post_lke_cluster_pools<'a>(
         &'a self,
         cluster_id: i64,
         body: &'a types::PostLkeClusterPoolsBody,
-    ) -> Result<types::PostLkeClusterPoolsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLkeClusterPoolsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_LKE_CLUSTER_POOLS,
@@ -82656,16 +79612,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_lke_cluster_pools(cluster_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Recycle cluster nodes
 
  `POST /lke/clusters/{clusterId}/recycle` ([`operations::POST_LKE_CLUSTER_RECYCLE`]), through the runner: see [`Client::post_lke_cluster_recycle`] for the parameters.*/
-    pub async fn post_lke_cluster_recycle<'a>(
+    pub fn post_lke_cluster_recycle<'a>(
         &'a self,
         cluster_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_LKE_CLUSTER_RECYCLE,
@@ -82674,17 +79629,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_lke_cluster_recycle(cluster_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Regenerate a Kubernetes cluster
 
  `POST /lke/clusters/{clusterId}/regenerate` ([`operations::POST_LKE_CLUSTER_REGENERATE`]), through the runner: see [`Client::post_lke_cluster_regenerate`] for the parameters.*/
-    pub async fn post_lke_cluster_regenerate<'a>(
+    pub fn post_lke_cluster_regenerate<'a>(
         &'a self,
         cluster_id: i64,
         body: &'a types::PostLkeClusterRegenerateBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_LKE_CLUSTER_REGENERATE,
@@ -82696,16 +79650,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /** Create a Longview client
 
  `POST /longview/clients` ([`operations::POST_LONGVIEW_CLIENT`]), through the runner: see [`Client::post_longview_client`] for the parameters.*/
-    pub async fn post_longview_client<'a>(
+    pub fn post_longview_client<'a>(
         &'a self,
         body: &'a types::PostLongviewClientResponse,
-    ) -> Result<types::PostLongviewClientResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLongviewClientResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_LONGVIEW_CLIENT,
@@ -82714,16 +79669,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_longview_client(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Set a default payment method
 
  `POST /account/payment-methods/{paymentMethodId}/make-default` ([`operations::POST_MAKE_PAYMENT_METHOD_DEFAULT`]), through the runner: see [`Client::post_make_payment_method_default`] for the parameters.*/
-    pub async fn post_make_payment_method_default<'a>(
+    pub fn post_make_payment_method_default<'a>(
         &'a self,
         payment_method_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_MAKE_PAYMENT_METHOD_DEFAULT,
@@ -82736,16 +79690,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Create a managed contact
 
  `POST /managed/contacts` ([`operations::POST_MANAGED_CONTACT`]), through the runner: see [`Client::post_managed_contact`] for the parameters.*/
-    pub async fn post_managed_contact<'a>(
+    pub fn post_managed_contact<'a>(
         &'a self,
         body: &'a types::PostManagedContactResponse,
-    ) -> Result<types::PostManagedContactResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedContactResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_MANAGED_CONTACT,
@@ -82754,16 +79709,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_managed_contact(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Create a managed credential
 
  `POST /managed/credentials` ([`operations::POST_MANAGED_CREDENTIAL`]), through the runner: see [`Client::post_managed_credential`] for the parameters.*/
-    pub async fn post_managed_credential<'a>(
+    pub fn post_managed_credential<'a>(
         &'a self,
         body: &'a types::PostManagedCredentialBody,
-    ) -> Result<types::PostManagedCredentialResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedCredentialResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_MANAGED_CREDENTIAL,
@@ -82772,16 +79728,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_managed_credential(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Delete a managed credential
 
  `POST /managed/credentials/{credentialId}/revoke` ([`operations::POST_MANAGED_CREDENTIAL_REVOKE`]), through the runner: see [`Client::post_managed_credential_revoke`] for the parameters.*/
-    pub async fn post_managed_credential_revoke<'a>(
+    pub fn post_managed_credential_revoke<'a>(
         &'a self,
         credential_id: i64,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_MANAGED_CREDENTIAL_REVOKE,
@@ -82792,17 +79747,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Update a managed credential's username and password
 
  `POST /managed/credentials/{credentialId}/update` ([`operations::POST_MANAGED_CREDENTIAL_USERNAME_PASSWORD`]), through the runner: see [`Client::post_managed_credential_username_password`] for the parameters.*/
-    pub async fn post_managed_credential_username_password<'a>(
+    pub fn post_managed_credential_username_password<'a>(
         &'a self,
         credential_id: i64,
         body: &'a types::PostManagedCredentialUsernamePasswordBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_MANAGED_CREDENTIAL_USERNAME_PASSWORD,
@@ -82819,16 +79773,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Create a managed service
 
  `POST /managed/services` ([`operations::POST_MANAGED_SERVICE`]), through the runner: see [`Client::post_managed_service`] for the parameters.*/
-    pub async fn post_managed_service<'a>(
+    pub fn post_managed_service<'a>(
         &'a self,
         body: &'a types::PostManagedServiceBody,
-    ) -> Result<types::PostManagedServiceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedServiceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_MANAGED_SERVICE,
@@ -82837,17 +79792,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_managed_service(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Initiate a DC migration/pending host migration
 
  `POST /linode/instances/{linodeId}/migrate` ([`operations::POST_MIGRATE_LINODE_INSTANCE`]), through the runner: see [`Client::post_migrate_linode_instance`] for the parameters.*/
-    pub async fn post_migrate_linode_instance<'a>(
+    pub fn post_migrate_linode_instance<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostMigrateLinodeInstanceBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_MIGRATE_LINODE_INSTANCE,
@@ -82859,17 +79813,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Upgrade a Linode
 
  `POST /linode/instances/{linodeId}/mutate` ([`operations::POST_MUTATE_LINODE_INSTANCE`]), through the runner: see [`Client::post_mutate_linode_instance`] for the parameters.*/
-    pub async fn post_mutate_linode_instance<'a>(
+    pub fn post_mutate_linode_instance<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostMutateLinodeInstanceBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_MUTATE_LINODE_INSTANCE,
@@ -82881,16 +79834,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Create a NodeBalancer
 
  `POST /nodebalancers` ([`operations::POST_NODE_BALANCER`]), through the runner: see [`Client::post_node_balancer`] for the parameters.*/
-    pub async fn post_node_balancer<'a>(
+    pub fn post_node_balancer<'a>(
         &'a self,
         body: &'a types::PostNodeBalancerBody,
-    ) -> Result<types::NodeBalancer, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::NodeBalancer, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_NODE_BALANCER,
@@ -82899,17 +79853,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_node_balancer(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Create a config
 
  `POST /nodebalancers/{nodeBalancerId}/configs` ([`operations::POST_NODE_BALANCER_CONFIG`]), through the runner: see [`Client::post_node_balancer_config`] for the parameters.*/
-    pub async fn post_node_balancer_config<'a>(
+    pub fn post_node_balancer_config<'a>(
         &'a self,
         node_balancer_id: i64,
         body: &'a types::PostNodeBalancerConfigResponse,
-    ) -> Result<types::PostNodeBalancerConfigResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostNodeBalancerConfigResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_NODE_BALANCER_CONFIG,
@@ -82921,18 +79876,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Create a node
 
  `POST /nodebalancers/{nodeBalancerId}/configs/{configId}/nodes` ([`operations::POST_NODE_BALANCER_NODE`]), through the runner: see [`Client::post_node_balancer_node`] for the parameters.*/
-    pub async fn post_node_balancer_node<'a>(
+    pub fn post_node_balancer_node<'a>(
         &'a self,
         node_balancer_id: i64,
         config_id: i64,
         body: &'a types::PostNodeBalancerNodeBody,
-    ) -> Result<types::PostNodeBalancerNodeResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostNodeBalancerNodeResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_NODE_BALANCER_NODE,
@@ -82947,16 +79903,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Create an Object Storage bucket
 
  `POST /object-storage/buckets` ([`operations::POST_OBJECT_STORAGE_BUCKET`]), through the runner: see [`Client::post_object_storage_bucket`] for the parameters.*/
-    pub async fn post_object_storage_bucket<'a>(
+    pub fn post_object_storage_bucket<'a>(
         &'a self,
         body: &'a types::PostObjectStorageBucketBody,
-    ) -> Result<types::PostObjectStorageBucketResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostObjectStorageBucketResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_OBJECT_STORAGE_BUCKET,
@@ -82965,18 +79922,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_object_storage_bucket(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Modify access to an Object Storage bucket
 
  `POST /object-storage/buckets/{regionId}/{bucket}/access` ([`operations::POST_OBJECT_STORAGE_BUCKET_ACCESS`]), through the runner: see [`Client::post_object_storage_bucket_access`] for the parameters.*/
-    pub async fn post_object_storage_bucket_access<'a>(
+    pub fn post_object_storage_bucket_access<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
         body: &'a types::PostObjectStorageBucketAccessBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_OBJECT_STORAGE_BUCKET_ACCESS,
@@ -82991,16 +79947,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Create an Object Storage key
 
  `POST /object-storage/keys` ([`operations::POST_OBJECT_STORAGE_KEYS`]), through the runner: see [`Client::post_object_storage_keys`] for the parameters.*/
-    pub async fn post_object_storage_keys<'a>(
+    pub fn post_object_storage_keys<'a>(
         &'a self,
         body: &'a types::PostObjectStorageKeysBody,
-    ) -> Result<types::PostObjectStorageKeysResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostObjectStorageKeysResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_OBJECT_STORAGE_KEYS,
@@ -83009,18 +79966,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_object_storage_keys(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Create a URL for an object
 
  `POST /object-storage/buckets/{regionId}/{bucket}/object-url` ([`operations::POST_OBJECT_STORAGE_OBJECT_URL`]), through the runner: see [`Client::post_object_storage_object_url`] for the parameters.*/
-    pub async fn post_object_storage_object_url<'a>(
+    pub fn post_object_storage_object_url<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
         body: &'a types::PostObjectStorageObjectUrlBody,
-    ) -> Result<types::PostObjectStorageObjectUrlResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostObjectStorageObjectUrlResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_OBJECT_STORAGE_OBJECT_URL,
@@ -83035,18 +79993,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Upload an Object Storage TLS/SSL certificate
 
  `POST /object-storage/buckets/{regionId}/{bucket}/ssl` ([`operations::POST_OBJECT_STORAGE_SSL`]), through the runner: see [`Client::post_object_storage_ssl`] for the parameters.*/
-    pub async fn post_object_storage_ssl<'a>(
+    pub fn post_object_storage_ssl<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
         body: &'a types::PostObjectStorageSslBody,
-    ) -> Result<types::GetObjectStorageSslResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageSslResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_OBJECT_STORAGE_SSL,
@@ -83059,16 +80018,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Stage a PayPal payment
 
  `POST /account/payments/paypal` ([`operations::POST_PAY_PAL_PAYMENT`]), through the runner: see [`Client::post_pay_pal_payment`] for the parameters.*/
-    pub async fn post_pay_pal_payment<'a>(
+    pub fn post_pay_pal_payment<'a>(
         &'a self,
         body: &'a types::Paypal,
-    ) -> Result<crate::RawBody, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<crate::RawBody, R::Error>> + 'a {
         self.0
             .call_bytes(
                 &operations::POST_PAY_PAL_PAYMENT,
@@ -83077,16 +80035,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_pay_pal_payment(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Make a payment
 
  `POST /account/payments` ([`operations::POST_PAYMENT`]), through the runner: see [`Client::post_payment`] for the parameters.*/
-    pub async fn post_payment<'a>(
+    pub fn post_payment<'a>(
         &'a self,
         body: &'a types::PostPayment,
-    ) -> Result<crate::RawBody, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<crate::RawBody, R::Error>> + 'a {
         self.0
             .call_bytes(
                 &operations::POST_PAYMENT,
@@ -83095,16 +80052,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_payment(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Add a payment method
 
  `POST /account/payment-methods` ([`operations::POST_PAYMENT_METHOD`]), through the runner: see [`Client::post_payment_method`] for the parameters.*/
-    pub async fn post_payment_method<'a>(
+    pub fn post_payment_method<'a>(
         &'a self,
         body: &'a types::PostPaymentMethod,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_PAYMENT_METHOD,
@@ -83113,16 +80069,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_payment_method(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Create a personal access token
 
  `POST /profile/tokens` ([`operations::POST_PERSONAL_ACCESS_TOKEN`]), through the runner: see [`Client::post_personal_access_token`] for the parameters.*/
-    pub async fn post_personal_access_token<'a>(
+    pub fn post_personal_access_token<'a>(
         &'a self,
         body: &'a types::PostPersonalAccessTokenBody,
-    ) -> Result<types::PostPersonalAccessTokenResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostPersonalAccessTokenResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_PERSONAL_ACCESS_TOKEN,
@@ -83131,16 +80088,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_personal_access_token(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-placement-groups")]
     /** Create placement group
 
  `POST /placement/groups` ([`operations::POST_PLACEMENT_GROUP`]), through the runner: see [`Client::post_placement_group`] for the parameters.*/
-    pub async fn post_placement_group<'a>(
+    pub fn post_placement_group<'a>(
         &'a self,
         body: &'a types::PostPlacementGroupBody,
-    ) -> Result<types::PostPlacementGroupResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostPlacementGroupResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_PLACEMENT_GROUP,
@@ -83149,16 +80107,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_placement_group(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Send a phone number verification code
 
  `POST /profile/phone-number` ([`operations::POST_PROFILE_PHONE_NUMBER`]), through the runner: see [`Client::post_profile_phone_number`] for the parameters.*/
-    pub async fn post_profile_phone_number<'a>(
+    pub fn post_profile_phone_number<'a>(
         &'a self,
         body: &'a types::PostProfilePhoneNumberBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_PROFILE_PHONE_NUMBER,
@@ -83167,16 +80124,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_profile_phone_number(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Verify a phone number
 
  `POST /profile/phone-number/verify` ([`operations::POST_PROFILE_PHONE_NUMBER_VERIFY`]), through the runner: see [`Client::post_profile_phone_number_verify`] for the parameters.*/
-    pub async fn post_profile_phone_number_verify<'a>(
+    pub fn post_profile_phone_number_verify<'a>(
         &'a self,
         body: &'a types::PostProfilePhoneNumberVerifyBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_PROFILE_PHONE_NUMBER_VERIFY,
@@ -83185,16 +80141,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_profile_phone_number_verify(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Add a promo credit
 
  `POST /account/promo-codes` ([`operations::POST_PROMO_CREDIT`]), through the runner: see [`Client::post_promo_credit`] for the parameters.*/
-    pub async fn post_promo_credit<'a>(
+    pub fn post_promo_credit<'a>(
         &'a self,
         body: &'a types::PostPromoCredit,
-    ) -> Result<types::Promotion, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Promotion, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_PROMO_CREDIT,
@@ -83203,17 +80158,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_promo_credit(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Reboot a Linode
 
  `POST /linode/instances/{linodeId}/reboot` ([`operations::POST_REBOOT_LINODE_INSTANCE`]), through the runner: see [`Client::post_reboot_linode_instance`] for the parameters.*/
-    pub async fn post_reboot_linode_instance<'a>(
+    pub fn post_reboot_linode_instance<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostRebootLinodeInstanceBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_REBOOT_LINODE_INSTANCE,
@@ -83225,17 +80179,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Rebuild a Linode
 
  `POST /linode/instances/{linodeId}/rebuild` ([`operations::POST_REBUILD_LINODE_INSTANCE`]), through the runner: see [`Client::post_rebuild_linode_instance`] for the parameters.*/
-    pub async fn post_rebuild_linode_instance<'a>(
+    pub fn post_rebuild_linode_instance<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostRebuildLinodeInstanceBody,
-    ) -> Result<types::Linode, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Linode, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_REBUILD_LINODE_INSTANCE,
@@ -83247,18 +80200,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Rebuild a config
 
  `POST /nodebalancers/{nodeBalancerId}/configs/{configId}/rebuild` ([`operations::POST_REBUILD_NODE_BALANCER_CONFIG`]), through the runner: see [`Client::post_rebuild_node_balancer_config`] for the parameters.*/
-    pub async fn post_rebuild_node_balancer_config<'a>(
+    pub fn post_rebuild_node_balancer_config<'a>(
         &'a self,
         node_balancer_id: i64,
         config_id: i64,
         body: &'a types::PostRebuildNodeBalancerConfigBody,
-    ) -> Result<types::PostNodeBalancerConfigResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostNodeBalancerConfigResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_REBUILD_NODE_BALANCER_CONFIG,
@@ -83277,17 +80231,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-images")]
     /** Replicate an image
 
  `POST /images/{imageId}/regions` ([`operations::POST_REPLICATE_IMAGE`]), through the runner: see [`Client::post_replicate_image`] for the parameters.*/
-    pub async fn post_replicate_image<'a>(
+    pub fn post_replicate_image<'a>(
         &'a self,
         image_id: &'a str,
         body: &'a types::PostReplicateImageBody,
-    ) -> Result<types::PostImageResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostImageResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_REPLICATE_IMAGE,
@@ -83297,17 +80252,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_replicate_image(image_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Boot a Linode into rescue mode
 
  `POST /linode/instances/{linodeId}/rescue` ([`operations::POST_RESCUE_LINODE_INSTANCE`]), through the runner: see [`Client::post_rescue_linode_instance`] for the parameters.*/
-    pub async fn post_rescue_linode_instance<'a>(
+    pub fn post_rescue_linode_instance<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostRescueLinodeInstanceBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_RESCUE_LINODE_INSTANCE,
@@ -83319,16 +80273,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Reset an OAuth client secret
 
  `POST /account/oauth-clients/{clientId}/reset-secret` ([`operations::POST_RESET_CLIENT_SECRET`]), through the runner: see [`Client::post_reset_client_secret`] for the parameters.*/
-    pub async fn post_reset_client_secret<'a>(
+    pub fn post_reset_client_secret<'a>(
         &'a self,
         client_id: &'a str,
-    ) -> Result<types::OauthClient, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::OauthClient, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_RESET_CLIENT_SECRET,
@@ -83337,18 +80290,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_reset_client_secret(client_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Reset a disk root password
 
  `POST /linode/instances/{linodeId}/disks/{diskId}/password` ([`operations::POST_RESET_DISK_PASSWORD`]), through the runner: see [`Client::post_reset_disk_password`] for the parameters.*/
-    pub async fn post_reset_disk_password<'a>(
+    pub fn post_reset_disk_password<'a>(
         &'a self,
         linode_id: i64,
         disk_id: i64,
         body: &'a types::PostResetDiskPasswordBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_RESET_DISK_PASSWORD,
@@ -83361,17 +80313,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Reset a Linode's root password
 
  `POST /linode/instances/{linodeId}/password` ([`operations::POST_RESET_LINODE_PASSWORD`]), through the runner: see [`Client::post_reset_linode_password`] for the parameters.*/
-    pub async fn post_reset_linode_password<'a>(
+    pub fn post_reset_linode_password<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostResetLinodePasswordBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_RESET_LINODE_PASSWORD,
@@ -83383,18 +80334,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Resize a disk
 
  `POST /linode/instances/{linodeId}/disks/{diskId}/resize` ([`operations::POST_RESIZE_DISK`]), through the runner: see [`Client::post_resize_disk`] for the parameters.*/
-    pub async fn post_resize_disk<'a>(
+    pub fn post_resize_disk<'a>(
         &'a self,
         linode_id: i64,
         disk_id: i64,
         body: &'a types::PostResizeDiskBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_RESIZE_DISK,
@@ -83407,17 +80357,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Resize a Linode
 
  `POST /linode/instances/{linodeId}/resize` ([`operations::POST_RESIZE_LINODE_INSTANCE`]), through the runner: see [`Client::post_resize_linode_instance`] for the parameters.*/
-    pub async fn post_resize_linode_instance<'a>(
+    pub fn post_resize_linode_instance<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostResizeLinodeInstanceBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_RESIZE_LINODE_INSTANCE,
@@ -83429,17 +80378,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /** Resize a volume
 
  `POST /volumes/{volumeId}/resize` ([`operations::POST_RESIZE_VOLUME`]), through the runner: see [`Client::post_resize_volume`] for the parameters.*/
-    pub async fn post_resize_volume<'a>(
+    pub fn post_resize_volume<'a>(
         &'a self,
         volume_id: i64,
         body: &'a types::PostResizeVolumeBody,
-    ) -> Result<types::Volume, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Volume, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_RESIZE_VOLUME,
@@ -83449,18 +80397,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_resize_volume(volume_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Restore a backup
 
  `POST /linode/instances/{linodeId}/backups/{backupId}/restore` ([`operations::POST_RESTORE_BACKUP`]), through the runner: see [`Client::post_restore_backup`] for the parameters.*/
-    pub async fn post_restore_backup<'a>(
+    pub fn post_restore_backup<'a>(
         &'a self,
         linode_id: i64,
         backup_id: i64,
         body: &'a types::PostRestoreBackupBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_RESTORE_BACKUP,
@@ -83473,16 +80420,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Answer security questions
 
  `POST /profile/security-questions` ([`operations::POST_SECURITY_QUESTIONS`]), through the runner: see [`Client::post_security_questions`] for the parameters.*/
-    pub async fn post_security_questions<'a>(
+    pub fn post_security_questions<'a>(
         &'a self,
         body: &'a types::PostSecurityQuestionsResponse,
-    ) -> Result<types::PostSecurityQuestionsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostSecurityQuestionsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_SECURITY_QUESTIONS,
@@ -83491,16 +80439,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_security_questions(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Request a service transfer
 
  `POST /account/service-transfers` ([`operations::POST_SERVICE_TRANSFER`]), through the runner: see [`Client::post_service_transfer`] for the parameters.*/
-    pub async fn post_service_transfer<'a>(
+    pub fn post_service_transfer<'a>(
         &'a self,
         body: &'a types::PostServiceTransfer,
-    ) -> Result<types::ServiceTransfer, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::ServiceTransfer, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_SERVICE_TRANSFER,
@@ -83509,16 +80458,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_service_transfer(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Share IP addresses
 
  `POST /networking/ips/share` ([`operations::POST_SHARE_IPS`]), through the runner: see [`Client::post_share_ips`] for the parameters.*/
-    pub async fn post_share_ips<'a>(
+    pub fn post_share_ips<'a>(
         &'a self,
         body: &'a types::PostShareIpsBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_SHARE_IPS,
@@ -83527,16 +80475,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_share_ips(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Configure IPv4 sharing
 
  `POST /networking/ipv4/share` ([`operations::POST_SHARE_IPV4S`]), through the runner: see [`Client::post_share_ipv4s`] for the parameters.*/
-    pub async fn post_share_ipv4s<'a>(
+    pub fn post_share_ipv4s<'a>(
         &'a self,
         body: &'a types::PostShareIpv4sBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_SHARE_IPV4S,
@@ -83545,16 +80492,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_share_ipv4s(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Shut down a Linode
 
  `POST /linode/instances/{linodeId}/shutdown` ([`operations::POST_SHUTDOWN_LINODE_INSTANCE`]), through the runner: see [`Client::post_shutdown_linode_instance`] for the parameters.*/
-    pub async fn post_shutdown_linode_instance<'a>(
+    pub fn post_shutdown_linode_instance<'a>(
         &'a self,
         linode_id: i64,
-    ) -> Result<types::PostShutdownLinodeInstanceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostShutdownLinodeInstanceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_SHUTDOWN_LINODE_INSTANCE,
@@ -83563,17 +80511,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_shutdown_linode_instance(linode_id).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Create a snapshot
 
  `POST /linode/instances/{linodeId}/backups` ([`operations::POST_SNAPSHOT`]), through the runner: see [`Client::post_snapshot`] for the parameters.*/
-    pub async fn post_snapshot<'a>(
+    pub fn post_snapshot<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::PostSnapshotBody,
-    ) -> Result<types::PostSnapshotResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostSnapshotResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_SNAPSHOT,
@@ -83583,16 +80532,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_snapshot(linode_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-tags")]
     /** Create a tag
 
  `POST /tags` ([`operations::POST_TAG`]), through the runner: see [`Client::post_tag`] for the parameters.*/
-    pub async fn post_tag<'a>(
+    pub fn post_tag<'a>(
         &'a self,
         body: &'a types::PostTagBody,
-    ) -> Result<types::PostTagResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostTagResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_TAG,
@@ -83601,16 +80551,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_tag(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Enable two factor authentication
 
  `POST /profile/tfa-enable-confirm` ([`operations::POST_TFA_CONFIRM`]), through the runner: see [`Client::post_tfa_confirm`] for the parameters.*/
-    pub async fn post_tfa_confirm<'a>(
+    pub fn post_tfa_confirm<'a>(
         &'a self,
         body: &'a types::PostTfaConfirmBody,
-    ) -> Result<types::PostTfaConfirmResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostTfaConfirmResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_TFA_CONFIRM,
@@ -83619,42 +80570,45 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_tfa_confirm(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Disable two factor authentication
 
  `POST /profile/tfa-disable` ([`operations::POST_TFA_DISABLE`]), through the runner: see [`Client::post_tfa_disable`] for the parameters.*/
-    pub async fn post_tfa_disable<'a>(&'a self) -> Result<types::EmptyObj, R::Error> {
+    pub fn post_tfa_disable<'a>(
+        &'a self,
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_TFA_DISABLE,
                 move |client: Client| { async move { client.post_tfa_disable().await } },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Create a two factor secret
 
  `POST /profile/tfa-enable` ([`operations::POST_TFA_ENABLE`]), through the runner: see [`Client::post_tfa_enable`] for the parameters.*/
-    pub async fn post_tfa_enable<'a>(
+    pub fn post_tfa_enable<'a>(
         &'a self,
-    ) -> Result<types::PostTfaEnableResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostTfaEnableResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_TFA_ENABLE,
                 move |client: Client| { async move { client.post_tfa_enable().await } },
             )
-            .await
     }
     #[cfg(feature = "linode-support")]
     /** Open a support ticket
 
  `POST /support/tickets` ([`operations::POST_TICKET`]), through the runner: see [`Client::post_ticket`] for the parameters.*/
-    pub async fn post_ticket<'a>(
+    pub fn post_ticket<'a>(
         &'a self,
         body: &'a types::PostTicketBody,
-    ) -> Result<types::PostTicketResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostTicketResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_TICKET,
@@ -83663,17 +80617,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_ticket(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-support")]
     /** Create a support ticket attachment
 
  `POST /support/tickets/{ticketId}/attachments` ([`operations::POST_TICKET_ATTACHMENT`]), through the runner: see [`Client::post_ticket_attachment`] for the parameters.*/
-    pub async fn post_ticket_attachment<'a>(
+    pub fn post_ticket_attachment<'a>(
         &'a self,
         ticket_id: i64,
         body: ::bytes::Bytes,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_TICKET_ATTACHMENT,
@@ -83683,17 +80636,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_ticket_attachment(ticket_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-support")]
     /** Create a reply
 
  `POST /support/tickets/{ticketId}/replies` ([`operations::POST_TICKET_REPLY`]), through the runner: see [`Client::post_ticket_reply`] for the parameters.*/
-    pub async fn post_ticket_reply<'a>(
+    pub fn post_ticket_reply<'a>(
         &'a self,
         ticket_id: i64,
         body: &'a types::PostTicketReplyBody,
-    ) -> Result<types::PostTicketReplyResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostTicketReplyResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_TICKET_REPLY,
@@ -83703,16 +80657,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_ticket_reply(ticket_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-images")]
     /** Upload an image
 
  `POST /images/upload` ([`operations::POST_UPLOAD_IMAGE`]), through the runner: see [`Client::post_upload_image`] for the parameters.*/
-    pub async fn post_upload_image<'a>(
+    pub fn post_upload_image<'a>(
         &'a self,
         body: &'a types::PostUploadImageBody,
-    ) -> Result<types::PostUploadImageResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostUploadImageResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_UPLOAD_IMAGE,
@@ -83721,16 +80676,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_upload_image(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Create a user
 
  `POST /account/users` ([`operations::POST_USER`]), through the runner: see [`Client::post_user`] for the parameters.*/
-    pub async fn post_user<'a>(
+    pub fn post_user<'a>(
         &'a self,
         body: &'a types::PostUserBody,
-    ) -> Result<types::User, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::User, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_USER,
@@ -83739,16 +80693,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_user(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /** Create a volume
 
  `POST /volumes` ([`operations::POST_VOLUME`]), through the runner: see [`Client::post_volume`] for the parameters.*/
-    pub async fn post_volume<'a>(
+    pub fn post_volume<'a>(
         &'a self,
         body: &'a types::PostVolumeBody,
-    ) -> Result<types::Volume, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Volume, R::Error>> + 'a {
         self.0
             .call(
                 &operations::POST_VOLUME,
@@ -83757,16 +80710,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_volume(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /** Create a VPC
 
  `POST /vpcs` ([`operations::POST_VPC`]), through the runner: see [`Client::post_vpc`] for the parameters.*/
-    pub async fn post_vpc<'a>(
+    pub fn post_vpc<'a>(
         &'a self,
         body: &'a types::PostVpcBody,
-    ) -> Result<types::PostVpcResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostVpcResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_VPC,
@@ -83775,17 +80729,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_vpc(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /** Create a VPC subnet
 
  `POST /vpcs/{vpcId}/subnets` ([`operations::POST_VPC_SUBNET`]), through the runner: see [`Client::post_vpc_subnet`] for the parameters.*/
-    pub async fn post_vpc_subnet<'a>(
+    pub fn post_vpc_subnet<'a>(
         &'a self,
         vpc_id: i64,
         body: &'a types::PostVpcSubnetBody,
-    ) -> Result<types::PostVpcSubnetResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostVpcSubnetResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::POST_VPC_SUBNET,
@@ -83795,16 +80750,15 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.post_vpc_subnet(vpc_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Update your account
 
  `PUT /account` ([`operations::PUT_ACCOUNT`]), through the runner: see [`Client::put_account`] for the parameters.*/
-    pub async fn put_account<'a>(
+    pub fn put_account<'a>(
         &'a self,
         body: &'a types::Account,
-    ) -> Result<types::Account, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Account, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_ACCOUNT,
@@ -83813,16 +80767,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_account(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Update account settings
 
  `PUT /account/settings` ([`operations::PUT_ACCOUNT_SETTINGS`]), through the runner: see [`Client::put_account_settings`] for the parameters.*/
-    pub async fn put_account_settings<'a>(
+    pub fn put_account_settings<'a>(
         &'a self,
         body: &'a types::AccountSettings,
-    ) -> Result<types::AccountSettings, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::AccountSettings, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_ACCOUNT_SETTINGS,
@@ -83831,17 +80786,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_account_settings(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Update an OAuth client
 
  `PUT /account/oauth-clients/{clientId}` ([`operations::PUT_CLIENT`]), through the runner: see [`Client::put_client`] for the parameters.*/
-    pub async fn put_client<'a>(
+    pub fn put_client<'a>(
         &'a self,
         client_id: &'a str,
         body: &'a types::OauthClient,
-    ) -> Result<types::OauthClient, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::OauthClient, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_CLIENT,
@@ -83851,17 +80805,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_client(client_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Update the OAuth client's thumbnail
 
  `PUT /account/oauth-clients/{clientId}/thumbnail` ([`operations::PUT_CLIENT_THUMBNAIL`]), through the runner: see [`Client::put_client_thumbnail`] for the parameters.*/
-    pub async fn put_client_thumbnail<'a>(
+    pub fn put_client_thumbnail<'a>(
         &'a self,
         client_id: &'a str,
         body: ::bytes::Bytes,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_CLIENT_THUMBNAIL,
@@ -83871,17 +80824,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_client_thumbnail(client_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Update a managed MySQL database
 
  `PUT /databases/mysql/instances/{instanceId}` ([`operations::PUT_DATABASES_MYSQL_INSTANCE`]), through the runner: see [`Client::put_databases_mysql_instance`] for the parameters.*/
-    pub async fn put_databases_mysql_instance<'a>(
+    pub fn put_databases_mysql_instance<'a>(
         &'a self,
         instance_id: i64,
         body: &'a types::PutDatabasesMysqlInstanceBody,
-    ) -> Result<types::PostDatabasesMysqlInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostDatabasesMysqlInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_DATABASES_MYSQL_INSTANCE,
@@ -83893,17 +80847,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-databases")]
     /** Update a managed PostgreSQL database
 
  `PUT /databases/postgresql/instances/{instanceId}` ([`operations::PUT_DATABASES_POSTGRE_SQL_INSTANCE`]), through the runner: see [`Client::put_databases_postgre_sql_instance`] for the parameters.*/
-    pub async fn put_databases_postgre_sql_instance<'a>(
+    pub fn put_databases_postgre_sql_instance<'a>(
         &'a self,
         instance_id: i64,
         body: &'a types::PutDatabasesPostgreSqlInstanceBody,
-    ) -> Result<types::PostDatabasesPostgreSqlInstancesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostDatabasesPostgreSqlInstancesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_DATABASES_POSTGRE_SQL_INSTANCE,
@@ -83917,18 +80872,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Update a disk
 
  `PUT /linode/instances/{linodeId}/disks/{diskId}` ([`operations::PUT_DISK`]), through the runner: see [`Client::put_disk`] for the parameters.*/
-    pub async fn put_disk<'a>(
+    pub fn put_disk<'a>(
         &'a self,
         linode_id: i64,
         disk_id: i64,
         body: &'a types::PutDiskBody,
-    ) -> Result<types::PostAddLinodeDiskResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeDiskResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_DISK,
@@ -83939,17 +80895,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_disk(linode_id, disk_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** Update a domain
 
  `PUT /domains/{domainId}` ([`operations::PUT_DOMAIN`]), through the runner: see [`Client::put_domain`] for the parameters.*/
-    pub async fn put_domain<'a>(
+    pub fn put_domain<'a>(
         &'a self,
         domain_id: i64,
         body: &'a types::Domain,
-    ) -> Result<types::Domain, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Domain, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_DOMAIN,
@@ -83959,18 +80914,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_domain(domain_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-domains")]
     /** Update a domain record
 
  `PUT /domains/{domainId}/records/{recordId}` ([`operations::PUT_DOMAIN_RECORD`]), through the runner: see [`Client::put_domain_record`] for the parameters.*/
-    pub async fn put_domain_record<'a>(
+    pub fn put_domain_record<'a>(
         &'a self,
         domain_id: i64,
         record_id: i64,
         body: &'a types::PutDomainRecordBody,
-    ) -> Result<types::PostDomainRecordResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostDomainRecordResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_DOMAIN_RECORD,
@@ -83983,17 +80939,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Update a firewall
 
  `PUT /networking/firewalls/{firewallId}` ([`operations::PUT_FIREWALL`]), through the runner: see [`Client::put_firewall`] for the parameters.*/
-    pub async fn put_firewall<'a>(
+    pub fn put_firewall<'a>(
         &'a self,
         firewall_id: i64,
         body: &'a types::PutFirewallBody,
-    ) -> Result<types::PostFirewallsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostFirewallsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_FIREWALL,
@@ -84003,17 +80960,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_firewall(firewall_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Update firewall rules
 
  `PUT /networking/firewalls/{firewallId}/rules` ([`operations::PUT_FIREWALL_RULES`]), through the runner: see [`Client::put_firewall_rules`] for the parameters.*/
-    pub async fn put_firewall_rules<'a>(
+    pub fn put_firewall_rules<'a>(
         &'a self,
         firewall_id: i64,
         body: &'a types::PutFirewallRulesBody,
-    ) -> Result<types::GetFirewallRulesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetFirewallRulesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_FIREWALL_RULES,
@@ -84023,17 +80981,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_firewall_rules(firewall_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-images")]
     /** Update an image
 
  `PUT /images/{imageId}` ([`operations::PUT_IMAGE`]), through the runner: see [`Client::put_image`] for the parameters.*/
-    pub async fn put_image<'a>(
+    pub fn put_image<'a>(
         &'a self,
         image_id: &'a str,
         body: &'a types::PostImageResponse,
-    ) -> Result<types::PostImageResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostImageResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_IMAGE,
@@ -84043,17 +81002,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_image(image_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-networking")]
     /** Update an IP address's RDNS
 
  `PUT /networking/ips/{address}` ([`operations::PUT_IP`]), through the runner: see [`Client::put_ip`] for the parameters.*/
-    pub async fn put_ip<'a>(
+    pub fn put_ip<'a>(
         &'a self,
         address: &'a str,
         body: &'a types::PutIpBody,
-    ) -> Result<types::PostAddLinodeIpResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeIpResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_IP,
@@ -84063,18 +81023,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_ip(address, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Update a config profile
 
  `PUT /linode/instances/{linodeId}/configs/{configId}` ([`operations::PUT_LINODE_CONFIG`]), through the runner: see [`Client::put_linode_config`] for the parameters.*/
-    pub async fn put_linode_config<'a>(
+    pub fn put_linode_config<'a>(
         &'a self,
         linode_id: i64,
         config_id: i64,
         body: &'a types::PostAddLinodeConfigResponse,
-    ) -> Result<types::PostAddLinodeConfigResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeConfigResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_LINODE_CONFIG,
@@ -84087,19 +81048,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Update a configuration profile interface
 
  `PUT /linode/instances/{linodeId}/configs/{configId}/interfaces/{interfaceId}` ([`operations::PUT_LINODE_CONFIG_INTERFACE`]), through the runner: see [`Client::put_linode_config_interface`] for the parameters.*/
-    pub async fn put_linode_config_interface<'a>(
+    pub fn put_linode_config_interface<'a>(
         &'a self,
         linode_id: i64,
         config_id: i64,
         interface_id: i64,
         body: &'a types::PutLinodeConfigInterfaceBody,
-    ) -> Result<types::PostLinodeConfigInterfaceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLinodeConfigInterfaceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_LINODE_CONFIG_INTERFACE,
@@ -84120,17 +81082,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Update a Linode
 
  `PUT /linode/instances/{linodeId}` ([`operations::PUT_LINODE_INSTANCE`]), through the runner: see [`Client::put_linode_instance`] for the parameters.*/
-    pub async fn put_linode_instance<'a>(
+    pub fn put_linode_instance<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::Linode,
-    ) -> Result<types::Linode, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Linode, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_LINODE_INSTANCE,
@@ -84140,18 +81101,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_linode_instance(linode_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-instances")]
     /** Update an IP address's RDNS for a Linode
 
  `PUT /linode/instances/{linodeId}/ips/{address}` ([`operations::PUT_LINODE_IP`]), through the runner: see [`Client::put_linode_ip`] for the parameters.*/
-    pub async fn put_linode_ip<'a>(
+    pub fn put_linode_ip<'a>(
         &'a self,
         linode_id: i64,
         address: &'a str,
         body: &'a types::PutLinodeIpBody,
-    ) -> Result<types::PostAddLinodeIpResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddLinodeIpResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_LINODE_IP,
@@ -84162,17 +81124,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_linode_ip(linode_id, address, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Update a Kubernetes cluster
 
  `PUT /lke/clusters/{clusterId}` ([`operations::PUT_LKE_CLUSTER`]), through the runner: see [`Client::put_lke_cluster`] for the parameters.*/
-    pub async fn put_lke_cluster<'a>(
+    pub fn put_lke_cluster<'a>(
         &'a self,
         cluster_id: i64,
         body: &'a types::PutLkeClusterBody,
-    ) -> Result<types::PostLkeClusterResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLkeClusterResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_LKE_CLUSTER,
@@ -84182,17 +81145,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_lke_cluster(cluster_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Update the control plane access control list
 
  `PUT /lke/clusters/{clusterId}/control_plane_acl` ([`operations::PUT_LKE_CLUSTER_ACL`]), through the runner: see [`Client::put_lke_cluster_acl`] for the parameters.*/
-    pub async fn put_lke_cluster_acl<'a>(
+    pub fn put_lke_cluster_acl<'a>(
         &'a self,
         cluster_id: i64,
         body: &'a types::PutLkeClusterAclBody,
-    ) -> Result<types::GetLkeClusterAclResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLkeClusterAclResponse, R::Error>,
+    > + 'a {
         self.0
             .call_untyped_error(
                 &operations::PUT_LKE_CLUSTER_ACL,
@@ -84202,18 +81166,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_lke_cluster_acl(cluster_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-lke")]
     /** Update a node pool
 
  `PUT /lke/clusters/{clusterId}/pools/{poolId}` ([`operations::PUT_LKE_NODE_POOL`]), through the runner: see [`Client::put_lke_node_pool`] for the parameters.*/
-    pub async fn put_lke_node_pool<'a>(
+    pub fn put_lke_node_pool<'a>(
         &'a self,
         cluster_id: i64,
         pool_id: i64,
         body: &'a types::PutLkeNodePoolBody,
-    ) -> Result<types::PostLkeClusterPoolsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLkeClusterPoolsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_LKE_NODE_POOL,
@@ -84226,17 +81191,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /** Update a Longview client
 
  `PUT /longview/clients/{clientId}` ([`operations::PUT_LONGVIEW_CLIENT`]), through the runner: see [`Client::put_longview_client`] for the parameters.*/
-    pub async fn put_longview_client<'a>(
+    pub fn put_longview_client<'a>(
         &'a self,
         client_id: i64,
         body: &'a types::PostLongviewClientResponse,
-    ) -> Result<types::PostLongviewClientResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostLongviewClientResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_LONGVIEW_CLIENT,
@@ -84246,16 +81212,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_longview_client(client_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-longview")]
     /** Update a Longview plan
 
  `PUT /longview/plan` ([`operations::PUT_LONGVIEW_PLAN`]), through the runner: see [`Client::put_longview_plan`] for the parameters.*/
-    pub async fn put_longview_plan<'a>(
+    pub fn put_longview_plan<'a>(
         &'a self,
         body: &'a types::PutLongviewPlanBody,
-    ) -> Result<types::GetLongviewPlanResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetLongviewPlanResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_LONGVIEW_PLAN,
@@ -84264,17 +81231,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_longview_plan(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Update a managed contact
 
  `PUT /managed/contacts/{contactId}` ([`operations::PUT_MANAGED_CONTACT`]), through the runner: see [`Client::put_managed_contact`] for the parameters.*/
-    pub async fn put_managed_contact<'a>(
+    pub fn put_managed_contact<'a>(
         &'a self,
         contact_id: i64,
         body: &'a types::PostManagedContactResponse,
-    ) -> Result<types::PostManagedContactResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedContactResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_MANAGED_CONTACT,
@@ -84284,17 +81252,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_managed_contact(contact_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Update a managed credential
 
  `PUT /managed/credentials/{credentialId}` ([`operations::PUT_MANAGED_CREDENTIAL`]), through the runner: see [`Client::put_managed_credential`] for the parameters.*/
-    pub async fn put_managed_credential<'a>(
+    pub fn put_managed_credential<'a>(
         &'a self,
         credential_id: i64,
         body: &'a types::PostManagedCredentialResponse,
-    ) -> Result<types::PostManagedCredentialResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedCredentialResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_MANAGED_CREDENTIAL,
@@ -84306,17 +81275,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Update a Linode's managed settings
 
  `PUT /managed/linode-settings/{linodeId}` ([`operations::PUT_MANAGED_LINODE_SETTING`]), through the runner: see [`Client::put_managed_linode_setting`] for the parameters.*/
-    pub async fn put_managed_linode_setting<'a>(
+    pub fn put_managed_linode_setting<'a>(
         &'a self,
         linode_id: i64,
         body: &'a types::GetManagedLinodeSettingResponse,
-    ) -> Result<types::GetManagedLinodeSettingResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetManagedLinodeSettingResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_MANAGED_LINODE_SETTING,
@@ -84328,17 +81298,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-managed")]
     /** Update a managed service
 
  `PUT /managed/services/{serviceId}` ([`operations::PUT_MANAGED_SERVICE`]), through the runner: see [`Client::put_managed_service`] for the parameters.*/
-    pub async fn put_managed_service<'a>(
+    pub fn put_managed_service<'a>(
         &'a self,
         service_id: i64,
         body: &'a types::PostManagedServiceResponse,
-    ) -> Result<types::PostManagedServiceResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostManagedServiceResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_MANAGED_SERVICE,
@@ -84348,17 +81319,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_managed_service(service_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Update a NodeBalancer
 
  `PUT /nodebalancers/{nodeBalancerId}` ([`operations::PUT_NODE_BALANCER`]), through the runner: see [`Client::put_node_balancer`] for the parameters.*/
-    pub async fn put_node_balancer<'a>(
+    pub fn put_node_balancer<'a>(
         &'a self,
         node_balancer_id: i64,
         body: &'a types::NodeBalancer,
-    ) -> Result<types::NodeBalancer, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::NodeBalancer, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_NODE_BALANCER,
@@ -84368,18 +81340,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_node_balancer(node_balancer_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Update a config
 
  `PUT /nodebalancers/{nodeBalancerId}/configs/{configId}` ([`operations::PUT_NODE_BALANCER_CONFIG`]), through the runner: see [`Client::put_node_balancer_config`] for the parameters.*/
-    pub async fn put_node_balancer_config<'a>(
+    pub fn put_node_balancer_config<'a>(
         &'a self,
         node_balancer_id: i64,
         config_id: i64,
         body: &'a types::PostNodeBalancerConfigResponse,
-    ) -> Result<types::PostNodeBalancerConfigResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostNodeBalancerConfigResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_NODE_BALANCER_CONFIG,
@@ -84394,19 +81367,20 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-nodebalancers")]
     /** Update a node
 
  `PUT /nodebalancers/{nodeBalancerId}/configs/{configId}/nodes/{nodeId}` ([`operations::PUT_NODE_BALANCER_NODE`]), through the runner: see [`Client::put_node_balancer_node`] for the parameters.*/
-    pub async fn put_node_balancer_node<'a>(
+    pub fn put_node_balancer_node<'a>(
         &'a self,
         node_balancer_id: i64,
         config_id: i64,
         node_id: &'a str,
         body: &'a types::PostNodeBalancerNodeResponse,
-    ) -> Result<types::PostNodeBalancerNodeResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostNodeBalancerNodeResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_NODE_BALANCER_NODE,
@@ -84427,18 +81401,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Update an object's ACL config
 
  `PUT /object-storage/buckets/{regionId}/{bucket}/object-acl` ([`operations::PUT_OBJECT_STORAGE_BUCKET_ACL`]), through the runner: see [`Client::put_object_storage_bucket_acl`] for the parameters.*/
-    pub async fn put_object_storage_bucket_acl<'a>(
+    pub fn put_object_storage_bucket_acl<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
         body: &'a types::PutObjectStorageBucketAclBody,
-    ) -> Result<types::GetObjectStorageBucketAclResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetObjectStorageBucketAclResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_OBJECT_STORAGE_BUCKET_ACL,
@@ -84453,17 +81428,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Update an Object Storage key
 
  `PUT /object-storage/keys/{keyId}` ([`operations::PUT_OBJECT_STORAGE_KEY`]), through the runner: see [`Client::put_object_storage_key`] for the parameters.*/
-    pub async fn put_object_storage_key<'a>(
+    pub fn put_object_storage_key<'a>(
         &'a self,
         key_id: i64,
         body: &'a types::PutObjectStorageKeyBody,
-    ) -> Result<types::PutObjectStorageKeyResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PutObjectStorageKeyResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_OBJECT_STORAGE_KEY,
@@ -84473,17 +81449,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_object_storage_key(key_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Update a personal access token
 
  `PUT /profile/tokens/{tokenId}` ([`operations::PUT_PERSONAL_ACCESS_TOKEN`]), through the runner: see [`Client::put_personal_access_token`] for the parameters.*/
-    pub async fn put_personal_access_token<'a>(
+    pub fn put_personal_access_token<'a>(
         &'a self,
         token_id: i64,
         body: &'a types::PostPersonalAccessTokenResponse,
-    ) -> Result<types::PostPersonalAccessTokenResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostPersonalAccessTokenResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_PERSONAL_ACCESS_TOKEN,
@@ -84493,17 +81470,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_personal_access_token(token_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-placement-groups")]
     /** Update a placement group
 
  `PUT /placement/groups/{groupId}` ([`operations::PUT_PLACEMENT_GROUP`]), through the runner: see [`Client::put_placement_group`] for the parameters.*/
-    pub async fn put_placement_group<'a>(
+    pub fn put_placement_group<'a>(
         &'a self,
         group_id: i64,
         body: &'a types::PutPlacementGroupBody,
-    ) -> Result<types::PostPlacementGroupResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostPlacementGroupResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_PLACEMENT_GROUP,
@@ -84513,16 +81491,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_placement_group(group_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Update a profile
 
  `PUT /profile` ([`operations::PUT_PROFILE`]), through the runner: see [`Client::put_profile`] for the parameters.*/
-    pub async fn put_profile<'a>(
+    pub fn put_profile<'a>(
         &'a self,
         body: &'a types::PutProfileResponse,
-    ) -> Result<types::PutProfileResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PutProfileResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_PROFILE,
@@ -84531,17 +81510,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_profile(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Update an SSH key
 
  `PUT /profile/sshkeys/{sshKeyId}` ([`operations::PUT_SSH_KEY`]), through the runner: see [`Client::put_ssh_key`] for the parameters.*/
-    pub async fn put_ssh_key<'a>(
+    pub fn put_ssh_key<'a>(
         &'a self,
         ssh_key_id: i64,
         body: &'a types::PutSshKeyBody,
-    ) -> Result<types::PostAddSshKeyResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddSshKeyResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_SSH_KEY,
@@ -84551,17 +81531,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_ssh_key(ssh_key_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-stackscripts")]
     /** Update a StackScript
 
  `PUT /linode/stackscripts/{stackscriptId}` ([`operations::PUT_STACK_SCRIPT`]), through the runner: see [`Client::put_stack_script`] for the parameters.*/
-    pub async fn put_stack_script<'a>(
+    pub fn put_stack_script<'a>(
         &'a self,
         stackscript_id: &'a str,
         body: &'a types::PostAddStackScriptResponse,
-    ) -> Result<types::PostAddStackScriptResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostAddStackScriptResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_STACK_SCRIPT,
@@ -84571,18 +81552,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_stack_script(stackscript_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-object-storage")]
     /** Update access to an Object Storage bucket
 
  `PUT /object-storage/buckets/{regionId}/{bucket}/access` ([`operations::PUT_STORAGE_BUCKET_ACCESS`]), through the runner: see [`Client::put_storage_bucket_access`] for the parameters.*/
-    pub async fn put_storage_bucket_access<'a>(
+    pub fn put_storage_bucket_access<'a>(
         &'a self,
         region_id: &'a str,
         bucket: &'a str,
         body: &'a types::PutStorageBucketAccessBody,
-    ) -> Result<types::EmptyObj, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::EmptyObj, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_STORAGE_BUCKET_ACCESS,
@@ -84595,17 +81575,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Update a user
 
  `PUT /account/users/{username}` ([`operations::PUT_USER`]), through the runner: see [`Client::put_user`] for the parameters.*/
-    pub async fn put_user<'a>(
+    pub fn put_user<'a>(
         &'a self,
         username: &'a str,
         body: &'a types::User,
-    ) -> Result<types::GetUserResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GetUserResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_USER,
@@ -84615,17 +81596,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_user(username, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-account")]
     /** Update a user's grants
 
  `PUT /account/users/{username}/grants` ([`operations::PUT_USER_GRANTS`]), through the runner: see [`Client::put_user_grants`] for the parameters.*/
-    pub async fn put_user_grants<'a>(
+    pub fn put_user_grants<'a>(
         &'a self,
         username: &'a str,
         body: &'a types::GrantsResponse,
-    ) -> Result<types::GrantsResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::GrantsResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_USER_GRANTS,
@@ -84635,16 +81617,17 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_user_grants(username, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-profile")]
     /** Update a user's preferences
 
  `PUT /profile/preferences` ([`operations::PUT_USER_PREFERENCES`]), through the runner: see [`Client::put_user_preferences`] for the parameters.*/
-    pub async fn put_user_preferences<'a>(
+    pub fn put_user_preferences<'a>(
         &'a self,
         body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Result<types::PutUserPreferencesResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PutUserPreferencesResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_USER_PREFERENCES,
@@ -84653,17 +81636,16 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_user_preferences(body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-volumes")]
     /** Update a volume
 
  `PUT /volumes/{volumeId}` ([`operations::PUT_VOLUME`]), through the runner: see [`Client::put_volume`] for the parameters.*/
-    pub async fn put_volume<'a>(
+    pub fn put_volume<'a>(
         &'a self,
         volume_id: i64,
         body: &'a types::Volume,
-    ) -> Result<types::Volume, R::Error> {
+    ) -> impl ::std::future::Future<Output = Result<types::Volume, R::Error>> + 'a {
         self.0
             .call(
                 &operations::PUT_VOLUME,
@@ -84673,17 +81655,18 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_volume(volume_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /** Update a VPC
 
  `PUT /vpcs/{vpcId}` ([`operations::PUT_VPC`]), through the runner: see [`Client::put_vpc`] for the parameters.*/
-    pub async fn put_vpc<'a>(
+    pub fn put_vpc<'a>(
         &'a self,
         vpc_id: i64,
         body: &'a types::PutVpcBody,
-    ) -> Result<types::PostVpcResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostVpcResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_VPC,
@@ -84693,18 +81676,19 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     async move { client.put_vpc(vpc_id, body).await }
                 },
             )
-            .await
     }
     #[cfg(feature = "linode-vpcs")]
     /** Update a VPC subnet
 
  `PUT /vpcs/{vpcId}/subnets/{vpcSubnetId}` ([`operations::PUT_VPC_SUBNET`]), through the runner: see [`Client::put_vpc_subnet`] for the parameters.*/
-    pub async fn put_vpc_subnet<'a>(
+    pub fn put_vpc_subnet<'a>(
         &'a self,
         vpc_id: i64,
         vpc_subnet_id: i64,
         body: &'a types::PutVpcSubnetBody,
-    ) -> Result<types::PostVpcSubnetResponse, R::Error> {
+    ) -> impl ::std::future::Future<
+        Output = Result<types::PostVpcSubnetResponse, R::Error>,
+    > + 'a {
         self.0
             .call(
                 &operations::PUT_VPC_SUBNET,
@@ -84717,7 +81701,6 @@ impl<'r, R: crate::Runner<Client> + ?Sized> Calls<'r, R> {
                     }
                 },
             )
-            .await
     }
 }
 /// Decodes `body` as the success answer of the operation `operation_id` (its id in the

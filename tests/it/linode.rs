@@ -1149,3 +1149,25 @@ async fn a_child_client_drives_the_whole_api_in_its_account_only() {
     assert!(who[..child_calls].iter().all(|w| *w == proxy), "{who:?}");
     assert!(who[child_calls..].iter().all(|w| w == "parent"), "{who:?}");
 }
+
+/// A typed call's future can be spawned on a multi-threaded runtime, for the parent and for a
+/// child: the runner trait does not promise `Send`, the concrete clients' futures are. (A
+/// compile-time check: this test fails by not compiling.)
+#[test]
+fn typed_calls_can_be_spawned() {
+    fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
+    let parent = LinodeClient::new("t").unwrap();
+    let child = parent.child(euuid());
+    let account = parent.clone();
+    spawnable(async move { account.api().get_account().await });
+    spawnable(async move { parent.api().get_linode_instance(1).await });
+    let volumes = child.clone();
+    spawnable(async move { volumes.api().get_volumes(None, None, None).await });
+    spawnable(async move {
+        child
+            .api()
+            .get_linode_instances_stream(None, None)
+            .try_collect::<Vec<_>>()
+            .await
+    });
+}

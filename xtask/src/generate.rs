@@ -17,6 +17,7 @@ mod features;
 mod operations;
 
 mod postprocess;
+mod signature;
 
 /// Every choice we make about progenitor's output, in one place.
 ///
@@ -159,10 +160,10 @@ pub(crate) fn generate_module(source: &Source, doc: &Value) -> Result<Module> {
     let tokens = generate_tokens(doc)?;
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable code")?;
     let rows = operations::rows(doc, &source.name, &source.core)?;
-    let table = operations::table(&rows, &postprocess::client_methods(&file))?;
+    let table = operations::table(&rows, &signature::client_methods(&file))?;
     file.items
         .push(syn::parse2(table).context("the operation table is unparsable")?);
-    let mut file = postprocess::apply(file);
+    let mut file = postprocess::apply(file)?;
     let calls = calls::calls(&file, &rows)?;
     let pages = calls::paginated_impls(&file, &rows)?;
     file.items.extend(calls);
@@ -451,7 +452,9 @@ mod tests {
             code.contains("::regress::Regex::new(\"^[a-z]{2,8}$\")"),
             "{code}"
         );
-        assert!(code.contains("crate::sign_request"), "{code}");
+        // One request path: the hook steps became one `crate::send`.
+        assert!(code.contains("let response = crate::send::<"), "{code}");
+        assert!(!code.contains("self.exec("), "{code}");
         assert!(code.contains("inner: crate::Signer"), "{code}");
     }
 

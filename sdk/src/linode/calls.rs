@@ -50,7 +50,7 @@ macro_rules! runner {
                 T: DeserializeOwned + Send,
                 E: Serialize + Send,
                 F: Fn(Client) -> Fut + Send + Sync,
-                Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
+                Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
             {
                 let attempt = &attempt;
                 self.$scope(|api| async move { api.run_json(op, attempt).await })
@@ -66,7 +66,7 @@ macro_rules! runner {
                 T: DeserializeOwned + Send,
                 E: Serialize + Send,
                 F: Fn(Client) -> Fut + Send + Sync,
-                Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> + Send,
+                Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
             {
                 let attempt = &attempt;
                 self.$scope(|api| async move { api.run_optional(op, attempt).await })
@@ -81,7 +81,7 @@ macro_rules! runner {
             where
                 E: Serialize + Send,
                 F: Fn(Client) -> Fut + Send + Sync,
-                Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>> + Send,
+                Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>>,
             {
                 let attempt = &attempt;
                 self.$scope(|api| async move { api.run_bytes(op, attempt).await })
@@ -96,7 +96,7 @@ macro_rules! runner {
             where
                 T: DeserializeOwned + Send,
                 F: Fn(Client) -> Fut + Send + Sync,
-                Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>> + Send,
+                Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
             {
                 let attempt = &attempt;
                 self.$scope(|api| async move { api.run_untyped_error(op, attempt).await })

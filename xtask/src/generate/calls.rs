@@ -15,47 +15,10 @@
 use anyhow::{bail, Context, Result};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{FnArg, GenericArgument, ImplItem, ImplItemFn, Item, Pat, PathArguments, Type};
+use syn::{FnArg, ImplItem, ImplItemFn, Item, Pat, Type};
 
 use super::operations::Row;
-
-/// The answer type `T` and error type `E` of `Result<ResponseValue<T>, Error<E>>`.
-fn answer_types(f: &ImplItemFn) -> Result<(Type, Type)> {
-    let syn::ReturnType::Type(_, ty) = &f.sig.output else {
-        bail!("{} returns nothing", f.sig.ident);
-    };
-    let args = generic_args(ty, "Result").context("not a Result")?;
-    let [ok, err] = args.as_slice() else {
-        bail!("{}: Result without two arguments", f.sig.ident);
-    };
-    let value = generic_args(ok, "ResponseValue").context("not a ResponseValue")?;
-    let error = generic_args(err, "Error").context("not an Error")?;
-    match (value.as_slice(), error.as_slice()) {
-        ([t], [e]) => Ok((t.clone(), e.clone())),
-        _ => bail!("{}: unexpected answer type", f.sig.ident),
-    }
-}
-
-/// The type arguments of `ty` when its last path segment is `name`.
-fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != name {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    Some(
-        args.args
-            .iter()
-            .filter_map(|a| match a {
-                GenericArgument::Type(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect(),
-    )
-}
+use super::signature::{answer_types, generic_args, is_client};
 
 fn is_named(ty: &Type, name: &str) -> bool {
     matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
@@ -126,11 +89,7 @@ pub(crate) fn calls(file: &syn::File, rows: &[Row]) -> Result<Vec<Item>> {
         .items
         .iter()
         .filter_map(|item| match item {
-            Item::Impl(imp)
-                if imp.trait_.is_none() && super::postprocess::is_client(&imp.self_ty) =>
-            {
-                Some(imp)
-            }
+            Item::Impl(imp) if imp.trait_.is_none() && is_client(&imp.self_ty) => Some(imp),
             _ => None,
         })
         .flat_map(|imp| imp.items.iter())
@@ -265,13 +224,12 @@ fn call(row: &Row, f: &ImplItemFn) -> Result<Vec<TokenStream>> {
     };
     let mut out = vec![quote! {
         #[doc = #doc]
-        pub async fn #name<'a>(&'a self, #(#decls),*) -> Result<#output, R::Error> {
+        pub fn #name<'a>(&'a self, #(#decls),*) -> impl ::std::future::Future<Output = Result<#output, R::Error>> + 'a {
             self.0
                 .#entry(&operations::#konst, move |client: Client| {
                     #(let #names = ::std::clone::Clone::clone(&#names);)*
                     async move { client.#name(#(#names),*).await }
                 })
-                .await
         }
     }];
     let page = params.iter().position(|p| p.name == "page");
@@ -332,7 +290,7 @@ pub(crate) fn paginated_impls(file: &syn::File, rows: &[Row]) -> Result<Vec<Item
     let mut impls = Vec::new();
     for item in &file.items {
         let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() || !super::postprocess::is_client(&imp.self_ty) {
+        if imp.trait_.is_some() || !is_client(&imp.self_ty) {
             continue;
         }
         for member in &imp.items {

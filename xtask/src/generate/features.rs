@@ -162,7 +162,7 @@ pub(crate) fn gate(file: &mut syn::File, rows: &[Row], all_feature: &str) {
     let mut roots = Vec::new();
     for item in &file.items {
         let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() || !super::postprocess::is_client(&imp.self_ty) {
+        if imp.trait_.is_some() || !super::signature::is_client(&imp.self_ty) {
             continue;
         }
         for member in &imp.items {

@@ -13,14 +13,20 @@
 //!   documents a string (or the reverse) is kept instead of failing the whole response;
 //! * tolerant newtypes: a constrained string newtype checks its constraints when built, not
 //!   when decoded from a response;
-//! * one request path: the client's `ClientHooks` impl executes every request through
-//!   `crate::execute`, which reads a success body whole as part of the attempt.
+//! * one request path: every operation method hands its built request to `crate::send`
+//!   (sign, `crate::execute`, observe) in one call, instead of progenitor's five hook steps:
+//!   the same behaviour, and each method's future has one await point fewer than four, which
+//!   is most of what the whole Linode API costs the type checker; the client's `ClientHooks`
+//!   impl executes through `crate::execute` too.
 
+use anyhow::Context as _;
+
+use super::signature::{answer_types, is_client};
 use quote::quote;
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Arm, Attribute, Item, ItemEnum, ItemImpl, Pat};
 
-pub(crate) fn apply(mut file: syn::File) -> syn::File {
+pub(crate) fn apply(mut file: syn::File) -> anyhow::Result<syn::File> {
     DocFences.visit_file_mut(&mut file);
     for item in &mut file.items {
         match item {
@@ -42,31 +48,59 @@ pub(crate) fn apply(mut file: syn::File) -> syn::File {
                     }
                 };
             }
+            Item::Impl(imp) if imp.trait_.is_none() && is_client(&imp.self_ty) => {
+                for member in &mut imp.items {
+                    if let syn::ImplItem::Fn(f) = member {
+                        if f.sig.asyncness.is_some() {
+                            one_send(f).with_context(|| format!("in `{}`", f.sig.ident))?;
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }
-    file
+    Ok(file)
 }
 
-/// The names of the methods of the generated `Client` (one per operation).
-pub(crate) fn client_methods(file: &syn::File) -> Vec<String> {
-    file.items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Impl(imp) if imp.trait_.is_none() && is_client(&imp.self_ty) => Some(imp),
-            _ => None,
-        })
-        .flat_map(|imp| {
-            imp.items.iter().filter_map(|i| match i {
-                syn::ImplItem::Fn(f) if f.sig.asyncness.is_some() => Some(f.sig.ident.to_string()),
-                _ => None,
-            })
-        })
-        .collect()
-}
+/// The hook steps progenitor writes between building a request and reading its response, in
+/// order (token text prefixes).
+const HOOK_STEPS: [&str; 7] = [
+    "let info = OperationInfo",
+    "match (crate :: sign_request) (& self . inner , & mut request) . await",
+    "self . pre (& mut request , & info) . await ?",
+    "let result = self . exec (request , & info) . await",
+    "self . post (& result , & info) . await ?",
+    "(crate :: observe_response) (& self . inner , & result)",
+    "let response = result ?",
+];
 
-pub(crate) fn is_client(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+/// Replaces an operation method's hook steps with one `crate::send`; fails when progenitor's
+/// output no longer has them, so a progenitor update cannot silently bypass the runtime's path.
+fn one_send(f: &mut syn::ImplItemFn) -> anyhow::Result<()> {
+    let (_, error) = answer_types(f)?;
+    let stmts = &mut f.block.stmts;
+    let text: Vec<String> = stmts.iter().map(|s| quote!(#s).to_string()).collect();
+    let Some(start) = text.iter().position(|t| t.starts_with(HOOK_STEPS[0])) else {
+        anyhow::bail!("no `OperationInfo` statement: progenitor's method shape changed");
+    };
+    for (offset, step) in HOOK_STEPS.iter().enumerate() {
+        if !text
+            .get(start + offset)
+            .is_some_and(|t| t.starts_with(step))
+        {
+            anyhow::bail!(
+                "expected `{step}` among the hook steps: progenitor's method shape changed"
+            );
+        }
+    }
+    stmts.splice(
+        start..start + HOOK_STEPS.len(),
+        [parse_quote! {
+            let response = crate::send::<#error>(&self.inner, &self.client, request).await?;
+        }],
+    );
+    Ok(())
 }
 
 /// The empty `impl ClientHooks<crate::Signer> for &Client {}` progenitor writes.
@@ -390,6 +424,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_method_without_progenitor_hook_steps_fails_generation() {
+        // A progenitor release that sends differently must not bypass `crate::send` silently.
+        let mut f: syn::ImplItemFn = parse_quote! {
+            pub async fn get_thing<'a>(&'a self) -> Result<ResponseValue<types::Thing>, Error<()>> {
+                let request = self.client.get("x").build()?;
+                let response = self.client.execute(request).await?;
+                ResponseValue::from_response(response).await
+            }
+        };
+        let err = one_send(&mut f).unwrap_err();
+        assert!(err.to_string().contains("method shape changed"), "{err}");
+    }
+
+    #[test]
     fn portal_markup_becomes_text() {
         assert_eq!(
             portal_markup(
@@ -438,7 +486,7 @@ mod tests {
                 pub struct Plain {}
             }
         };
-        let out = prettyplease::unparse(&apply(file));
+        let out = prettyplease::unparse(&apply(file).unwrap());
         assert!(out.contains("Unknown(::std::string::String)"), "{out}");
         assert!(out.contains("#[serde(untagged)]"), "{out}");
         assert!(!out.contains("Copy"), "{out}");
