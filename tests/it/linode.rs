@@ -14,7 +14,7 @@
 //! `tokens_are_renewed_shortly_before_expiry_and_the_replaced_one_revoked`,
 //! `revoke_deletes_the_token_with_the_child_token`: a 401 or an expiry at a chosen request, a
 //! delayed mint, the exact DELETE of a replaced token; the same behaviour on the emulator is
-//! in `testkit/tests/proxy_tokens.rs`), `a_mint_the_server_received_is_never_retried`
+//! in `testkit/tests/it/proxy_tokens.rs`), `a_mint_the_server_received_is_never_retried`
 //! (a server that hangs up after reading a request head), `no_token_in_debug_output_or_trace_logs`
 //! (a token echoed in error bodies), `a_live_shaped_child_account_decodes` (a live body with
 //! odd fields), `an_html_page_with_status_200_is_a_decode_error` and
