@@ -474,9 +474,39 @@ pub async fn send<E>(
     if let Err(e) = sign_request(signer, &mut request).await {
         return Err(progenitor_client::Error::Custom(e.to_string()));
     }
+    record_url(request.url());
     let result = execute(client, request).await;
     observe_response(signer, &result);
     result.map_err(progenitor_client::Error::CommunicationError)
+}
+
+/// Records where a request goes on the current span, in the OpenTelemetry HTTP client
+/// conventions: `url.full`, `server.address` and `server.port`. The SDK's attempt spans declare
+/// these fields; on any other span (or none) recording does nothing. The URL is recorded as
+/// sent, with any user name and password replaced by `REDACTED` (the SDK refuses base URLs
+/// with either, and neither API puts a secret in a path or query).
+fn record_url(url: &reqwest::Url) {
+    let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
+    if url.username().is_empty() && url.password().is_none() {
+        span.record("url.full", url.as_str());
+    } else {
+        let mut redacted = url.clone();
+        let _ = redacted.set_username("REDACTED");
+        let _ = redacted.set_password(Some("REDACTED"));
+        span.record("url.full", redacted.as_str());
+    }
+    if let Some(host) = url.host_str() {
+        span.record(
+            "server.address",
+            host.trim_start_matches('[').trim_end_matches(']'),
+        );
+    }
+    if let Some(port) = url.port_or_known_default() {
+        span.record("server.port", port);
+    }
 }
 
 pub mod lenient {

@@ -1,10 +1,11 @@
 //! HTTP client configuration: timeouts, user agent, retry policy and base-URL checks.
 //!
-//! [`HttpConfig`] builds the `reqwest::Client` (rustls, no redirects) that the generated
-//! clients are given, the [`Runtime`] that runs calls with retries and tracing, and checks base
-//! URLs: credentials only travel over https, except to a loopback host (`127.0.0.0/8`, `::1`,
-//! `localhost`) when [`HttpConfig::allow_insecure_loopback`] was set (for tests against a local
-//! mock server).
+//! [`HttpConfig`] is the one settings object of a client: it builds the `reqwest::Client`
+//! (rustls, no redirects) that the generated clients are given, the
+//! [`Runtime`](crate::runtime::Runtime) that runs calls with its retry policy, sleeper and
+//! deadline, and checks base URLs: credentials only travel over https, except to a loopback
+//! host (`127.0.0.0/8`, `::1`, `localhost`) when [`HttpConfig::allow_insecure_loopback`] was
+//! set (for tests against a local mock server).
 //!
 //! ```
 //! use std::time::Duration;
@@ -36,7 +37,6 @@ use reqwest::Url;
 pub use crate::error::ConfigError;
 use crate::error::Error;
 use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
-use crate::runtime::Runtime;
 
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -171,11 +171,9 @@ impl HttpConfig {
             .map_err(|e| ConfigError::Client(e).into())
     }
 
-    /// The runtime that runs calls with this configuration's retry policy and deadline.
-    pub fn runtime(&self) -> Runtime {
-        Runtime::new(self.retry.clone())
-            .with_sleeper_arc(Arc::clone(&self.sleeper))
-            .with_deadline(self.deadline)
+    /// What waits between attempts.
+    pub(crate) fn sleeper(&self) -> &dyn Sleeper {
+        self.sleeper.as_ref()
     }
 
     /// Checks a base URL and returns it as the generated clients want it (no trailing `/`).

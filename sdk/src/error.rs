@@ -7,9 +7,8 @@
 //! snippet. Bodies are [redacted](crate::redact) before they are stored, so neither `Display` nor
 //! `Debug` of an error ever prints a token.
 //!
-//! Errors of the generated clients (`progenitor_client::Error<E>`) convert with
-//! [`Error::from_generated`], which reads the body of an undocumented response (bounded); the
-//! retrying runner in [`crate::runtime`] does this for you.
+//! Errors of the generated clients (`progenitor_client::Error<E>`) are converted by the
+//! runtime that runs every call, which reads the body of an undocumented response (bounded).
 //!
 //! ```
 //! use akamai_sdk::Error;
@@ -40,7 +39,7 @@ use serde_json::{Map, Value};
 use crate::redact::{self, truncate_on_char_boundary};
 
 /// At most this many bytes of an error body are read to parse it.
-pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
 /// A non-JSON error body is kept as a snippet of at most this many bytes.
 pub const SNIPPET_BYTES: usize = 512;
@@ -246,7 +245,7 @@ fn timeout_message(e: &reqwest::Error) -> &'static str {
 }
 
 /// Statuses worth retrying for an idempotent request: 408, 429, 500, 502, 503 and 504.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
@@ -262,7 +261,7 @@ impl Error {
     /// redacted [snippet](DecodeError::snippet). [`Runtime::call`](crate::runtime::Runtime::call)
     /// does better: it captures the response's status and headers around each attempt
     /// (`akamai_sdk_generated::capture_response`) and turns such a body into [`Error::Api`].
-    pub async fn from_generated<E: Serialize>(error: GeneratedError<E>) -> Self {
+    pub(crate) async fn from_generated<E: Serialize>(error: GeneratedError<E>) -> Self {
         match error {
             GeneratedError::UnexpectedResponse(response) => Self::from_response(response).await,
             other => Self::from(other),
@@ -271,7 +270,7 @@ impl Error {
 
     /// Like [`Error::from_generated`], for operations whose error body is untyped
     /// (`ByteStream`): reads at most [`MAX_ERROR_BODY_BYTES`] of it and parses it.
-    pub async fn from_generated_stream(error: GeneratedError<ByteStream>) -> Self {
+    pub(crate) async fn from_generated_stream(error: GeneratedError<ByteStream>) -> Self {
         match error {
             GeneratedError::ErrorResponse(response) => {
                 let status = response.status();
@@ -316,7 +315,7 @@ impl Error {
     /// Turns a response with an unwanted status into an error, reading at most
     /// [`MAX_ERROR_BODY_BYTES`] of its body. A success status that the caller did not expect
     /// becomes [`Error::Decode`]; any other status becomes [`Error::Api`].
-    pub async fn from_response(response: reqwest::Response) -> Self {
+    pub(crate) async fn from_response(response: reqwest::Response) -> Self {
         let status = response.status();
         let headers = KeptHeaders::from_map(response.headers());
         if status.is_success() {
@@ -391,13 +390,26 @@ impl Error {
     }
 
     /// Whether repeating an idempotent request could succeed: a transport failure, a timeout,
-    /// or status 408, 429, 500, 502, 503 or 504. (The [retry policy](crate::retry::RetryPolicy)
-    /// is stricter for POST and PATCH.)
+    /// or status 408, 429, 500, 502, 503 or 504. (For POST and PATCH the
+    /// [retry policy](crate::retry::RetryPolicy) retries less: see
+    /// [`Error::is_retryable_for`].)
     pub fn is_retryable(&self) -> bool {
+        self.is_retryable_for(true)
+    }
+
+    /// Whether repeating the request could succeed, for a request that is `idempotent` or not
+    /// ([`Operation::idempotent`](crate::generated::Operation::idempotent)): the one rule the
+    /// retry policy applies, before it counts attempts and waits. A request that is not
+    /// idempotent is repeated only when the server cannot have acted on it: a 429, a refused
+    /// connection, a connect timeout.
+    pub fn is_retryable_for(&self, idempotent: bool) -> bool {
         match self {
-            Self::Transport(e) => !e.is_builder(),
-            Self::Timeout(_) => true,
-            Self::Api(api) => is_retryable_status(api.status),
+            Self::Api(api) => {
+                api.status == StatusCode::TOO_MANY_REQUESTS
+                    || (idempotent && is_retryable_status(api.status))
+            }
+            Self::Transport(e) => e.is_connect() || (idempotent && !e.is_builder()),
+            Self::Timeout(e) => e.is_connect() || idempotent,
             Self::Decode(_)
             | Self::Config(_)
             | Self::Credentials(_)
@@ -747,6 +759,9 @@ impl ErrorBody {
     /// Parses an error body: JSON (when it is complete and parses) is classified by
     /// [`ErrorBody::from_json`]; anything else becomes a redacted [`TextBody`] snippet.
     /// `complete` says whether `bytes` is the whole body.
+    // Public for the workspace's contract tests, which classify the bodies a mock server
+    // sends; dependents get parsed bodies from `ApiError::body`.
+    #[doc(hidden)]
     pub fn parse(content_type: Option<&str>, bytes: &[u8], complete: bool) -> Self {
         let trimmed = bytes.trim_ascii();
         if trimmed.is_empty() {

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Parses a `Retry-After` value, delta-seconds (`120`) or an HTTP date
 /// (`Wed, 21 Oct 2015 07:28:00 GMT`), into a wait from `now` (zero for a date in the past).
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -18,7 +18,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 /// tolerant of the forms in use: epoch seconds (`1700000000`, as Linode sends), epoch
 /// milliseconds, delta-seconds (a number below 10^9), an RFC 3339 timestamp (as Akamai sends in
 /// `X-RateLimit-Next`) or an HTTP date.
-pub fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_reset(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     let until = |at: SystemTime| at.duration_since(now).unwrap_or(Duration::ZERO);
     if let Ok(number) = value.parse::<f64>() {

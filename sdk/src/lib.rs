@@ -16,6 +16,10 @@ mod headers;
 mod path;
 pub mod redact;
 pub mod retry;
+// The runtime runs every call of both clients. It is public for the workspace's own tests and
+// benchmarks, which run it on hand-made attempts; dependents reach every operation through
+// the clients (`LinodeClient::api`, `ChildClient::api`, the EdgeKV methods).
+#[doc(hidden)]
 pub mod runtime;
 
 pub use error::{Error, Result};

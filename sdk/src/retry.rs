@@ -37,10 +37,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 
-use crate::error::{is_retryable_status, Error};
-pub use crate::headers::{parse_reset, parse_retry_after};
+use crate::error::Error;
 
 /// Default number of attempts (the first one included).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 4;
@@ -148,21 +147,6 @@ impl RetryPolicy {
         self.max_attempts > 1
     }
 
-    /// Whether `error` may be retried for a request that is `idempotent` (see
-    /// [`Operation::idempotent`](crate::runtime::Operation::idempotent)), regardless of the
-    /// attempt count and wait budget (see the [module documentation](self)).
-    pub fn is_retryable(&self, idempotent: bool, error: &Error) -> bool {
-        match error {
-            Error::Api(api) => {
-                api.status() == StatusCode::TOO_MANY_REQUESTS
-                    || (idempotent && is_retryable_status(api.status()))
-            }
-            Error::Transport(e) => e.is_connect() || (idempotent && !e.is_builder()),
-            Error::Timeout(e) => e.is_connect() || idempotent,
-            _ => false,
-        }
-    }
-
     /// The wait before attempt `attempt + 1`, after attempt `attempt` (counted from 1) failed
     /// with `error` and the call has already waited `waited`; `None` to give up.
     pub fn next_wait(
@@ -173,7 +157,7 @@ impl RetryPolicy {
         waited: Duration,
         now: SystemTime,
     ) -> Option<Duration> {
-        if attempt >= self.max_attempts || !self.is_retryable(idempotent, error) {
+        if attempt >= self.max_attempts || !error.is_retryable_for(idempotent) {
             return None;
         }
         let wait = server_wait(error, now).unwrap_or_else(|| self.backoff(attempt));
@@ -211,15 +195,6 @@ fn server_wait(error: &Error, now: SystemTime) -> Option<Duration> {
     }
 }
 
-/// Whether a method may be repeated without changing the outcome: GET, HEAD, PUT, DELETE,
-/// OPTIONS and TRACE.
-pub fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
-    )
-}
-
 /// Waits between attempts. The default, [`TokioSleeper`], uses tokio's timer; tests can record
 /// the waits instead.
 pub trait Sleeper: Send + Sync + fmt::Debug + 'static {
@@ -241,6 +216,7 @@ impl Sleeper for TokioSleeper {
 mod tests {
     use super::*;
     use crate::error::{ApiError, ErrorBody};
+    use crate::headers::{parse_reset, parse_retry_after};
     use reqwest::header::{HeaderMap, HeaderValue};
     use std::time::UNIX_EPOCH;
 
@@ -310,7 +286,6 @@ mod tests {
 
     #[test]
     fn which_errors_are_retried_per_method() {
-        let policy = fixed();
         for (status, get, post) in [
             (429, true, true),
             (503, true, false),
@@ -321,12 +296,12 @@ mod tests {
             (501, false, false),
         ] {
             let e = api(status, &[]);
-            assert_eq!(policy.is_retryable(true, &e), get, "GET {status}");
-            assert_eq!(policy.is_retryable(true, &e), get, "PUT {status}");
-            assert_eq!(policy.is_retryable(false, &e), post, "POST {status}");
-            assert_eq!(policy.is_retryable(false, &e), post, "PATCH {status}");
+            assert_eq!(e.is_retryable_for(true), get, "GET {status}");
+            assert_eq!(e.is_retryable_for(true), get, "PUT {status}");
+            assert_eq!(e.is_retryable_for(false), post, "POST {status}");
+            assert_eq!(e.is_retryable_for(false), post, "PATCH {status}");
         }
-        assert!(!policy.is_retryable(true, &Error::Signing("x".into())));
+        assert!(!Error::Signing("x".into()).is_retryable_for(true));
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! use akamai_sdk::runtime::Runtime;
 //!
 //! # async fn run(client: linode::Client) -> Result<(), akamai_sdk::Error> {
-//! let runtime = Runtime::default(); // or `HttpConfig::runtime()`
+//! let runtime = Runtime::default(); // or `HttpConfig::runtime()`, with its settings
 //! let profile = runtime
 //!     .call(&operations::GET_PROFILE, || client.get_profile())
 //!     .await?;
@@ -53,25 +53,35 @@ use tracing::Instrument;
 
 use akamai_sdk_generated::{capture_response, lenient, Captured, ResponseMeta};
 
+use crate::config::HttpConfig;
 use crate::error::{ApiError, DeadlineError, DeadlinePhase, DecodeError, Error, ErrorBody};
-use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
 
 pub use akamai_sdk_generated::Operation;
 
 /// At most this many coerced values are located (one decoding pass each) per response.
 const MAX_EXPLAINED_COERCIONS: u32 = 8;
 
-/// Runs calls with a [`RetryPolicy`] and a tracing span. Cheap to clone.
+/// Runs calls with the retry policy, sleeper and deadline of one [`HttpConfig`] (the one
+/// settings object of a client), in tracing spans. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Runtime {
-    policy: RetryPolicy,
-    sleeper: Arc<dyn Sleeper>,
-    deadline: Option<Duration>,
+    settings: HttpConfig,
+    /// The path of the client's base URL (`/v4`), which `url.template` starts with.
+    base_path: Arc<str>,
 }
 
 impl Default for Runtime {
     fn default() -> Self {
-        Self::new(RetryPolicy::default())
+        Self::new(HttpConfig::default())
+    }
+}
+
+impl HttpConfig {
+    /// The runtime that runs calls with these settings (retry policy, sleeper, deadline).
+    // Public, like this module, for the workspace's runtime tests.
+    #[doc(hidden)]
+    pub fn runtime(&self) -> Runtime {
+        Runtime::new(self.clone())
     }
 }
 
@@ -79,52 +89,31 @@ impl Default for Runtime {
 type Attempt<T> = Result<(StatusCode, T), Error>;
 
 impl Runtime {
-    /// A runtime with `policy`, waiting on tokio's timer.
-    pub fn new(policy: RetryPolicy) -> Self {
+    /// A runtime that reads `settings` (its retry policy, sleeper and deadline; see
+    /// [`HttpConfig::runtime`]).
+    pub fn new(settings: HttpConfig) -> Self {
         Self {
-            policy,
-            sleeper: Arc::new(TokioSleeper),
-            deadline: None,
+            settings,
+            base_path: Arc::from(""),
         }
     }
 
-    /// Bounds each call as a whole (every attempt and every wait between them) by `deadline`,
-    /// measured on tokio's clock from the start of the call. The running attempt is stopped
-    /// when the deadline passes, and no retry is made when its wait would end past the
-    /// deadline; both end the call with [`Error::Deadline`], whose
-    /// [`phase`](crate::error::DeadlineError::phase) says which happened. `None` (the default)
-    /// leaves calls bounded only by the retry policy and the per-attempt timeout.
-    pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
-        self.deadline = deadline;
+    /// Names the base URL the calls go to, so that each attempt span's `url.template` is the
+    /// whole path template (`/v4/account/child-accounts/{euuid}`).
+    pub(crate) fn with_base_url(mut self, base: &url::Url) -> Self {
+        self.base_path = Arc::from(base.path().trim_end_matches('/'));
         self
     }
 
-    /// The per-call deadline, if one is set.
-    pub fn deadline(&self) -> Option<Duration> {
-        self.deadline
-    }
-
-    /// Waits between attempts with `sleeper` instead of tokio's timer.
-    pub fn with_sleeper(self, sleeper: impl Sleeper) -> Self {
-        self.with_sleeper_arc(Arc::new(sleeper))
-    }
-
-    /// Waits between attempts with a shared `sleeper`.
-    pub fn with_sleeper_arc(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.sleeper = sleeper;
-        self
-    }
-
-    /// The retry policy.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.policy
+    /// The settings this runtime reads.
+    pub fn settings(&self) -> &HttpConfig {
+        &self.settings
     }
 
     /// Runs the generated operation `op`, retrying as the policy allows, and returns its value.
     ///
     /// `f` is called once per attempt; it is typically `|| client.some_operation(args…)`, the
-    /// generated method of `op`. Error bodies are parsed into [`Error::Api`] (see
-    /// [`Error::from_generated`]).
+    /// generated method of `op`. Error bodies are parsed into [`Error::Api`].
     pub async fn call<T, E, F, Fut>(&self, op: &'static Operation, f: F) -> Result<T, Error>
     where
         T: DeserializeOwned,
@@ -279,17 +268,55 @@ impl Runtime {
     {
         let span = tracing::info_span!(
             "akamai_sdk.call",
+            otel.name = op.id,
+            otel.status_code = Empty,
             operation_id = op.id,
             method = %op.method,
             path = op.path,
             attempt = Empty,
             status = Empty,
             latency_ms = Empty,
+            "error.type" = Empty,
         );
-        self.attempts(op.idempotent, attempt).instrument(span).await
+        let result = self.attempts(op, attempt).instrument(span.clone()).await;
+        if let Err(error) = &result {
+            span.record("error.type", error_type(error).as_ref());
+            span.record("otel.status_code", "error");
+        }
+        result
     }
 
-    async fn attempts<R, F, Fut>(&self, idempotent: bool, mut attempt_fn: F) -> Result<R, Error>
+    /// The span of one attempt, in the OpenTelemetry semantic conventions for HTTP client
+    /// spans: `tracing-opentelemetry` exports it as a client span named
+    /// `{method} {url.template}`. The generated clients' `send` records `url.full`,
+    /// `server.address` and `server.port` on it from the request as sent.
+    fn attempt_span(&self, op: &'static Operation, attempt: u32) -> tracing::Span {
+        let template = format!("{}{}", self.base_path, op.path);
+        let span = tracing::info_span!(
+            "akamai_sdk.attempt",
+            otel.name = %format_args!("{} {template}", op.method),
+            otel.kind = "client",
+            otel.status_code = Empty,
+            http.request.method = %op.method,
+            server.address = Empty,
+            server.port = Empty,
+            url.full = Empty,
+            url.template = %template,
+            http.response.status_code = Empty,
+            "error.type" = Empty,
+            http.request.resend_count = Empty,
+        );
+        if attempt > 1 {
+            span.record("http.request.resend_count", attempt - 1);
+        }
+        span
+    }
+
+    async fn attempts<R, F, Fut>(
+        &self,
+        op: &'static Operation,
+        mut attempt_fn: F,
+    ) -> Result<R, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Attempt<R>>,
@@ -298,18 +325,23 @@ impl Runtime {
         let start = Instant::now();
         // The deadline runs on tokio's clock, so that tests with paused time can check it.
         let deadline = self
-            .deadline
+            .settings
+            .deadline()
             .map(|limit| (limit, tokio::time::Instant::now() + limit));
         let mut waited = Duration::ZERO;
         let mut attempt = 1u32;
         let mut last_error = None;
         loop {
             span.record("attempt", attempt);
+            let attempt_span = self.attempt_span(op, attempt);
+            let running = attempt_fn().instrument(attempt_span.clone());
             let result = match deadline {
-                None => attempt_fn().await,
-                Some((limit, at)) => match tokio::time::timeout_at(at, attempt_fn()).await {
+                None => running.await,
+                Some((limit, at)) => match tokio::time::timeout_at(at, running).await {
                     Ok(result) => result,
                     Err(_) => {
+                        attempt_span.record("error.type", "timeout");
+                        attempt_span.record("otel.status_code", "error");
                         tracing::debug!(attempt, "the call deadline ran out during the attempt");
                         return Err(Error::Deadline(Box::new(DeadlineError::new(
                             limit,
@@ -325,6 +357,7 @@ impl Runtime {
             let error = match result {
                 Ok((status, value)) => {
                     span.record("status", status.as_u16());
+                    attempt_span.record("http.response.status_code", status.as_u16());
                     tracing::debug!(
                         attempt,
                         status = status.as_u16(),
@@ -337,11 +370,18 @@ impl Runtime {
             };
             if let Some(status) = error.status() {
                 span.record("status", status.as_u16());
+                attempt_span.record("http.response.status_code", status.as_u16());
             }
-            let Some(wait) =
-                self.policy
-                    .next_wait(idempotent, &error, attempt, waited, SystemTime::now())
-            else {
+            attempt_span.record("error.type", error_type(&error).as_ref());
+            attempt_span.record("otel.status_code", "error");
+            drop(attempt_span);
+            let Some(wait) = self.settings.retry().next_wait(
+                op.idempotent,
+                &error,
+                attempt,
+                waited,
+                SystemTime::now(),
+            ) else {
                 tracing::debug!(attempt, latency_ms, error = %Chain(&error), "call failed");
                 return Err(error);
             };
@@ -363,12 +403,34 @@ impl Runtime {
                 }
             }
             tracing::debug!(attempt, wait_ms, error = %Chain(&error), "attempt failed, retrying");
-            self.sleeper.sleep(wait).await;
+            self.settings.sleeper().sleep(wait).await;
             waited = waited.saturating_add(wait);
             attempt += 1;
             last_error = Some(error);
         }
     }
+}
+
+/// The `error.type` of a failed attempt or call: the status code as text when an answer came
+/// back (`"503"`), else a short class of the failure (low cardinality, as the OpenTelemetry
+/// conventions ask).
+fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
+    if let Some(status) = error.status() {
+        return status.as_u16().to_string().into();
+    }
+    let class = match error {
+        Error::Timeout(_) => "timeout",
+        Error::Deadline(_) => "deadline",
+        Error::Transport(e) if e.is_connect() => "connect_error",
+        Error::Transport(e) if e.is_body() || e.is_decode() => "response_body_error",
+        Error::Transport(_) => "transport_error",
+        Error::Decode(_) => "decode_error",
+        Error::Signing(_) => "signing_error",
+        Error::InvalidInput(_) => "invalid_input",
+        Error::Config(_) | Error::Credentials(_) => "config_error",
+        _ => "_OTHER",
+    };
+    class.into()
 }
 
 /// One attempt of a generated operation whose success value is JSON: success (after logging
@@ -470,6 +532,9 @@ fn undecodable(meta: ResponseMeta, bytes: &[u8], error: &serde_json::Error) -> E
 
 /// Decodes JSON into `T`; a mismatch becomes [`Error::Decode`] with the JSON path that failed
 /// (and `status`, when given). The message never quotes the offending data.
+// Public for the workspace's tests and decoding benchmark; dependents get decoded values from
+// the clients.
+#[doc(hidden)]
 pub fn decode_json<T: DeserializeOwned>(
     status: Option<StatusCode>,
     bytes: &[u8],
@@ -507,6 +572,7 @@ impl fmt::Display for Chain<'_> {
 mod tests {
     use super::*;
     use crate::error::ErrorBody;
+    use crate::retry::{RetryPolicy, Sleeper};
     use akamai_sdk_generated::edgekv::operations as edgekv_operations;
     use akamai_sdk_generated::linode::operations;
     use reqwest::header::{HeaderMap, HeaderValue};
@@ -541,8 +607,10 @@ mod tests {
     #[tokio::test]
     async fn retries_until_success_and_records_waits() {
         let recorder = Arc::new(Recorder::default());
-        let runtime =
-            Runtime::new(RetryPolicy::default().with_jitter(false)).with_sleeper(recorder.clone());
+        let runtime = HttpConfig::new()
+            .with_retry(RetryPolicy::default().with_jitter(false))
+            .with_sleeper(recorder.clone())
+            .runtime();
         let calls = AtomicU32::new(0);
         let value = runtime
             .call(&operations::POST_CHILD_ACCOUNT_TOKEN, || {
@@ -572,8 +640,10 @@ mod tests {
     #[tokio::test]
     async fn post_is_not_retried_on_5xx_but_get_is() {
         let recorder = Arc::new(Recorder::default());
-        let runtime = Runtime::new(RetryPolicy::default().with_max_attempts(3))
-            .with_sleeper(recorder.clone());
+        let runtime = HttpConfig::new()
+            .with_retry(RetryPolicy::default().with_max_attempts(3))
+            .with_sleeper(recorder.clone())
+            .runtime();
         for (op, attempts) in [
             (&operations::POST_CHILD_ACCOUNT_TOKEN, 1),
             (&operations::GET_ACCOUNT, 3),
@@ -597,7 +667,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_default_sleeper_waits_on_the_tokio_clock() {
-        let runtime = Runtime::new(RetryPolicy::default().with_max_attempts(2));
+        let runtime = HttpConfig::new()
+            .with_retry(RetryPolicy::default().with_max_attempts(2))
+            .runtime();
         let start = tokio::time::Instant::now();
         let calls = AtomicU32::new(0);
         let err = runtime
@@ -614,8 +686,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_deadline_stops_a_slow_attempt_and_skips_a_wait_that_would_pass_it() {
-        let runtime = Runtime::new(RetryPolicy::default().with_max_attempts(5))
-            .with_deadline(Some(Duration::from_secs(10)));
+        let runtime = HttpConfig::new()
+            .with_retry(RetryPolicy::default().with_max_attempts(5))
+            .with_deadline(Duration::from_secs(10))
+            .runtime();
         let start = tokio::time::Instant::now();
         let calls = AtomicU32::new(0);
         // Attempt 1 fails after 4 s, waits 1 s, attempt 2 hangs: stopped at 10 s.
@@ -668,7 +742,9 @@ mod tests {
 
     #[tokio::test]
     async fn untyped_error_bodies_are_read_and_parsed() {
-        let runtime = Runtime::new(RetryPolicy::disabled());
+        let runtime = HttpConfig::new()
+            .with_retry(RetryPolicy::disabled())
+            .runtime();
         let err = runtime
             .call_with_stream_error(&edgekv_operations::GET_INITIALIZE, || async {
                 let chunks = vec![

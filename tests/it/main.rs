@@ -8,6 +8,7 @@ mod linode;
 mod request_shapes;
 mod runtime;
 mod signing;
+mod spans;
 mod spec_drift;
 mod support;
 mod surface;

@@ -112,7 +112,8 @@ async fn a_page_with_live_quirks_decodes_whole_and_logs_each_coercion_with_its_p
         let line = text
             .lines()
             .find(|l| {
-                l.contains("read a response value as its documented type") && l.contains(path)
+                l.contains("read a response value as its documented type")
+                    && l.contains(&format!(" path={path} "))
             })
             .unwrap_or_else(|| panic!("no coercion logged at {path}: {text}"));
         assert!(line.contains("DEBUG"), "{line}");

@@ -38,7 +38,8 @@ pub use credentials::{
     ENV_EDGERC_SECTION,
 };
 pub use error::{CredentialsError, Location, SigningError};
-pub use signer::{
-    sign_parts_uncached, Clock, EdgeGridSigner, NonceSource, RequestParts, SignedParts, MONIKER,
-};
+// The direct computation, without caches: the benchmark baseline and a cross-check in tests.
+#[doc(hidden)]
+pub use signer::sign_parts_uncached;
+pub use signer::{Clock, EdgeGridSigner, NonceSource, RequestParts, SignedParts, MONIKER};
 pub use timestamp::{Timestamp, TimestampParseError};

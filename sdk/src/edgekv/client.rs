@@ -132,7 +132,7 @@ impl fmt::Debug for EdgeKvClient {
         f.debug_struct("EdgeKvClient")
             .field("base_url", &self.base_url.as_str())
             .field("signer", &self.signer)
-            .field("retry", self.runtime.retry_policy())
+            .field("retry", self.runtime.settings().retry())
             .field("account_switch_key", &self.account_switch_key)
             .finish_non_exhaustive()
     }
@@ -195,11 +195,6 @@ impl EdgeKvClient {
     /// The base URL (`https://{host}/edgekv/v1`).
     pub fn base_url(&self) -> &Url {
         &self.base_url
-    }
-
-    /// The generated client this one wraps (positional interface, no retries).
-    pub fn generated(&self) -> &raw::Client {
-        &self.raw
     }
 
     /// The account switch key sent with every call, if any.
@@ -374,6 +369,7 @@ impl EdgeKvClientBuilder {
             None => None,
         };
         let http = self.config.build_client()?;
+        let runtime = self.config.runtime().with_base_url(&base_url);
         let signer = PathSigner { inner: self.signer };
         let raw = raw::Client::new_with_client(
             base_url.as_str().trim_end_matches('/'),
@@ -385,7 +381,7 @@ impl EdgeKvClientBuilder {
             http,
             signer,
             base_url,
-            runtime: self.config.runtime(),
+            runtime,
             account_switch_key,
         })
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use akamai_sdk_generated::linode::{self, types};
+use akamai_sdk_generated::linode::types;
 use futures::{Stream, StreamExt};
 use secrecy::SecretString;
 
@@ -15,7 +15,6 @@ use super::models::{ApiVersion, Euuid, Grants, Page, ProfileInfo, ProxyToken, Us
 use super::pagination;
 use crate::config::{ConfigError, HttpConfig};
 use crate::error::Error;
-use crate::runtime::Runtime;
 
 /// Environment variables read for the token, in this order.
 pub const TOKEN_ENV_VARS: [&str; 2] = ["LINODE_TOKEN", "LINODE_CLI_TOKEN"];
@@ -115,11 +114,12 @@ impl LinodeClientBuilder {
             .unwrap_or_else(|| self.api_version.base_url().to_owned());
         let base_url = self.config.check_base_url(&base_url)?;
         let base = self.config.parse_base_url(&base_url)?;
+        let runtime = self.config.runtime().with_base_url(&base);
         let transport = Transport {
             base_url,
             base,
             http: self.config.build_client()?,
-            runtime: self.config.runtime(),
+            runtime,
         };
         let signer = BearerSigner::new(token, &transport.base)?;
         Ok(LinodeClient {
@@ -219,17 +219,6 @@ impl LinodeClient {
         &self.api.transport.base_url
     }
 
-    /// The generated client, signed with this client's token, for operations this layer does
-    /// not wrap. Run its calls through [`LinodeClient::runtime`] to get retries.
-    pub fn generated(&self) -> &linode::Client {
-        &self.api.generated
-    }
-
-    /// The runtime (retry policy, tracing) of this client.
-    pub fn runtime(&self) -> &Runtime {
-        &self.api.transport.runtime
-    }
-
     /// `GET /account`: the parent account.
     pub async fn account(&self) -> Result<types::Account, Error> {
         self.api.account().await
@@ -321,10 +310,9 @@ impl LinodeClient {
 
 /// A request for child accounts, made by [`LinodeClient::child_accounts`].
 ///
-/// Filters travel in Linode's `X-Filter` header. The generated `getChildAccounts` operation has
-/// no parameter for it, so this request is built by hand: the same `reqwest` client, the same
-/// bearer signer (applied anew to every attempt) and the same runtime (retries, tracing) as the
-/// generated calls, and the body is decoded into the generated types.
+/// Filters travel in Linode's `X-Filter` header, which the generated `get-child-accounts`
+/// operation takes (the rule `paginated-lists` adds it to every list); each page is that
+/// generated call, run by the client's runtime like every other.
 #[derive(Clone)]
 pub struct ChildAccountsRequest {
     api: Arc<Api>,
