@@ -32,7 +32,12 @@
 //! otherwise, never re-sent.
 //!
 //! Each call runs in an `akamai_sdk.call` span (`INFO`) with the fields `operation_id`,
-//! `method`, `path`, and, as the call progresses, `attempt`, `status` and `latency_ms`. Retries
+//! `method`, `path`, and, as the call progresses, `attempt`, `status` and `latency_ms` (and
+//! `error.type` when it fails). Each attempt runs in an `akamai_sdk.attempt` span inside it, in
+//! the OpenTelemetry semantic conventions for HTTP client spans (`otel.name`
+//! `{method} {url.template}`, `http.request.method`, `server.address`, `server.port`,
+//! `url.full`, `url.template`, `http.response.status_code`, `error.type`,
+//! `http.request.resend_count`), which `tracing-opentelemetry` exports as client spans. Retries
 //! are logged at `DEBUG` with the wait, and so is every response value read as its documented
 //! type although its JSON type differed (target `akamai_sdk::decode`, with its JSON path; see
 //! `akamai_sdk_generated::lenient`). Nothing logged contains a header, a body or a value.
