@@ -449,8 +449,8 @@ impl From<reqwest::Error> for Error {
 }
 
 /// Synchronous conversion of a generated client's error. The body of an undocumented response
-/// (`UnexpectedResponse`) cannot be read here and is dropped (status and headers are kept):
-/// prefer [`Error::from_generated`].
+/// (`UnexpectedResponse`) cannot be read here and is dropped (status and headers are kept);
+/// the runtime, which runs every call, reads it (bounded) instead.
 impl<E: Serialize> From<GeneratedError<E>> for Error {
     fn from(error: GeneratedError<E>) -> Self {
         match error {
