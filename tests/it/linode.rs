@@ -412,6 +412,23 @@ async fn child_account_access_is_checked_with_typed_errors() {
         }
         other => panic!("unexpected {other:?}"),
     }
+    // As the SDK's one error type (`?` in a function returning `akamai_sdk::Result`), the
+    // reason stays typed: a caller can still branch on it.
+    let err = Error::from(proxy.ensure_child_account_access().await.unwrap_err());
+    assert!(matches!(err, Error::AccessDenied(_)), "{err:?}");
+    assert!(
+        matches!(
+            err.child_access(),
+            Some(ChildAccessError::NotAParentUser {
+                user_type: UserType::Proxy
+            })
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("only users of a parent account"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

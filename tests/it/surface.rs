@@ -799,6 +799,22 @@ struct Private {
     types: std::collections::HashSet<String>,
 }
 
+/// Keeps only the trait impls of a hidden module (and of its modules).
+fn strip_to_trait_impls(items: &mut Vec<syn::Item>) {
+    items.retain(|item| match item {
+        syn::Item::Impl(imp) => imp.trait_.is_some(),
+        syn::Item::Mod(_) => true,
+        _ => false,
+    });
+    for item in items {
+        if let syn::Item::Mod(module) = item {
+            if let Some((_, children)) = &mut module.content {
+                strip_to_trait_impls(children);
+            }
+        }
+    }
+}
+
 /// Drops the impls of types that are not public (their trait impls are not API).
 fn drop_private_impls(items: &mut Vec<syn::Item>, private: &std::collections::HashSet<String>) {
     items.retain(|item| match item {
@@ -825,6 +841,10 @@ fn parse(path: &Path) -> syn::File {
     let source =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     syn::parse_file(&source).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| compact(&attr.meta) == "cfg(test)")
 }
 
 /// Whether `attrs` hold `#[doc(hidden)]` or `#[cfg(test)]`.
@@ -854,7 +874,8 @@ fn inline_modules(dir: &Path, module: &str, items: &mut Vec<syn::Item>, private:
         syn::Item::Static(i) => !is_hidden(&i.attrs),
         syn::Item::Type(i) => !is_hidden(&i.attrs),
         syn::Item::Use(i) => !is_hidden(&i.attrs),
-        syn::Item::Mod(i) => !is_hidden(&i.attrs),
+        // A hidden module's trait impls for public types are still API: kept below.
+        syn::Item::Mod(i) => !is_test(&i.attrs),
         syn::Item::Impl(i) => !is_hidden(&i.attrs),
         _ => true,
     });
@@ -882,8 +903,18 @@ fn inline_modules(dir: &Path, module: &str, items: &mut Vec<syn::Item>, private:
                     };
                     child.content = Some((Default::default(), parse(&file).items));
                 }
+                let hidden = is_hidden(&child.attrs);
                 if let Some((_, children)) = &mut child.content {
                     inline_modules(&child_dir, &format!("{path}::"), children, private);
+                    if hidden {
+                        strip_to_trait_impls(children);
+                    }
+                }
+                if hidden {
+                    private.modules.push(path.clone());
+                    child
+                        .attrs
+                        .retain(|attr| compact(&attr.meta) != "doc(hidden)");
                 }
             }
             _ => {}

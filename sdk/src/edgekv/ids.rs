@@ -1,6 +1,6 @@
 //! Path segments: id checks and the one percent-encoding every EdgeKV path uses.
 
-use crate::error::Error;
+use crate::error::{Error, InvalidIdError};
 
 /// What an id names, for error messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,15 +43,15 @@ pub(crate) fn check_id(kind: IdKind, id: &str) -> Result<(), Error> {
     } else {
         return Ok(());
     };
-    Err(Error::InvalidInput(format!("the {noun} {reason}")))
+    Err(Error::InvalidId(InvalidIdError::new(noun, reason)))
 }
 
 /// Checks an optional query value (the sandbox id): it must not be empty when given.
 pub(crate) fn check_query_value(kind: IdKind, value: Option<&str>) -> Result<(), Error> {
     match value {
-        Some("") => Err(Error::InvalidInput(format!(
-            "the {} must not be empty",
-            kind.noun()
+        Some("") => Err(Error::InvalidId(InvalidIdError::new(
+            kind.noun(),
+            "must not be empty",
         ))),
         _ => Ok(()),
     }
@@ -78,7 +78,10 @@ mod tests {
     fn ids_are_checked() {
         for bad in ["", "a/b", "/", "a\\b", ".", ".."] {
             let err = check_id(IdKind::Item, bad).unwrap_err();
-            assert!(matches!(err, Error::InvalidInput(_)), "{bad}");
+            assert!(
+                matches!(&err, Error::InvalidId(id) if id.what() == "item id"),
+                "{bad}"
+            );
             assert!(err.to_string().contains("item id"), "{err}");
         }
         for good in ["a b", "a;b", "100%", "what?", "café", "...", "a.b", "#x"] {

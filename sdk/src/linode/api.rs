@@ -19,7 +19,7 @@ use std::future::Future;
 
 use super::auth::BearerSigner;
 use super::models::{Euuid, Grants, Page, ProxyToken};
-use crate::error::Error;
+use crate::error::{Error, PageError};
 use crate::runtime::Runtime;
 
 /// What every client of one API endpoint shares: base URL, HTTP client, call runtime.
@@ -102,8 +102,7 @@ impl Api {
         page_size: u32,
         filter: Option<&HeaderValue>,
     ) -> Result<Page<types::ChildAccount>, Error> {
-        let number = std::num::NonZeroU64::new(page)
-            .ok_or_else(|| Error::InvalidInput("pages are numbered from 1".to_owned()))?;
+        let number = std::num::NonZeroU64::new(page).ok_or(Error::InvalidPage(PageError::Zero))?;
         let filter = filter
             .map(|value| {
                 value.to_str().map_err(|_| {

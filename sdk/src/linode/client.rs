@@ -14,7 +14,7 @@ use super::filter::{header_value, ChildAccountFilter};
 use super::models::{ApiVersion, Euuid, Grants, Page, ProfileInfo, ProxyToken, UserType};
 use super::pagination;
 use crate::config::{ConfigError, HttpConfig};
-use crate::error::Error;
+use crate::error::{Error, PageError};
 
 /// Environment variables read for the token, in this order.
 pub const TOKEN_ENV_VARS: [&str; 2] = ["LINODE_TOKEN", "LINODE_CLI_TOKEN"];
@@ -171,12 +171,23 @@ pub enum ChildAccessError {
 }
 
 impl From<ChildAccessError> for Error {
-    /// Keeps a request error as it is; a missing permission becomes [`Error::Config`] (the
-    /// token in use cannot do what is asked).
+    /// Keeps a request error as it is; a missing permission becomes [`Error::AccessDenied`],
+    /// whose typed reason [`Error::child_access`] gives back.
     fn from(error: ChildAccessError) -> Self {
         match error {
             ChildAccessError::Request(e) => e,
-            other => ConfigError::Invalid(other.to_string()).into(),
+            other => Error::AccessDenied(Box::new(other)),
+        }
+    }
+}
+
+impl Error {
+    /// Why the parent user cannot manage child accounts, when this error is that
+    /// ([`Error::AccessDenied`] from [`LinodeClient::ensure_child_account_access`]).
+    pub fn child_access(&self) -> Option<&ChildAccessError> {
+        match self {
+            Error::AccessDenied(reason) => reason.downcast_ref(),
+            _ => None,
         }
     }
 }
@@ -352,10 +363,11 @@ impl ChildAccountsRequest {
 
     fn checked(&self) -> Result<Option<reqwest::header::HeaderValue>, Error> {
         if !(MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&self.page_size) {
-            return Err(Error::InvalidInput(format!(
-                "page size {} is outside {MIN_PAGE_SIZE}..={MAX_PAGE_SIZE}",
-                self.page_size
-            )));
+            return Err(Error::InvalidPage(PageError::Size {
+                size: self.page_size,
+                min: MIN_PAGE_SIZE,
+                max: MAX_PAGE_SIZE,
+            }));
         }
         self.filter.as_ref().map(header_value).transpose()
     }
@@ -364,7 +376,7 @@ impl ChildAccountsRequest {
     pub async fn page(&self, page: u64) -> Result<Page<types::ChildAccount>, Error> {
         let filter = self.checked()?;
         if page == 0 {
-            return Err(Error::InvalidInput("pages are numbered from 1".to_owned()));
+            return Err(Error::InvalidPage(PageError::Zero));
         }
         self.api
             .child_accounts_page(page, self.page_size, filter.as_ref())
@@ -446,13 +458,19 @@ mod tests {
         let client = LinodeClient::new("t").unwrap();
         for size in [0, 24, 501] {
             let request = client.child_accounts().page_size(size);
-            assert!(matches!(request.page(1).await, Err(Error::InvalidInput(_))));
+            assert!(matches!(
+                request.page(1).await,
+                Err(Error::InvalidPage(PageError::Size { .. }))
+            ));
             let items: Vec<_> = request.stream().collect().await;
             assert_eq!(items.len(), 1);
-            assert!(matches!(items[0], Err(Error::InvalidInput(_))));
+            assert!(matches!(items[0], Err(Error::InvalidPage(_))));
         }
         let request = client.child_accounts().page_size(25);
-        assert!(matches!(request.page(0).await, Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            request.page(0).await,
+            Err(Error::InvalidPage(PageError::Zero))
+        ));
         let raw = client.child_accounts().raw_filter(serde_json::json!("x"));
         assert!(matches!(raw.page(1).await, Err(Error::InvalidInput(_))));
     }

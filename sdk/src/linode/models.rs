@@ -9,7 +9,7 @@ use akamai_sdk_generated::DateTime;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::error::Error;
+use crate::error::{Error, InvalidIdError};
 
 /// Lifetime of a proxy user token when the API does not say (`created` + 15 minutes).
 pub const PROXY_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
@@ -40,18 +40,21 @@ impl Euuid {
     pub fn new(value: impl Into<String>) -> Result<Self, Error> {
         let value = value.into();
         let problem = if value.is_empty() {
-            Some("a child account euuid must not be empty")
+            Some("must not be empty")
         } else if value.len() > Self::MAX_LEN {
-            Some("a child account euuid must be at most 128 bytes long")
+            Some("must be at most 128 bytes long")
         } else if value.contains('/') {
-            Some("a child account euuid must not contain `/`")
+            Some("must not contain `/`")
         } else if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            Some("a child account euuid must not contain whitespace or control characters")
+            Some("must not contain whitespace or control characters")
         } else {
             None
         };
         match problem {
-            Some(reason) => Err(Error::InvalidInput(reason.to_owned())),
+            Some(reason) => Err(Error::InvalidId(InvalidIdError::new(
+                "child account euuid",
+                reason,
+            ))),
             None => Ok(Self(value)),
         }
     }
@@ -111,9 +114,10 @@ impl TryFrom<&types::ChildAccount> for Euuid {
     fn try_from(account: &types::ChildAccount) -> Result<Self, Self::Error> {
         match &account.euuid {
             Some(euuid) => Self::new(euuid.as_str()),
-            None => Err(Error::InvalidInput(
-                "the child account has no euuid".to_owned(),
-            )),
+            None => Err(Error::InvalidId(InvalidIdError::new(
+                "child account euuid",
+                "is missing from the listed account",
+            ))),
         }
     }
 }
@@ -351,7 +355,7 @@ mod tests {
         }
         for bad in ["", "a/b", "a b", "tab\there", "x".repeat(129).as_str()] {
             assert!(
-                matches!(Euuid::new(bad), Err(Error::InvalidInput(_))),
+                matches!(Euuid::new(bad), Err(Error::InvalidId(_))),
                 "{bad:?}"
             );
         }

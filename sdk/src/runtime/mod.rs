@@ -58,6 +58,8 @@ use tracing::Instrument;
 
 use akamai_sdk_generated::{capture_response, lenient, Captured, ResponseMeta};
 
+mod convert;
+
 use crate::config::HttpConfig;
 use crate::error::{ApiError, DeadlineError, DeadlinePhase, DecodeError, Error, ErrorBody};
 
@@ -431,8 +433,9 @@ fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
         Error::Transport(_) => "transport_error",
         Error::Decode(_) => "decode_error",
         Error::Signing(_) => "signing_error",
-        Error::InvalidInput(_) => "invalid_input",
+        Error::InvalidInput(_) | Error::InvalidId(_) | Error::InvalidPage(_) => "invalid_input",
         Error::Config(_) | Error::Credentials(_) => "config_error",
+        Error::AccessDenied(_) => "access_denied",
         _ => "_OTHER",
     };
     class.into()
