@@ -343,8 +343,18 @@ fn whole_linode(root: &Path, mirror: Option<&Path>) -> Result<()> {
     let generated_in = started.elapsed();
     let dir = root.join("target/whole-linode");
     std::fs::create_dir_all(dir.join("src"))?;
-    let lib = std::fs::read_to_string(root.join("generated/src/lib.rs"))?;
-    std::fs::write(dir.join("src/lib.rs"), lib)?;
+    // The handwritten seam: lib.rs and its modules, every file but the generated ones.
+    for entry in std::fs::read_dir(root.join("generated/src"))? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".rs") && name != "linode.rs" && name != "edgekv.rs" {
+            std::fs::copy(&path, dir.join("src").join(&name))?;
+        }
+    }
     std::fs::write(dir.join("src/linode.rs"), &code)?;
     std::fs::write(dir.join("src/edgekv.rs"), "")?;
     std::fs::write(dir.join("Cargo.toml"), standalone_manifest(root)?)?;

@@ -134,7 +134,7 @@ impl Runtime {
     }
 
     /// Like [`Runtime::call`], keeping the status and headers of the response.
-    pub async fn call_response<T, E, F, Fut>(
+    async fn call_response<T, E, F, Fut>(
         &self,
         op: &'static Operation,
         mut f: F,

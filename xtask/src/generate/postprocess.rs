@@ -112,7 +112,7 @@ fn is_client_hooks_impl(imp: &ItemImpl) -> bool {
     }) && imp.items.is_empty()
 }
 
-/// The scalar field types that decode leniently (see `generated/src/lib.rs`, `lenient`).
+/// The scalar field types that decode leniently (see `generated/src/lenient.rs`).
 const LENIENT_SCALARS: &[&str] = &[
     "::std::string::String",
     "String",
