@@ -11,6 +11,7 @@ pub mod edgekv;
 pub mod linode;
 
 pub mod config;
+mod endpoint;
 pub mod error;
 mod headers;
 mod path;

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::str::FromStr;
 
 use akamai_sdk_generated::edgekv::{self as raw, types};
-use akamai_sdk_generated::{RequestSigner, SignFuture, Signer};
+use akamai_sdk_generated::{RequestSigner, SignFuture};
 use bytes::Bytes;
-use progenitor_client::{ClientInfo, Error as GeneratedError, ResponseValue};
+use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::{Request, StatusCode};
 use url::Url;
@@ -15,6 +15,7 @@ use url::Url;
 use super::ids::{canonicalize_path, encode_segment};
 use crate::config::{ConfigError, HttpConfig};
 use crate::edgegrid::{Credentials, CredentialsError, EdgeGridSigner, SigningError};
+use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::runtime::{Operation, Runtime};
 
@@ -119,20 +120,17 @@ impl RequestSigner for PathSigner {
 /// ```
 #[derive(Clone)]
 pub struct EdgeKvClient {
-    raw: raw::Client,
-    http: reqwest::Client,
-    signer: PathSigner,
-    base_url: Url,
-    runtime: Runtime,
+    endpoint: Endpoint,
+    generated: raw::Client,
     account_switch_key: Option<String>,
 }
 
 impl fmt::Debug for EdgeKvClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EdgeKvClient")
-            .field("base_url", &self.base_url.as_str())
-            .field("signer", &self.signer)
-            .field("retry", self.runtime.settings().retry())
+            .field("base_url", &self.endpoint.base().as_str())
+            .field("signer", self.endpoint.signer())
+            .field("retry", self.endpoint.runtime().settings().retry())
             .field("account_switch_key", &self.account_switch_key)
             .finish_non_exhaustive()
     }
@@ -194,7 +192,7 @@ impl EdgeKvClient {
 
     /// The base URL (`https://{host}/edgekv/v1`).
     pub fn base_url(&self) -> &Url {
-        &self.base_url
+        self.endpoint.base()
     }
 
     /// The account switch key sent with every call, if any.
@@ -202,30 +200,28 @@ impl EdgeKvClient {
         self.account_switch_key.as_deref()
     }
 
-    pub(crate) fn raw(&self) -> &raw::Client {
-        &self.raw
+    /// The generated client (positional interface) that the wrappers run through the runtime.
+    pub(crate) fn generated(&self) -> &raw::Client {
+        &self.generated
     }
 
     pub(crate) fn runtime(&self) -> &Runtime {
-        &self.runtime
-    }
-
-    /// The account switch key as the generated operations take it.
-    pub(crate) fn ask(&self) -> Option<&str> {
-        self.account_switch_key.as_deref()
+        self.endpoint.runtime()
     }
 
     /// A URL under the base URL: each segment percent-encoded (ids must have been checked),
     /// then the query pairs and the account switch key.
     pub(crate) fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
-        let mut url = self.base_url.clone();
+        let mut url = self.endpoint.base().clone();
         let mut path = url.path().trim_end_matches('/').to_owned();
         for segment in segments {
             path.push('/');
             encode_segment(segment.as_bytes(), &mut path);
         }
         url.set_path(&path);
-        let ask = self.ask().map(|key| ("accountSwitchKey", key));
+        let ask = self
+            .account_switch_key()
+            .map(|key| ("accountSwitchKey", key));
         if !query.is_empty() || ask.is_some() {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in query.iter().copied().chain(ask) {
@@ -250,11 +246,10 @@ impl EdgeKvClient {
         body: (&'static str, &Bytes),
     ) -> Result<(StatusCode, HeaderMap, Bytes)> {
         let (content_type, bytes) = body;
-        let signer = self.raw.inner();
-        self.runtime
+        let (http, signer) = (self.endpoint.http(), self.endpoint.signer());
+        self.runtime()
             .call_raw(op, || {
-                let request = self
-                    .http
+                let request = http
                     .request(op.method.clone(), url.clone())
                     .header(CONTENT_TYPE, content_type)
                     .body(bytes.clone())
@@ -262,7 +257,7 @@ impl EdgeKvClient {
                 async move {
                     let request =
                         request.map_err(|e| GeneratedError::<()>::InvalidRequest(e.to_string()))?;
-                    let response = akamai_sdk_generated::send(signer, &self.http, request).await?;
+                    let response = akamai_sdk_generated::send(signer, http, request).await?;
                     let status = response.status();
                     if !status.is_success() {
                         return Err(GeneratedError::UnexpectedResponse(response));
@@ -348,7 +343,7 @@ impl EdgeKvClientBuilder {
         let base = self
             .base_url
             .unwrap_or_else(|| format!("https://{}{BASE_PATH}", self.signer.credentials().host()));
-        let mut base_url = self.config.parse_base_url(&base)?;
+        let base_url = self.config.parse_base_url(&base)?;
         if !self.signer.is_own_host(&base_url) {
             return Err(ConfigError::InvalidBaseUrl {
                 reason: "its host and port differ from the credentials' host, so requests \
@@ -357,8 +352,6 @@ impl EdgeKvClientBuilder {
             }
             .into());
         }
-        let trimmed = base_url.path().trim_end_matches('/').to_owned();
-        base_url.set_path(&trimmed);
         let account_switch_key = match self.account_switch_key {
             Some(key) if key.trim().is_empty() => {
                 return Err(Error::InvalidInput(
@@ -368,20 +361,11 @@ impl EdgeKvClientBuilder {
             Some(key) => Some(key.trim().to_owned()),
             None => None,
         };
-        let http = self.config.build_client()?;
-        let runtime = self.config.runtime().with_base_url(&base_url);
-        let signer = PathSigner { inner: self.signer };
-        let raw = raw::Client::new_with_client(
-            base_url.as_str().trim_end_matches('/'),
-            http.clone(),
-            Signer::new(signer.clone()),
-        );
+        let endpoint = Endpoint::new(&self.config, base_url, PathSigner { inner: self.signer })?;
+        let generated = endpoint.generated(raw::Client::new_with_client);
         Ok(EdgeKvClient {
-            raw,
-            http,
-            signer,
-            base_url,
-            runtime,
+            endpoint,
+            generated,
             account_switch_key,
         })
     }

@@ -316,11 +316,11 @@ impl ItemGroup<'_> {
             .client
             .runtime()
             .call_optional(&ops::GET_GROUP_ITEMS, || {
-                self.client.raw().get_group_items(
+                self.client.generated().get_group_items(
                     self.network.into(),
                     &self.namespace,
                     &self.group,
-                    self.client.ask(),
+                    self.client.account_switch_key(),
                     max_items,
                     self.sandbox.as_deref(),
                 )
@@ -349,12 +349,12 @@ impl ItemGroup<'_> {
             .client
             .runtime()
             .call_bytes(&ops::GET_ITEM, || {
-                self.client.raw().get_item(
+                self.client.generated().get_item(
                     self.network.into(),
                     &self.namespace,
                     &self.group,
                     item_id,
-                    self.client.ask(),
+                    self.client.account_switch_key(),
                     self.sandbox.as_deref(),
                 )
             })
@@ -379,12 +379,12 @@ impl ItemGroup<'_> {
             .client
             .runtime()
             .call_bytes(&ops::DELETE_ITEM, || {
-                self.client.raw().delete_item(
+                self.client.generated().delete_item(
                     self.network.into(),
                     &self.namespace,
                     &self.group,
                     item_id,
-                    self.client.ask(),
+                    self.client.account_switch_key(),
                     self.sandbox.as_deref(),
                 )
             })

@@ -47,7 +47,7 @@ impl EdgeKvClient {
     pub async fn initialization_status(&self) -> Result<types::Initialize> {
         self.runtime()
             .call_with_stream_error(&ops::GET_INITIALIZE, || {
-                self.raw().get_initialize(self.ask())
+                self.generated().get_initialize(self.account_switch_key())
             })
             .await
     }
@@ -61,7 +61,8 @@ impl EdgeKvClient {
         };
         self.runtime()
             .call(&ops::PUT_INITIALIZE, || {
-                self.raw().put_initialize(self.ask(), &body)
+                self.generated()
+                    .put_initialize(self.account_switch_key(), &body)
             })
             .await
     }
@@ -125,7 +126,8 @@ impl EdgeKvClient {
         };
         self.runtime()
             .call(&ops::PUT_AUTH_DATABASE, || {
-                self.raw().put_auth_database(self.ask(), &body)
+                self.generated()
+                    .put_auth_database(self.account_switch_key(), &body)
             })
             .await
     }
@@ -134,7 +136,9 @@ impl EdgeKvClient {
     pub async fn auth_groups(&self) -> Result<Vec<types::AuthGroup>> {
         let groups = self
             .runtime()
-            .call(&ops::GET_GROUPS, || self.raw().get_groups(self.ask()))
+            .call(&ops::GET_GROUPS, || {
+                self.generated().get_groups(self.account_switch_key())
+            })
             .await?;
         Ok(groups.groups)
     }
@@ -143,7 +147,8 @@ impl EdgeKvClient {
     pub async fn auth_group(&self, group_id: u64) -> Result<types::AuthGroup> {
         self.runtime()
             .call(&ops::GET_GROUP, || {
-                self.raw().get_group(group_id, self.ask())
+                self.generated()
+                    .get_group(group_id, self.account_switch_key())
             })
             .await
     }
@@ -158,8 +163,11 @@ impl EdgeKvClient {
         let body = types::PutReauthorizeNamespaceBody { group_id };
         self.runtime()
             .call(&ops::PUT_REAUTHORIZE_NAMESPACE, || {
-                self.raw()
-                    .put_reauthorize_namespace(namespace_id, self.ask(), &body)
+                self.generated().put_reauthorize_namespace(
+                    namespace_id,
+                    self.account_switch_key(),
+                    &body,
+                )
             })
             .await
     }
@@ -209,8 +217,11 @@ impl EdgeKvClient {
         let list = self
             .runtime()
             .call(&ops::GET_NAMESPACES, || {
-                self.raw()
-                    .get_namespaces(network.into(), self.ask(), details.clone())
+                self.generated().get_namespaces(
+                    network.into(),
+                    self.account_switch_key(),
+                    details.clone(),
+                )
             })
             .await?;
         Ok(list.namespaces)
@@ -225,8 +236,11 @@ impl EdgeKvClient {
         check_id(IdKind::Namespace, namespace_id)?;
         self.runtime()
             .call(&ops::GET_NAMESPACE, || {
-                self.raw()
-                    .get_namespace(network.into(), namespace_id, self.ask())
+                self.generated().get_namespace(
+                    network.into(),
+                    namespace_id,
+                    self.account_switch_key(),
+                )
             })
             .await
     }
@@ -260,8 +274,11 @@ impl EdgeKvClient {
         check_id(IdKind::Namespace, &namespace.namespace)?;
         self.runtime()
             .call(&ops::POST_NAMESPACE, || {
-                self.raw()
-                    .post_namespace(network.into(), self.ask(), namespace)
+                self.generated().post_namespace(
+                    network.into(),
+                    self.account_switch_key(),
+                    namespace,
+                )
             })
             .await
     }
@@ -281,8 +298,12 @@ impl EdgeKvClient {
         };
         self.runtime()
             .call(&ops::PUT_NAMESPACE, || {
-                self.raw()
-                    .put_namespace(network.into(), namespace_id, self.ask(), &body)
+                self.generated().put_namespace(
+                    network.into(),
+                    namespace_id,
+                    self.account_switch_key(),
+                    &body,
+                )
             })
             .await
     }
@@ -299,8 +320,11 @@ impl EdgeKvClient {
         let groups = self
             .runtime()
             .call_optional(&ops::GET_NAMESPACE_GROUPS, || {
-                self.raw()
-                    .get_namespace_groups(network.into(), namespace_id, self.ask())
+                self.generated().get_namespace_groups(
+                    network.into(),
+                    namespace_id,
+                    self.account_switch_key(),
+                )
             })
             .await?;
         Ok(groups.map(|groups| groups.0).unwrap_or_default())

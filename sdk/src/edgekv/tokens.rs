@@ -259,7 +259,8 @@ impl EdgeKvClient {
         let created = self
             .runtime()
             .call(&ops::POST_TOKENS, || {
-                self.raw().post_tokens(self.ask(), &body)
+                self.generated()
+                    .post_tokens(self.account_switch_key(), &body)
             })
             .await?;
         Ok(created.into())
@@ -271,8 +272,8 @@ impl EdgeKvClient {
         let list = self
             .runtime()
             .call_optional(&ops::GET_TOKENS, || {
-                self.raw()
-                    .get_tokens(self.ask(), include_expired.then_some(true))
+                self.generated()
+                    .get_tokens(self.account_switch_key(), include_expired.then_some(true))
             })
             .await?;
         Ok(list
@@ -285,7 +286,9 @@ impl EdgeKvClient {
         check_id(IdKind::Token, name)?;
         let token = self
             .runtime()
-            .call(&ops::GET_TOKEN, || self.raw().get_token(name, self.ask()))
+            .call(&ops::GET_TOKEN, || {
+                self.generated().get_token(name, self.account_switch_key())
+            })
             .await?;
         Ok(token.into())
     }
@@ -295,7 +298,8 @@ impl EdgeKvClient {
         check_id(IdKind::Token, name)?;
         self.runtime()
             .call(&ops::DELETE_TOKEN, || {
-                self.raw().delete_token(name, self.ask())
+                self.generated()
+                    .delete_token(name, self.account_switch_key())
             })
             .await
     }
@@ -307,7 +311,8 @@ impl EdgeKvClient {
         let token = self
             .runtime()
             .call(&ops::POST_TOKEN_REFRESH, || {
-                self.raw().post_token_refresh(name, self.ask())
+                self.generated()
+                    .post_token_refresh(name, self.account_switch_key())
             })
             .await?;
         Ok(token.into())

@@ -6,58 +6,38 @@
 //! `X-Filter` header of the list, `user_type` in the profile, and grants that answer 204
 //! without a document (rule `bodiless-success-statuses`).
 
-use std::sync::Arc;
-
 use akamai_sdk_generated::linode::{self, operations as ops, types};
-use akamai_sdk_generated::{Operation, RawBody, Signer};
+use akamai_sdk_generated::{Operation, RawBody};
 use progenitor_client::{ByteStream, Error as GeneratedError, ResponseValue};
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
-use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::future::Future;
 
-use super::auth::BearerSigner;
 use super::models::{Euuid, Grants, Page, ProxyToken};
+use crate::endpoint::Endpoint;
 use crate::error::{Error, PageError};
 use crate::runtime::Runtime;
 
-/// What every client of one API endpoint shares: base URL, HTTP client, call runtime.
-/// Immutable once built.
-#[derive(Clone, Debug)]
-pub(crate) struct Transport {
-    pub(crate) base: Url,
-    pub(crate) base_url: String,
-    pub(crate) http: reqwest::Client,
-    pub(crate) runtime: Runtime,
-}
-
-/// One token's view of the API: the generated client, signed by a [`BearerSigner`], and the
-/// runtime that runs its operations.
+/// One token's view of the API: the [`Endpoint`] signed with that token, and the generated
+/// client on it.
 #[derive(Debug)]
 pub(crate) struct Api {
-    pub(crate) transport: Transport,
-    pub(crate) signer: Arc<BearerSigner>,
-    pub(crate) generated: linode::Client,
+    pub(crate) endpoint: Endpoint,
+    generated: linode::Client,
 }
 
 impl Api {
-    pub(crate) fn new(transport: Transport, signer: BearerSigner) -> Self {
-        let signer = Arc::new(signer);
-        let generated = linode::Client::new_with_client(
-            &transport.base_url,
-            transport.http.clone(),
-            Signer::from_arc(signer.clone()),
-        );
+    pub(crate) fn new(endpoint: Endpoint) -> Self {
+        let generated = endpoint.generated(linode::Client::new_with_client);
         Self {
-            transport,
-            signer,
+            endpoint,
             generated,
         }
     }
 
     fn runtime(&self) -> &Runtime {
-        &self.transport.runtime
+        self.endpoint.runtime()
     }
 
     pub(crate) async fn account(&self) -> Result<types::Account, Error> {
@@ -175,8 +155,7 @@ impl Api {
         F: Fn(linode::Client) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
     {
-        self.transport
-            .runtime
+        self.runtime()
             .call(op, || attempt(self.generated.clone()))
             .await
     }
@@ -192,8 +171,7 @@ impl Api {
         F: Fn(linode::Client) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
     {
-        self.transport
-            .runtime
+        self.runtime()
             .call_optional(op, || attempt(self.generated.clone()))
             .await
     }
@@ -209,8 +187,7 @@ impl Api {
         Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>>,
     {
         let (headers, bytes) = self
-            .transport
-            .runtime
+            .runtime()
             .call_bytes(op, || attempt(self.generated.clone()))
             .await?;
         let content_type = headers
@@ -230,8 +207,7 @@ impl Api {
         F: Fn(linode::Client) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
     {
-        self.transport
-            .runtime
+        self.runtime()
             .call_with_stream_error(op, || attempt(self.generated.clone()))
             .await
     }

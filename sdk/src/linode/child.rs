@@ -101,7 +101,7 @@ impl fmt::Debug for ChildClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChildClient")
             .field("euuid", &self.inner.euuid)
-            .field("base_url", &self.inner.parent.transport.base_url)
+            .field("base_url", &self.inner.parent.endpoint.base_str())
             .field("refresh_margin", &self.inner.margin)
             .finish_non_exhaustive()
     }
@@ -277,8 +277,8 @@ impl ChildClient {
         let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
         let lifetime = token_lifetime(&token, now);
         let margin = refresh_margin(self.inner.margin, lifetime);
-        let signer = BearerSigner::new(token.token().clone(), &parent.transport.base)?;
-        let api = Arc::new(Api::new(parent.transport.clone(), signer));
+        let signer = BearerSigner::new(token.token().clone(), parent.endpoint.base())?;
+        let api = Arc::new(Api::new(parent.endpoint.with_signer(signer)));
         let number = self.inner.minted.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::debug!(
             token_id = token.id(),

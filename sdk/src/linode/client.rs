@@ -7,13 +7,14 @@ use akamai_sdk_generated::linode::types;
 use futures::{Stream, StreamExt};
 use secrecy::SecretString;
 
-use super::api::{Api, Transport};
+use super::api::Api;
 use super::auth::BearerSigner;
 use super::child::ChildClient;
 use super::filter::{header_value, ChildAccountFilter};
 use super::models::{ApiVersion, Euuid, Grants, Page, ProfileInfo, ProxyToken, UserType};
 use super::pagination;
 use crate::config::{ConfigError, HttpConfig};
+use crate::endpoint::Endpoint;
 use crate::error::{Error, PageError};
 
 /// Environment variables read for the token, in this order.
@@ -48,8 +49,8 @@ pub struct LinodeClient {
 impl fmt::Debug for LinodeClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LinodeClient")
-            .field("base_url", &self.api.transport.base_url)
-            .field("signer", &self.api.signer)
+            .field("base_url", &self.api.endpoint.base_str())
+            .field("signer", self.api.endpoint.signer())
             .finish_non_exhaustive()
     }
 }
@@ -112,18 +113,11 @@ impl LinodeClientBuilder {
         let base_url = self
             .base_url
             .unwrap_or_else(|| self.api_version.base_url().to_owned());
-        let base_url = self.config.check_base_url(&base_url)?;
         let base = self.config.parse_base_url(&base_url)?;
-        let runtime = self.config.runtime().with_base_url(&base);
-        let transport = Transport {
-            base_url,
-            base,
-            http: self.config.build_client()?,
-            runtime,
-        };
-        let signer = BearerSigner::new(token, &transport.base)?;
+        let signer = BearerSigner::new(token, &base)?;
+        let endpoint = Endpoint::new(&self.config, base, signer)?;
         Ok(LinodeClient {
-            api: Arc::new(Api::new(transport, signer)),
+            api: Arc::new(Api::new(endpoint)),
         })
     }
 }
@@ -227,7 +221,7 @@ impl LinodeClient {
 
     /// The base URL, without a trailing `/`.
     pub fn base_url(&self) -> &str {
-        &self.api.transport.base_url
+        self.api.endpoint.base_str()
     }
 
     /// `GET /account`: the parent account.
