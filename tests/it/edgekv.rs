@@ -223,12 +223,84 @@ async fn items_round_trip_as_text_json_and_bytes() {
 }
 
 #[tokio::test]
-async fn ids_are_percent_encoded_signed_as_sent_and_round_trip() {
+async fn ids_outside_the_documented_rule_are_refused_before_sending() {
     let kv = EdgeKvEmulator::start().await.unwrap();
     let client = client_of(&kv);
-    let group = client.group(Network::Staging, "ns;1", "g 1");
-    let prefix = format!("{BASE}/networks/staging/namespaces/ns%3B1/groups/g%201/items/");
-    let cases = [
+    let plain = client.group(Network::Staging, "default", "g_1");
+    // The emulator (like the API) keeps namespace, group and item ids to A-Z a-z 0-9 _ -:
+    // the SDK refuses the others itself, with the rule in the error, and sends nothing.
+    let before = kv.counters().requests;
+    let weird = [
+        "a b",
+        "x;y",
+        "100%",
+        "%41",
+        "what?",
+        "#1",
+        "it's",
+        "café ☕",
+        "a.b~c",
+        "...",
+    ];
+    for id in weird {
+        let errors = [
+            (
+                plain.put(id, &ItemValue::text(id)).await.map(drop),
+                "item id",
+            ),
+            (plain.get(id).await.map(drop), "item id"),
+            (
+                client
+                    .group(Network::Staging, "default", id)
+                    .list(None)
+                    .await
+                    .map(drop),
+                "group id",
+            ),
+            (
+                client.namespace(Network::Staging, id).await.map(drop),
+                "namespace id",
+            ),
+        ];
+        for (result, what) in errors {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidId(e) if e.what() == what),
+                "{id}: {err}"
+            );
+            assert!(err.to_string().contains("A-Z a-z 0-9 _ and -"), "{err}");
+        }
+    }
+    let too_long = "k".repeat(akamai_sdk::edgekv::MAX_ITEM_LEN + 1);
+    assert!(matches!(
+        plain.get(&too_long).await,
+        Err(Error::InvalidId(_))
+    ));
+    assert!(matches!(
+        client.namespace(Network::Staging, "-ns").await,
+        Err(Error::InvalidId(_))
+    ));
+    assert_eq!(kv.counters().requests, before, "nothing was sent");
+
+    // Ids the API takes round trip, up to the longest item id.
+    let longest = "k".repeat(akamai_sdk_testkit::edgekv::MAX_ITEM_ID_LEN);
+    for id in ["a-b_C9", longest.as_str()] {
+        plain.put(id, &ItemValue::text(id)).await.unwrap();
+        assert_eq!(plain.get(id).await.unwrap().text().unwrap(), id);
+        assert!(kv.item(Network::Staging, "default", "g_1", id).is_some());
+    }
+    assert_signed_afresh(&kv);
+}
+
+#[tokio::test]
+async fn path_ids_are_percent_encoded_and_signed_as_sent() {
+    let kv = EdgeKvEmulator::start().await.unwrap();
+    let client = client_of(&kv);
+    let group = client.group(Network::Staging, "ns", "g");
+    // Token names keep only the path-segment rules: whatever else they hold travels strictly
+    // percent-encoded, and the signature over the encoded target checks out (a mismatch would
+    // be a 401; an unknown token is a 404).
+    for (name, encoded) in [
         ("a b", "a%20b"),
         ("x;y", "x%3By"),
         ("100%", "100%25"),
@@ -239,53 +311,15 @@ async fn ids_are_percent_encoded_signed_as_sent_and_round_trip() {
         ("café ☕", "caf%C3%A9%20%E2%98%95"),
         ("a.b~c_d-e", "a.b~c_d-e"),
         ("...", "..."),
-    ];
-    // The API keeps ids to A-Z a-z 0-9 _ -, so it refuses these with its own 400: the
-    // signature over the encoded target checked out (a mismatch would be a 401), and a get
-    // names the same item as the put.
-    for (id, encoded) in cases {
-        let put = group.put(id, &ItemValue::text(id)).await.unwrap_err();
-        let get = group.get(id).await.unwrap_err();
-        for err in [put, get] {
-            assert_eq!(
-                status_and_code(&err),
-                (Some(400), Some("EKV_9000".into())),
-                "{id}: {err}"
-            );
-        }
-        let log = kv.requests();
-        let targets: Vec<&str> = log[log.len() - 2..]
-            .iter()
-            .map(|r| r.target.as_str())
-            .collect();
-        let expected = format!("{prefix}{encoded}");
-        assert_eq!(targets, [expected.as_str(), expected.as_str()], "{id}");
+    ] {
+        let err = client.token(name).await.unwrap_err();
+        assert_ne!(err.status().map(|s| s.as_u16()), Some(401), "{name}: {err}");
+        assert_eq!(
+            kv.requests().pop().unwrap().target,
+            format!("{BASE}/tokens/{encoded}"),
+            "{name}"
+        );
     }
-    // Ids the API takes round trip.
-    let plain = client.group(Network::Staging, "default", "g_1");
-    let longest = "k".repeat(akamai_sdk_testkit::edgekv::MAX_ITEM_ID_LEN);
-    for id in ["a-b_C9", longest.as_str()] {
-        plain.put(id, &ItemValue::text(id)).await.unwrap();
-        assert_eq!(plain.get(id).await.unwrap().text().unwrap(), id);
-        assert!(kv.item(Network::Staging, "default", "g_1", id).is_some());
-    }
-
-    // Generated operations get the same strict encoding before they are signed.
-    let err = group.list(Some(2)).await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
-    assert_eq!(
-        kv.requests().pop().unwrap().target,
-        format!("{BASE}/networks/staging/namespaces/ns%3B1/groups/g%201?maxItems=2")
-    );
-    let err = client
-        .namespace(Network::Production, "it's;x [y]")
-        .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
-    assert_eq!(
-        kv.requests().pop().unwrap().target,
-        format!("{BASE}/networks/production/namespaces/it%27s%3Bx%20%5By%5D")
-    );
 
     // Ids that cannot be a path segment are refused before anything is sent.
     let before = kv.counters().requests;

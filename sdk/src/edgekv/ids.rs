@@ -24,17 +24,56 @@ impl IdKind {
     }
 }
 
-/// Checks an id that goes into the URL path.
+/// The rule the API documents for an id: the longest length and whether a leading `-` is
+/// refused (namespaces); the characters are `A-Z a-z 0-9 _ -`. `None` where the API documents
+/// none (token names and sandbox ids keep only the path-segment rules).
+fn documented_rule(kind: IdKind) -> Option<(usize, bool)> {
+    match kind {
+        IdKind::Namespace => Some((MAX_NAMESPACE_LEN, true)),
+        IdKind::Group => Some((MAX_GROUP_LEN, false)),
+        IdKind::Item => Some((MAX_ITEM_LEN, false)),
+        IdKind::Token | IdKind::Sandbox => None,
+    }
+}
+
+/// The longest namespace name the API accepts (Akamai's EdgeKV limits: 1 to 32 characters).
+pub const MAX_NAMESPACE_LEN: usize = 32;
+/// The longest group id the API accepts.
+pub const MAX_GROUP_LEN: usize = 128;
+/// The longest item id (key) the API accepts.
+pub const MAX_ITEM_LEN: usize = 512;
+
+/// Checks an id that goes into the URL path, before anything is sent.
 ///
-/// Refused before anything is sent: an empty id, one containing `/` (it would name another
-/// resource), one containing `\` (URL parsers read it as `/` in http(s) URLs), and `.` or `..`
-/// (dot segments are removed from URL paths). Every other id is percent-encoded by
-/// [`encode_segment`]. The message names the kind of id but never quotes it.
+/// Namespace names, group ids and item ids follow the API's documented rule: only
+/// `A-Z a-z 0-9 _ -`, at most [`MAX_NAMESPACE_LEN`], [`MAX_GROUP_LEN`] or [`MAX_ITEM_LEN`]
+/// characters, and a namespace name does not start with `-`. Every id (token names and sandbox
+/// ids too) must also be a path segment: not empty, no `/`, no `\` (URL parsers read it as
+/// `/` in http(s) URLs), not `.` or `..` (dot segments are removed from URL paths). What passes
+/// is still percent-encoded by [`encode_segment`], a second line of defence. The message names
+/// the kind of id and the rule, but never quotes the id.
 pub(crate) fn check_id(kind: IdKind, id: &str) -> Result<(), Error> {
     let noun = kind.noun();
-    let reason = if id.is_empty() {
-        "must not be empty"
-    } else if id.contains('/') {
+    let refuse = |reason: String| Err(Error::InvalidId(InvalidIdError::new(noun, reason)));
+    if id.is_empty() {
+        return refuse("must not be empty".to_owned());
+    }
+    if let Some((max, no_leading_dash)) = documented_rule(kind) {
+        if !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return refuse("may contain only A-Z a-z 0-9 _ and - (the API's rule)".to_owned());
+        }
+        if id.len() > max {
+            return refuse(format!("must be at most {max} characters long"));
+        }
+        if no_leading_dash && id.starts_with('-') {
+            return refuse("must not start with `-`".to_owned());
+        }
+        return Ok(());
+    }
+    let reason = if id.contains('/') {
         "must not contain `/`"
     } else if id.contains('\\') {
         "must not contain `\\` (URLs read it as `/`)"
@@ -43,7 +82,7 @@ pub(crate) fn check_id(kind: IdKind, id: &str) -> Result<(), Error> {
     } else {
         return Ok(());
     };
-    Err(Error::InvalidId(InvalidIdError::new(noun, reason)))
+    refuse(reason.to_owned())
 }
 
 /// Checks an optional query value (the sandbox id): it must not be empty when given.
@@ -84,11 +123,47 @@ mod tests {
             );
             assert!(err.to_string().contains("item id"), "{err}");
         }
+        // Token names keep only the path-segment rules.
         for good in ["a b", "a;b", "100%", "what?", "café", "...", "a.b", "#x"] {
-            check_id(IdKind::Namespace, good).unwrap();
+            check_id(IdKind::Token, good).unwrap();
+        }
+        for bad in ["", "a/b", "\\", ".", ".."] {
+            assert!(check_id(IdKind::Token, bad).is_err(), "{bad}");
         }
         assert!(check_query_value(IdKind::Sandbox, Some("")).is_err());
         assert!(check_query_value(IdKind::Sandbox, None).is_ok());
+    }
+
+    #[test]
+    fn namespaces_groups_and_items_follow_the_documented_rule() {
+        for (kind, max) in [
+            (IdKind::Namespace, MAX_NAMESPACE_LEN),
+            (IdKind::Group, MAX_GROUP_LEN),
+            (IdKind::Item, MAX_ITEM_LEN),
+        ] {
+            check_id(kind, "a-Z_09").unwrap();
+            check_id(kind, &"k".repeat(max)).unwrap();
+            let long = check_id(kind, &"k".repeat(max + 1)).unwrap_err();
+            assert!(
+                long.to_string().contains(&format!("at most {max}")),
+                "{long}"
+            );
+            for bad in [
+                "a b", "a;b", "100%", "what?", "café", "a.b", "#x", "a/b", ".",
+            ] {
+                let err = check_id(kind, bad).unwrap_err();
+                assert!(
+                    err.to_string().contains("only A-Z a-z 0-9 _ and -"),
+                    "{bad}: {err}"
+                );
+                assert!(
+                    !err.to_string().contains(bad),
+                    "the id is not quoted: {err}"
+                );
+            }
+        }
+        assert!(check_id(IdKind::Namespace, "-ns").is_err());
+        check_id(IdKind::Group, "-g").unwrap();
     }
 
     #[test]
@@ -108,7 +183,7 @@ mod tests {
         /// canonical form is a fixed point.
         #[test]
         fn accepted_ids_round_trip_through_a_url(id in "(?s).{0,24}") {
-            proptest::prop_assume!(check_id(IdKind::Item, &id).is_ok());
+            proptest::prop_assume!(check_id(IdKind::Token, &id).is_ok());
             let encoded = encode(&id);
             proptest::prop_assert!(encoded
                 .bytes()

@@ -202,9 +202,12 @@ impl Item {
 
 /// The items of one group of one namespace on one network, optionally in a sandbox.
 ///
-/// Made by [`EdgeKvClient::group`]. Ids are checked on each call: an empty id, or one with
-/// `/` or `\`, or `.`/`..`, is refused with [`Error::InvalidInput`] before anything is sent;
-/// any other id (spaces, `;`, `%`, `?`, non-ASCII…) is percent-encoded.
+/// Made by [`EdgeKvClient::group`]. Ids are checked on each call against the API's rule:
+/// namespace, group and item ids hold only `A-Z a-z 0-9 _ -` (namespace names at most
+/// [`MAX_NAMESPACE_LEN`](super::MAX_NAMESPACE_LEN) characters and not starting with `-`, group
+/// ids at most [`MAX_GROUP_LEN`](super::MAX_GROUP_LEN), item ids at most
+/// [`MAX_ITEM_LEN`](super::MAX_ITEM_LEN)); any other id is refused with [`Error::InvalidId`]
+/// before anything is sent. Every path is still percent-encoded strictly.
 #[derive(Clone, Debug)]
 pub struct ItemGroup<'a> {
     client: &'a EdgeKvClient,

@@ -5,8 +5,11 @@
 //!
 //! * **Items** with an explicit value type ([`ItemValue`]: text, JSON or bytes, never guessed),
 //!   read back byte for byte ([`Item`]) through [`EdgeKvClient::group`].
-//! * **Ids** checked before sending (empty, `/`, `\`, `.` and `..` are refused) and
-//!   percent-encoded strictly in every path (spaces, `;`, `%`, `?`, non-ASCII), signed as sent.
+//! * **Ids** checked before sending: namespace, group and item ids against the API's rule
+//!   (`A-Z a-z 0-9 _ -`, at most [`MAX_NAMESPACE_LEN`], [`MAX_GROUP_LEN`] or [`MAX_ITEM_LEN`]
+//!   characters, no leading `-` in a namespace name), token names and sandbox ids as path
+//!   segments (empty, `/`, `\`, `.` and `..` are refused); every path is percent-encoded
+//!   strictly and signed as sent.
 //! * **Waiters** for database initialization ([`EdgeKvClient::initialize_and_wait`]) and token
 //!   activation ([`EdgeKvClient::wait_for_token`]).
 //! * **`edgekv_tokens.js`** read, merged and written atomically ([`TokensFile`]).
@@ -49,6 +52,7 @@
 
 mod client;
 mod ids;
+pub use ids::{MAX_GROUP_LEN, MAX_ITEM_LEN, MAX_NAMESPACE_LEN};
 mod items;
 mod namespaces;
 mod tokens;

@@ -697,7 +697,7 @@ impl Db {
             return Some(self.problem(
                 400,
                 "EKV_9000",
-                "Group must only use a string that matches A-Z a-z 0-9 _ or -..",
+                "Group must only use a string that matches A-Z a-z 0-9 _ or -.",
             ));
         }
         if let Some(item) = item {
@@ -705,7 +705,7 @@ impl Db {
                 return Some(self.problem(
                     400,
                     "EKV_9000",
-                    "Key must only use a string that matches A-Z a-z 0-9 _ or -..",
+                    "Key must only use a string that matches A-Z a-z 0-9 _ or -.",
                 ));
             }
         }
