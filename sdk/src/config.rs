@@ -217,7 +217,7 @@ impl HttpConfig {
 }
 
 /// Whether the URL's host is `localhost`, an address in `127.0.0.0/8`, or `::1`.
-fn is_loopback_host(url: &Url) -> bool {
+pub(crate) fn is_loopback_host(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };

@@ -1465,3 +1465,23 @@ async fn namespace_listings_decode_names_and_string_numbers() {
         "a names-only listing sends no `details`"
     );
 }
+
+/// A missing namespace is not-found everywhere: reading it is a 400 whose problem says it does
+/// not exist, listing its groups a 404; `is_not_found` is true for both, and the statuses are
+/// kept as the API sent them.
+#[tokio::test]
+async fn a_missing_namespace_is_not_found_for_every_operation() {
+    let kv = EdgeKvEmulator::start().await.unwrap();
+    let client = client_of(&kv);
+    let read = client
+        .namespace(Network::Staging, "nope")
+        .await
+        .unwrap_err();
+    assert_eq!(read.status().map(|s| s.as_u16()), Some(400), "{read}");
+    assert!(read.is_not_found(), "{read}");
+    let groups = client
+        .namespace_groups(Network::Staging, "nope")
+        .await
+        .unwrap_err();
+    assert!(groups.is_not_found(), "{groups}");
+}

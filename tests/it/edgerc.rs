@@ -176,6 +176,15 @@ fn missing_keys_name_section_key_and_header_line() {
             matches!(err, CredentialsError::MissingKey { .. }),
             "{file} [{section}]: {err:?}"
         );
+        // The message names the section and the missing key, and the line as where the
+        // section starts (the key itself has no line).
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!(
+                "section [{section}] (from line {line}) has no `{key}` key, which is required"
+            )),
+            "{text}"
+        );
         assert_names(
             &err,
             file,

@@ -648,7 +648,10 @@ async fn a_timeout_becomes_the_timeout_error() {
     );
     assert_eq!(
         err.to_string(),
-        "the attempt timed out (the per-attempt timeout of HttpConfig::with_timeout)"
+        format!(
+            "the attempt timed out (the per-attempt timeout of HttpConfig::with_timeout) at {}: operation timed out",
+            server.uri()
+        )
     );
     // The server may have acted: a POST that timed out after sending is not repeated.
     assert_eq!(attempts.load(Ordering::SeqCst), 1);

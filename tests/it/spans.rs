@@ -216,3 +216,34 @@ async fn a_child_clients_mint_and_call_put_no_token_in_any_field() {
         }
     }
 }
+
+/// An `https://` base URL for a plain-http server (a local emulator reached the wrong way):
+/// the TLS handshake fails, the error says where it went and why in its `Display`, and it is
+/// not retried (one attempt, though the policy would retry a connection failure).
+#[tokio::test]
+async fn a_tls_handshake_with_a_plain_http_server_fails_once_and_says_why() {
+    let captured = logs::capture();
+    let server = MockServer::start().await;
+    let (host, port) = host_port(&server.uri());
+    let https = format!("https://{host}:{port}");
+    let retry = RetryPolicy::default()
+        .with_jitter(false)
+        .with_initial_backoff(Duration::from_millis(1));
+    let err = parent(&https, retry).api().get_account().await.unwrap_err();
+    assert!(err.is_tls_failure(), "{err:?}");
+    assert!(!err.is_retryable(), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("the TLS handshake failed with {https}: ")),
+        "{text}"
+    );
+    assert!(
+        text.len() > format!("the TLS handshake failed with {https}: ").len(),
+        "the root cause follows: {text}"
+    );
+    let spans = captured.spans();
+    let attempts = named(&spans, "akamai_sdk.attempt");
+    assert_eq!(attempts.len(), 1, "{spans:#?}");
+    assert_eq!(attempts[0].field("error.type"), Some("tls_error"));
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

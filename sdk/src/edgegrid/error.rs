@@ -56,6 +56,23 @@ impl fmt::Display for Location {
     }
 }
 
+/// The message of a missing key: the section and the key, with the line where the section
+/// starts (a missing key has no line of its own), as in
+/// "~/.edgerc: section \[default\] (from line 3) has no `client_secret` key, which is required".
+fn missing_key_message(at: &Location, key: &str) -> String {
+    match (&at.section, at.line) {
+        (Some(section), Some(line)) => format!(
+            "{}: section [{section}] (from line {line}) has no `{key}` key, which is required",
+            at.origin
+        ),
+        (Some(section), None) => format!(
+            "{}: section [{section}] has no `{key}` key, which is required",
+            at.origin
+        ),
+        _ => format!("{at}: required key `{key}` is missing"),
+    }
+}
+
 /// EdgeGrid credentials could not be loaded or are invalid.
 ///
 /// Every variant that concerns a setting names where it was found ([`Location`]: file,
@@ -115,10 +132,10 @@ pub enum CredentialsError {
         /// What is wrong with it (the line's text is never shown: it may hold a secret).
         reason: &'static str,
     },
-    /// A required key is absent.
-    #[error("{at}: required key `{key}` is missing")]
+    /// A required key is absent from a section (or the environment).
+    #[error("{}", missing_key_message(at, key))]
     MissingKey {
-        /// The section (its header line) or the environment.
+        /// The section (its line is the section's header line) or the environment.
         at: Location,
         /// The key or environment variable.
         key: String,

@@ -100,6 +100,16 @@ impl ApiError {
         }
     }
 
+    /// Whether this is EdgeKV's 400 for a namespace that does not exist (a problem whose
+    /// `detail` says "The requested namespace does not exist").
+    pub(crate) fn names_a_missing_namespace(&self) -> bool {
+        self.status == StatusCode::BAD_REQUEST
+            && matches!(&self.body, ErrorBody::Problem(p) if p.detail.as_deref().is_some_and(|d| {
+                let d = d.to_ascii_lowercase();
+                d.contains("requested namespace") && d.contains("does not exist")
+            }))
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status

@@ -254,24 +254,80 @@ impl std::error::Error for DeadlineError {
     }
 }
 
-fn transport_message(e: &reqwest::Error) -> &'static str {
-    if e.is_connect() {
-        "could not connect to the API"
+fn transport_message(e: &reqwest::Error) -> String {
+    let what = if is_tls_failure(e) {
+        "the TLS handshake failed with"
+    } else if e.is_connect() {
+        "could not connect to"
     } else if e.is_body() || e.is_decode() {
-        "the connection failed while reading the response"
+        "the connection failed while reading the response from"
     } else if e.is_builder() {
-        "the HTTP request could not be built"
+        "the HTTP request could not be built for"
     } else {
-        "the connection failed while sending the request or awaiting the response"
+        "the connection failed while sending the request to or awaiting the response from"
+    };
+    with_origin_and_cause(what, e)
+}
+
+fn timeout_message(e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        with_origin_and_cause("timed out connecting to", e)
+    } else {
+        with_origin_and_cause(
+            "the attempt timed out (the per-attempt timeout of HttpConfig::with_timeout) at",
+            e,
+        )
     }
 }
 
-fn timeout_message(e: &reqwest::Error) -> &'static str {
-    if e.is_connect() {
-        "timed out connecting to the API"
-    } else {
-        "the attempt timed out (the per-attempt timeout of HttpConfig::with_timeout)"
+/// `{what} {origin}: {root cause}`: where the request went (scheme, host and port: never a
+/// path or query) and the innermost cause (a refused connection, a certificate problem, a TLS
+/// record that is not TLS), which the chain of sources would otherwise hide in `Debug`.
+fn with_origin_and_cause(what: &str, e: &reqwest::Error) -> String {
+    let origin = e
+        .url()
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_else(|| "the API".to_owned());
+    let mut text = format!("{what} {origin}");
+    if let Some(cause) = root_cause(e) {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
     }
+    text
+}
+
+/// The innermost source of `e`, if it has any.
+fn root_cause(e: &reqwest::Error) -> Option<&(dyn std::error::Error + 'static)> {
+    let mut cause = std::error::Error::source(e)?;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    Some(cause)
+}
+
+/// Whether the connection failed in the TLS handshake (a certificate the client refuses, or a
+/// server that does not speak TLS: plain http behind an https URL). rustls reports these as an
+/// I/O error of kind `InvalidData` while connecting. Repeating cannot help, so it is never
+/// retried.
+fn is_tls_failure(e: &reqwest::Error) -> bool {
+    if !e.is_connect() {
+        return false;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        // An I/O error wrapping another one hides it from `source()`: look inside.
+        let mut io = cause.downcast_ref::<std::io::Error>();
+        while let Some(error) = io {
+            if error.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+            io = error
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<std::io::Error>());
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Statuses worth retrying for an idempotent request: 408, 429, 500, 502, 503 and 504.
@@ -305,9 +361,18 @@ impl Error {
         }
     }
 
-    /// Whether the API answered 404 Not Found.
+    /// Whether the API answered 404 Not Found, or said that what was asked for does not exist.
+    ///
+    /// A missing EdgeKV namespace counts too: the API answers a read of one with a 400 whose
+    /// problem says "The requested namespace does not exist", where a listing under it is a
+    /// 404; both are not-found here.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
+        match self {
+            Self::Api(api) => {
+                api.status() == StatusCode::NOT_FOUND || api.names_a_missing_namespace()
+            }
+            _ => self.status() == Some(StatusCode::NOT_FOUND),
+        }
     }
 
     /// Whether the API answered 429 Too Many Requests.
@@ -319,6 +384,13 @@ impl Error {
     /// call ([`Error::Deadline`]).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout(_) | Self::Deadline(_))
+    }
+
+    /// Whether the connection failed in the TLS handshake: the server's certificate was
+    /// refused, or the server does not speak TLS (an `https://` base URL for a plain-http
+    /// server, such as a local emulator). Never retried.
+    pub fn is_tls_failure(&self) -> bool {
+        matches!(self, Self::Transport(e) if is_tls_failure(e))
     }
 
     /// Whether the connection could not be opened, so the request never reached the server.
@@ -356,6 +428,7 @@ impl Error {
                 api.status() == StatusCode::TOO_MANY_REQUESTS
                     || (idempotent && is_retryable_status(api.status()))
             }
+            Self::Transport(e) if is_tls_failure(e) => false,
             Self::Transport(e) => e.is_connect() || (idempotent && !e.is_builder()),
             Self::Timeout(e) => e.is_connect() || idempotent,
             Self::Decode(_)
@@ -403,6 +476,23 @@ impl From<reqwest::Error> for Error {
 mod tests {
     use super::*;
     use reqwest::header::HeaderMap;
+
+    #[test]
+    fn a_missing_namespace_400_is_not_found_and_another_400_is_not() {
+        let problem = |detail: &str| {
+            Error::Api(Box::new(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                &HeaderMap::new(),
+                ErrorBody::from_json(serde_json::json!({"title": "Bad Request", "detail": detail})),
+            )))
+        };
+        assert!(problem("The requested namespace does not exist.").is_not_found());
+        assert!(!problem("Retention must be between 0 and 315360000.").is_not_found());
+        assert_eq!(
+            problem("The requested namespace does not exist.").status(),
+            Some(StatusCode::BAD_REQUEST)
+        );
+    }
 
     #[test]
     fn retryable_statuses() {

@@ -90,9 +90,11 @@ impl LinodeClientBuilder {
         self
     }
 
-    /// Talks to another base URL, which must include the version segment
-    /// (`https://api.linode.com/v4`). Plain http is refused unless the host is a loopback
-    /// address and the [`HttpConfig`] allows it (`allow_insecure_loopback`).
+    /// Talks to another base URL, which must end with the version segment
+    /// (`https://api.linode.com/v4` or `…/v4beta`; [`build`](Self::build) refuses it otherwise,
+    /// except on a loopback host, where a mock server may serve the API at its root). Plain
+    /// http is refused unless the host is a loopback address and the [`HttpConfig`] allows it
+    /// (`allow_insecure_loopback`).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
@@ -114,12 +116,32 @@ impl LinodeClientBuilder {
             .base_url
             .unwrap_or_else(|| self.api_version.base_url().to_owned());
         let base = self.config.parse_base_url(&base_url)?;
+        check_version_segment(&base)?;
         let signer = BearerSigner::new(token, &base)?;
         let endpoint = Endpoint::new(&self.config, base, signer)?;
         Ok(LinodeClient {
             api: Arc::new(Api::new(endpoint)),
         })
     }
+}
+
+/// Refuses a base URL whose path does not end with the API version (`/v4`, `/v4beta`): every
+/// operation's path is relative to it, so without it every call would be a 404. A loopback
+/// host is exempt: a mock server (Prism) may serve the spec's paths at its root.
+fn check_version_segment(base: &reqwest::Url) -> Result<(), Error> {
+    let last = base.path().trim_end_matches('/').rsplit('/').next();
+    if matches!(last, Some("v4" | "v4beta")) || crate::config::is_loopback_host(base) {
+        return Ok(());
+    }
+    Err(ConfigError::InvalidBaseUrl {
+        reason: format!(
+            "a Linode base URL ends with the API version (`{}` or `{}`), and `{}` does not",
+            ApiVersion::V4.base_url(),
+            ApiVersion::V4Beta.base_url(),
+            base.as_str().trim_end_matches('/')
+        ),
+    }
+    .into())
 }
 
 /// The first non-blank token among [`TOKEN_ENV_VARS`].
@@ -443,6 +465,22 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(loopback.base_url(), "http://127.0.0.1:9/v4");
+        for unversioned in [
+            "https://api.linode.com",
+            "https://api.linode.com/",
+            "https://api.linode.com/v5",
+        ] {
+            let err = LinodeClient::builder()
+                .token("t")
+                .base_url(unversioned)
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::Config(ConfigError::InvalidBaseUrl { .. })),
+                "{unversioned}: {err}"
+            );
+            assert!(err.to_string().contains("/v4beta"), "{err}");
+        }
         let builder = LinodeClient::builder().token("s3cr3t");
         assert!(!format!("{builder:?}").contains("s3cr3t"));
     }

@@ -428,6 +428,7 @@ fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
     let class = match error {
         Error::Timeout(_) => "timeout",
         Error::Deadline(_) => "deadline",
+        Error::Transport(_) if error.is_tls_failure() => "tls_error",
         Error::Transport(e) if e.is_connect() => "connect_error",
         Error::Transport(e) if e.is_body() || e.is_decode() => "response_body_error",
         Error::Transport(_) => "transport_error",
