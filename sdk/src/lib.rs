@@ -30,6 +30,9 @@ pub use akamai_sdk_generated::{DateTime, Secret};
 pub use reqwest::header::HeaderMap;
 pub use reqwest::StatusCode;
 pub use secrecy::{ExposeSecret, SecretString};
+/// JSON values in signatures (`ItemValue::json_value`, `ChildAccountsRequest::raw_filter`):
+/// the `serde_json` the SDK is built with, so that a dependent needs no version of its own.
+pub use serde_json::{self, Value as JsonValue};
 
 /// The names most programs use: `use akamai_sdk::prelude::*;`.
 ///
@@ -52,8 +55,8 @@ pub mod prelude {
     pub use crate::edgekv::{EdgeKvClient, ItemValue, Network, NewToken, Permission, WaitOptions};
     pub use crate::error::{Error, Result};
     #[cfg(feature = "linode")]
-    pub use crate::linode::{proxy_username, ChildClient, Euuid, LinodeClient, ProxyToken};
+    pub use crate::linode::{proxy_username, ChildClient, Euuid, Filter, LinodeClient, ProxyToken};
     pub use crate::retry::RetryPolicy;
-    pub use crate::{DateTime, ExposeSecret, HeaderMap, SecretString, StatusCode};
+    pub use crate::{DateTime, ExposeSecret, HeaderMap, JsonValue, SecretString, StatusCode};
     pub use futures::{StreamExt, TryStreamExt};
 }

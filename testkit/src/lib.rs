@@ -48,6 +48,9 @@ mod journal;
 mod server;
 mod waits;
 
+/// The date type of [`EdgeKvEmulator::seed_token`] and [`EdgeKvEmulator::today`], so that a
+/// test needs no `chrono` of its own.
+pub use chrono::NaiveDate;
 pub use edgegrid::EdgeGridCredentials;
 pub use edgekv::{EdgeKvEmulator, EdgeKvEmulatorBuilder};
 pub use faults::{Fault, FaultKind};

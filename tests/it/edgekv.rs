@@ -562,11 +562,19 @@ async fn token_wait_times_out_with_the_last_state() {
         .create_token(&NewToken::new("slow").namespace("default", [Permission::R]))
         .await
         .unwrap();
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&heard);
     let wait = WaitOptions::new()
         .with_poll_interval(Duration::from_millis(10))
-        .with_timeout(Duration::from_millis(50));
-    let outcome = client.wait_for_token("slow", wait).await.unwrap();
+        .with_timeout(Duration::from_millis(50))
+        .on_poll(move |progress| sink.lock().unwrap().push(progress.poll()));
+    let outcome = client.wait_for_token("slow", wait.clone()).await.unwrap();
     assert!(!outcome.is_ready());
+    // Every poll that did not end the wait reached the hook, in order: the first read of the
+    // token is not a poll.
+    let polls = heard.lock().unwrap().clone();
+    let expected: Vec<u32> = (1..=kv.counters().operation("get-token") as u32 - 1).collect();
+    assert_eq!(polls, expected);
     let last = outcome.into_inner();
     assert_eq!(last.name, "slow");
     assert_eq!(

@@ -64,7 +64,9 @@ pub use items::{Item, ItemGroup, ItemKind, ItemValue};
 pub use namespaces::{is_initialized, DataAccessPolicy};
 pub use tokens::{AccessToken, NewToken, Permission, TokenActivationStatus};
 pub use tokens_file::{TokenCredential, TokenEntry, TokensFile, TokensFileError, NAMESPACE_PREFIX};
-pub use wait::{WaitOptions, WaitOutcome, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT};
+pub use wait::{
+    WaitOptions, WaitOutcome, WaitProgress, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT,
+};
 
 /// The generated EdgeKV types (request bodies and responses).
 pub use akamai_sdk_generated::edgekv::types;
