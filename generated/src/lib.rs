@@ -172,6 +172,24 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// An operation the pinned spec does not have, for a raw call (a `v4beta` preview, a path
+    /// newer than the pin): id `raw-call`, no documented bodiless or empty-collection answers,
+    /// not paginated, in no area.
+    pub fn raw(method: reqwest::Method, path: &'static str, idempotent: bool) -> Self {
+        Self {
+            id: "raw-call",
+            method_name: "raw",
+            method,
+            path,
+            idempotent,
+            bodiless_statuses: &[],
+            empty_collection_details: &[],
+            paginated: false,
+            tag: "raw",
+            feature: None,
+        }
+    }
+
     /// Whether `status` is a documented success without a body.
     pub fn is_bodiless(&self, status: u16) -> bool {
         self.bodiless_statuses.contains(&status)

@@ -1,7 +1,10 @@
 //! [`Endpoint`]: what every client stands on.
 
-use akamai_sdk_generated::{RequestSigner, Signer};
-use reqwest::Url;
+use akamai_sdk_generated::{Operation, RequestSigner, Signer};
+use bytes::Bytes;
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::{StatusCode, Url};
 
 use crate::config::HttpConfig;
 use crate::error::Error;
@@ -55,10 +58,6 @@ impl Endpoint {
         self.base.as_str().trim_end_matches('/')
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.http
-    }
-
     pub(crate) fn signer(&self) -> &Signer {
         &self.signer
     }
@@ -70,5 +69,48 @@ impl Endpoint {
     /// A generated client on this endpoint (`new` is its `new_with_client`).
     pub(crate) fn generated<C>(&self, new: fn(&str, reqwest::Client, Signer) -> C) -> C {
         new(self.base_str(), self.http.clone(), self.signer.clone())
+    }
+
+    /// Sends a handwritten request (`op`'s method, `url`, an optional body with its content
+    /// type) along the one request path (`akamai_sdk_generated::send`: signed, sent, observed)
+    /// inside the runtime (retries by `op`'s idempotency, deadline, spans, errors), and returns
+    /// the status, headers and body of a 2xx answer; any other status is an error.
+    pub(crate) async fn send(
+        &self,
+        op: &Operation,
+        url: &Url,
+        body: Option<(&'static str, &Bytes)>,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
+        let (http, signer) = (&self.http, &self.signer);
+        self.runtime
+            .call_raw(op, || {
+                let mut builder = http.request(op.method.clone(), url.clone());
+                if let Some((content_type, bytes)) = body {
+                    builder = builder
+                        .header(CONTENT_TYPE, content_type)
+                        .body(bytes.clone());
+                }
+                let request = builder.build();
+                async move {
+                    let request =
+                        request.map_err(|e| GeneratedError::<()>::InvalidRequest(e.to_string()))?;
+                    let response = akamai_sdk_generated::send(signer, http, request).await?;
+                    let status = response.status();
+                    if !status.is_success() {
+                        return Err(GeneratedError::UnexpectedResponse(response));
+                    }
+                    let headers = response.headers().clone();
+                    let bytes = response
+                        .bytes()
+                        .await
+                        .map_err(GeneratedError::ResponseBodyError)?;
+                    Ok(ResponseValue::new(
+                        (status, headers, bytes),
+                        status,
+                        HeaderMap::new(),
+                    ))
+                }
+            })
+            .await
     }
 }

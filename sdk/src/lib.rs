@@ -15,6 +15,7 @@ mod endpoint;
 pub mod error;
 mod headers;
 mod path;
+pub mod raw;
 pub mod redact;
 pub mod retry;
 // The runtime runs every call of both clients. It is public for the workspace's own tests and
@@ -28,7 +29,7 @@ pub use error::{Error, Result};
 // What the public API hands out, so that a dependent needs `akamai-sdk` and `tokio` only.
 pub use akamai_sdk_generated::{DateTime, Secret};
 pub use reqwest::header::HeaderMap;
-pub use reqwest::StatusCode;
+pub use reqwest::{Method, StatusCode};
 pub use secrecy::{ExposeSecret, SecretString};
 /// JSON values in signatures (`ItemValue::json_value`, `ChildAccountsRequest::raw_filter`):
 /// the `serde_json` the SDK is built with, so that a dependent needs no version of its own.
@@ -57,6 +58,8 @@ pub mod prelude {
     #[cfg(feature = "linode")]
     pub use crate::linode::{proxy_username, ChildClient, Euuid, Filter, LinodeClient, ProxyToken};
     pub use crate::retry::RetryPolicy;
-    pub use crate::{DateTime, ExposeSecret, HeaderMap, JsonValue, SecretString, StatusCode};
+    pub use crate::{
+        DateTime, ExposeSecret, HeaderMap, JsonValue, Method, SecretString, StatusCode,
+    };
     pub use futures::{StreamExt, TryStreamExt};
 }

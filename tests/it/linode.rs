@@ -1188,3 +1188,70 @@ fn typed_calls_can_be_spawned() {
             .await
     });
 }
+
+/// The escape hatch for what the pinned spec lacks: a raw call on a child client runs with the
+/// proxy token, and a 401 renews it once and repeats the call, as for every typed call; the
+/// parent's raw call carries the parent's token, the path template filled and encoded.
+#[tokio::test]
+async fn a_raw_call_renews_the_proxy_token_on_401() {
+    use akamai_sdk::raw::RawCall;
+    use akamai_sdk::Method;
+
+    let server = MockServer::start().await;
+    mount_mints(
+        &server,
+        &[
+            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:15:00"),
+            token_json(CHILD_TOKEN_2, 2, "2024-05-01T10:15:00"),
+        ],
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/preview/things/a%20b"))
+        .and(header(
+            "authorization",
+            format!("Bearer {CHILD_TOKEN_1}").as_str(),
+        ))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"errors": [{"reason": "Invalid Token"}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v4/preview/things/a%20b"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&server)
+        .await;
+
+    let parent = parent(&server);
+    let call = RawCall::new(Method::GET, "/preview/things/{name}")
+        .param("name", "a b")
+        .query("detail", "full");
+    let child = parent.child(euuid());
+    let answer = child.raw(&call).await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(answer.json::<Value>().unwrap(), json!({"ok": true}));
+    assert_eq!(
+        child.token().await.unwrap().id(),
+        2,
+        "renewed after the 401"
+    );
+
+    parent.raw(&call).await.unwrap();
+    let raw_calls: Vec<_> = received(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.url.path().starts_with("/v4/preview"))
+        .map(|r| (r.url.query().map(str::to_owned), authorization(&r)))
+        .collect();
+    let query = Some("detail=full".to_owned());
+    assert_eq!(
+        raw_calls,
+        [
+            (query.clone(), Some(format!("Bearer {CHILD_TOKEN_1}"))),
+            (query.clone(), Some(format!("Bearer {CHILD_TOKEN_2}"))),
+            (query, Some(format!("Bearer {PARENT_TOKEN}"))),
+        ]
+    );
+}

@@ -7,8 +7,7 @@ use std::str::FromStr;
 use akamai_sdk_generated::edgekv::{self as raw, types};
 use akamai_sdk_generated::{RequestSigner, SignFuture};
 use bytes::Bytes;
-use progenitor_client::{Error as GeneratedError, ResponseValue};
-use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::header::HeaderMap;
 use reqwest::{Request, StatusCode};
 use url::Url;
 
@@ -17,6 +16,7 @@ use crate::config::{ConfigError, HttpConfig};
 use crate::edgegrid::{Credentials, CredentialsError, EdgeGridSigner, SigningError};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
+use crate::raw::{RawAnswer, RawCall};
 use crate::runtime::{Operation, Runtime};
 
 /// The path of the EdgeKV API under the credentials' host.
@@ -231,50 +231,30 @@ impl EdgeKvClient {
         url
     }
 
-    /// Runs a handwritten request through the runtime and returns the status, headers and
-    /// body of a 2xx response.
-    ///
-    /// Only `put-item` needs it: progenitor types its body as a JSON object, while an item is
-    /// sent with the content type the caller chose (text, JSON or bytes, exactly as given).
-    /// Its method and path come from the operation table; the request is sent with
-    /// `akamai_sdk_generated::send`, the path of every generated operation (pre-request hook,
-    /// signing, `execute`, post-response hook), so it is signed, retried and decoded like them.
+    /// Runs a handwritten request on this client's endpoint (see [`Endpoint::send`]). Only
+    /// `put-item` needs it: progenitor types its body as a JSON object, while an item is sent
+    /// with the content type the caller chose (text, JSON or bytes, exactly as given).
     pub(crate) async fn execute_handwritten(
         &self,
         op: &'static Operation,
         url: &Url,
         body: (&'static str, &Bytes),
     ) -> Result<(StatusCode, HeaderMap, Bytes)> {
-        let (content_type, bytes) = body;
-        let (http, signer) = (self.endpoint.http(), self.endpoint.signer());
-        self.runtime()
-            .call_raw(op, || {
-                let request = http
-                    .request(op.method.clone(), url.clone())
-                    .header(CONTENT_TYPE, content_type)
-                    .body(bytes.clone())
-                    .build();
-                async move {
-                    let request =
-                        request.map_err(|e| GeneratedError::<()>::InvalidRequest(e.to_string()))?;
-                    let response = akamai_sdk_generated::send(signer, http, request).await?;
-                    let status = response.status();
-                    if !status.is_success() {
-                        return Err(GeneratedError::UnexpectedResponse(response));
-                    }
-                    let headers = response.headers().clone();
-                    let bytes = response
-                        .bytes()
-                        .await
-                        .map_err(GeneratedError::ResponseBodyError)?;
-                    Ok(ResponseValue::new(
-                        (status, headers, bytes),
-                        status,
-                        HeaderMap::new(),
-                    ))
-                }
-            })
-            .await
+        self.endpoint.send(op, url, Some(body)).await
+    }
+
+    /// Runs a call the pinned spec does not have, with this client's signing, retries,
+    /// deadline and tracing (see [`crate::raw`]); the account switch key goes with it.
+    pub async fn raw(&self, call: &RawCall) -> Result<RawAnswer> {
+        let mut url = call.url(self.endpoint.base())?;
+        if let Some(key) = self.account_switch_key() {
+            url.query_pairs_mut().append_pair("accountSwitchKey", key);
+        }
+        let (status, headers, body) = self
+            .endpoint
+            .send(call.operation(), &url, call.body_parts())
+            .await?;
+        Ok(RawAnswer::new(status, headers, body))
     }
 }
 

@@ -17,6 +17,7 @@ use std::future::Future;
 use super::models::{Euuid, Grants, Page, ProxyToken};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, PageError};
+use crate::raw::{RawAnswer, RawCall};
 use crate::runtime::Runtime;
 
 /// One token's view of the API: the [`Endpoint`] signed with that token, and the generated
@@ -38,6 +39,16 @@ impl Api {
 
     fn runtime(&self) -> &Runtime {
         self.endpoint.runtime()
+    }
+
+    /// A call the pinned spec does not have (see [`crate::raw`]).
+    pub(crate) async fn raw(&self, call: &RawCall) -> Result<RawAnswer, Error> {
+        let url = call.url(self.endpoint.base())?;
+        let (status, headers, body) = self
+            .endpoint
+            .send(call.operation(), &url, call.body_parts())
+            .await?;
+        Ok(RawAnswer::new(status, headers, body))
     }
 
     pub(crate) async fn account(&self) -> Result<types::Account, Error> {

@@ -14,6 +14,7 @@ use super::api::Api;
 use super::auth::BearerSigner;
 use super::models::{Euuid, Grants, ProfileInfo, ProxyToken, PROXY_TOKEN_LIFETIME};
 use crate::error::Error;
+use crate::raw::{RawAnswer, RawCall};
 
 /// Longest default time before a proxy token's expiry at which a new one is created; a token
 /// that lives less than four times this is renewed when a quarter of its life is left.
@@ -175,6 +176,14 @@ impl ChildClient {
                 Err(e)
             }
         }
+    }
+
+    /// Runs a call the pinned spec does not have in the child account (see [`crate::raw`]):
+    /// with the proxy token, which is minted, renewed, and re-minted once on a 401, like every
+    /// call of this client.
+    pub async fn raw(&self, call: &RawCall) -> Result<RawAnswer, Error> {
+        self.with_session(|api| async move { api.raw(call).await })
+            .await
     }
 
     /// `GET /account`: the child account, as its proxy user sees it.

@@ -16,6 +16,7 @@ use super::pagination;
 use crate::config::{ConfigError, HttpConfig};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, PageError};
+use crate::raw::{RawAnswer, RawCall};
 
 /// Environment variables read for the token, in this order.
 pub const TOKEN_ENV_VARS: [&str; 2] = ["LINODE_TOKEN", "LINODE_CLI_TOKEN"];
@@ -244,6 +245,12 @@ impl LinodeClient {
     /// The base URL, without a trailing `/`.
     pub fn base_url(&self) -> &str {
         self.api.endpoint.base_str()
+    }
+
+    /// Runs a call the pinned spec does not have (a `v4beta` preview, a path newer than the
+    /// pin) with this client's token, retries, deadline and tracing: see [`crate::raw`].
+    pub async fn raw(&self, call: &RawCall) -> Result<RawAnswer, Error> {
+        self.api.raw(call).await
     }
 
     /// `GET /account`: the parent account.

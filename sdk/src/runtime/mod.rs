@@ -121,7 +121,7 @@ impl Runtime {
     ///
     /// `f` is called once per attempt; it is typically `|| client.some_operation(args…)`, the
     /// generated method of `op`. Error bodies are parsed into [`Error::Api`].
-    pub async fn call<T, E, F, Fut>(&self, op: &'static Operation, f: F) -> Result<T, Error>
+    pub async fn call<T, E, F, Fut>(&self, op: &Operation, f: F) -> Result<T, Error>
     where
         T: DeserializeOwned,
         F: FnMut() -> Fut,
@@ -136,7 +136,7 @@ impl Runtime {
     /// Like [`Runtime::call`], keeping the status and headers of the response.
     async fn call_response<T, E, F, Fut>(
         &self,
-        op: &'static Operation,
+        op: &Operation,
         mut f: F,
     ) -> Result<ResponseValue<T>, Error>
     where
@@ -162,7 +162,7 @@ impl Runtime {
     /// Any other 404 stays [`Error::Api`].
     pub async fn call_optional<T, E, F, Fut>(
         &self,
-        op: &'static Operation,
+        op: &Operation,
         f: F,
     ) -> Result<Option<T>, Error>
     where
@@ -182,7 +182,7 @@ impl Runtime {
     /// for EdgeKV `get-initialize`): the error body is read (bounded) and parsed.
     pub async fn call_with_stream_error<T, F, Fut>(
         &self,
-        op: &'static Operation,
+        op: &Operation,
         mut f: F,
     ) -> Result<T, Error>
     where
@@ -203,7 +203,7 @@ impl Runtime {
 
     /// Like [`Runtime::call`], for an attempt whose value is not decoded from JSON (a raw
     /// body, or a handwritten request sent with `akamai_sdk_generated::send`).
-    pub async fn call_raw<T, E, F, Fut>(&self, op: &'static Operation, mut f: F) -> Result<T, Error>
+    pub async fn call_raw<T, E, F, Fut>(&self, op: &Operation, mut f: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
@@ -232,7 +232,7 @@ impl Runtime {
     /// attempt.
     pub async fn call_bytes<E, F, Fut>(
         &self,
-        op: &'static Operation,
+        op: &Operation,
         mut f: F,
     ) -> Result<(HeaderMap, bytes::Bytes), Error>
     where
@@ -268,7 +268,7 @@ impl Runtime {
         .await
     }
 
-    async fn run<R, F, Fut>(&self, op: &'static Operation, attempt: F) -> Result<R, Error>
+    async fn run<R, F, Fut>(&self, op: &Operation, attempt: F) -> Result<R, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Attempt<R>>,
@@ -297,7 +297,7 @@ impl Runtime {
     /// spans: `tracing-opentelemetry` exports it as a client span named
     /// `{method} {url.template}`. The generated clients' `send` records `url.full`,
     /// `server.address` and `server.port` on it from the request as sent.
-    fn attempt_span(&self, op: &'static Operation, attempt: u32) -> tracing::Span {
+    fn attempt_span(&self, op: &Operation, attempt: u32) -> tracing::Span {
         let template = format!("{}{}", self.base_path, op.path);
         let span = tracing::info_span!(
             "akamai_sdk.attempt",
@@ -319,11 +319,7 @@ impl Runtime {
         span
     }
 
-    async fn attempts<R, F, Fut>(
-        &self,
-        op: &'static Operation,
-        mut attempt_fn: F,
-    ) -> Result<R, Error>
+    async fn attempts<R, F, Fut>(&self, op: &Operation, mut attempt_fn: F) -> Result<R, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Attempt<R>>,
@@ -445,7 +441,7 @@ fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
 /// One attempt of a generated operation whose success value is JSON: success (after logging
 /// its coercions), an undecodable body, or the generated error converted by `convert`.
 async fn typed_attempt<T, E, C, CFut>(
-    op: &'static Operation,
+    op: &Operation,
     result: Result<ResponseValue<T>, GeneratedError<E>>,
     captured: Captured,
     convert: C,
