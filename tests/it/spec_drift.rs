@@ -89,7 +89,7 @@ fn sources_value(text: &str, api: &str, key: &str) -> String {
     panic!("no {key} in [{api}] of sources.toml:\n{text}");
 }
 
-/// The xtask binary, built (release, like `cargo xtask`) once per test run.
+/// The xtask binary, built (dev profile, like `cargo xtask`) once per test run.
 fn xtask() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
@@ -100,7 +100,6 @@ fn xtask() -> &'static Path {
                 "build",
                 "--package",
                 "xtask",
-                "--release",
                 "--message-format=json",
             ])
             .output()
