@@ -96,12 +96,7 @@ fn xtask() -> &'static Path {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let output = Command::new(cargo)
             .current_dir(workspace_root())
-            .args([
-                "build",
-                "--package",
-                "xtask",
-                "--message-format=json",
-            ])
+            .args(["build", "--package", "xtask", "--message-format=json"])
             .output()
             .expect("running cargo build --package xtask");
         assert!(
