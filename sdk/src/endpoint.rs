@@ -8,6 +8,7 @@ use reqwest::{StatusCode, Url};
 
 use crate::config::HttpConfig;
 use crate::error::Error;
+use crate::raw::{RawAnswer, RawCall};
 use crate::runtime::Runtime;
 
 /// Where and how a client's calls go: the base URL (held once), the HTTP client, the signer
@@ -112,5 +113,20 @@ impl Endpoint {
                 }
             })
             .await
+    }
+
+    /// Runs a [`RawCall`] under the base URL, with `query` pairs added after the call's own
+    /// (the EdgeKV account switch key).
+    pub(crate) async fn raw(
+        &self,
+        call: &RawCall,
+        query: &[(&str, &str)],
+    ) -> Result<RawAnswer, Error> {
+        let mut url = call.url(&self.base)?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let (status, headers, body) = self.send(call.operation(), &url, call.body_parts()).await?;
+        Ok(RawAnswer::new(status, headers, body))
     }
 }

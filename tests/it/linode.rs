@@ -686,8 +686,9 @@ fn account_body() -> Value {
     json!({"company": "Acme Child", "euuid": EUUID, "balance": 0, "active_since": "2018-01-01T00:01:01"})
 }
 
-#[tokio::test]
-async fn a_401_renews_the_proxy_token_once_and_retries() {
+/// A server that mints two proxy tokens (ids 1 and 2) and answers a GET of `path` with the
+/// first one 401, as for a token revoked behind the client's back.
+async fn server_refusing_the_first_proxy_token(path_refused: &str) -> MockServer {
     let server = MockServer::start().await;
     mount_mints(
         &server,
@@ -698,7 +699,7 @@ async fn a_401_renews_the_proxy_token_once_and_retries() {
     )
     .await;
     Mock::given(method("GET"))
-        .and(path("/v4/account"))
+        .and(path(path_refused))
         .and(header(
             "authorization",
             format!("Bearer {CHILD_TOKEN_1}").as_str(),
@@ -709,6 +710,12 @@ async fn a_401_renews_the_proxy_token_once_and_retries() {
         )
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn a_401_renews_the_proxy_token_once_and_retries() {
+    let server = server_refusing_the_first_proxy_token("/v4/account").await;
     Mock::given(method("GET"))
         .and(path("/v4/account"))
         .and(header(
@@ -1197,27 +1204,7 @@ async fn a_raw_call_renews_the_proxy_token_on_401() {
     use akamai_sdk::raw::RawCall;
     use akamai_sdk::Method;
 
-    let server = MockServer::start().await;
-    mount_mints(
-        &server,
-        &[
-            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:15:00"),
-            token_json(CHILD_TOKEN_2, 2, "2024-05-01T10:15:00"),
-        ],
-    )
-    .await;
-    Mock::given(method("GET"))
-        .and(path("/v4/preview/things/a%20b"))
-        .and(header(
-            "authorization",
-            format!("Bearer {CHILD_TOKEN_1}").as_str(),
-        ))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"errors": [{"reason": "Invalid Token"}]})),
-        )
-        .mount(&server)
-        .await;
+    let server = server_refusing_the_first_proxy_token("/v4/preview/things/a%20b").await;
     Mock::given(method("GET"))
         .and(path("/v4/preview/things/a%20b"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))

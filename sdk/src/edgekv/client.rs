@@ -6,9 +6,7 @@ use std::str::FromStr;
 
 use akamai_sdk_generated::edgekv::{self as raw, types};
 use akamai_sdk_generated::{RequestSigner, SignFuture};
-use bytes::Bytes;
-use reqwest::header::HeaderMap;
-use reqwest::{Request, StatusCode};
+use reqwest::Request;
 use url::Url;
 
 use super::ids::{canonicalize_path, encode_segment};
@@ -17,7 +15,7 @@ use crate::edgegrid::{Credentials, CredentialsError, EdgeGridSigner, SigningErro
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::raw::{RawAnswer, RawCall};
-use crate::runtime::{Operation, Runtime};
+use crate::runtime::Runtime;
 
 /// The path of the EdgeKV API under the credentials' host.
 pub const BASE_PATH: &str = "/edgekv/v1";
@@ -231,30 +229,20 @@ impl EdgeKvClient {
         url
     }
 
-    /// Runs a handwritten request on this client's endpoint (see [`Endpoint::send`]). Only
-    /// `put-item` needs it: progenitor types its body as a JSON object, while an item is sent
-    /// with the content type the caller chose (text, JSON or bytes, exactly as given).
-    pub(crate) async fn execute_handwritten(
-        &self,
-        op: &'static Operation,
-        url: &Url,
-        body: (&'static str, &Bytes),
-    ) -> Result<(StatusCode, HeaderMap, Bytes)> {
-        self.endpoint.send(op, url, Some(body)).await
+    /// The endpoint (base URL, HTTP client, signer, runtime). `put-item` sends through it by
+    /// hand: progenitor types its body as a JSON object, while an item is sent with the content
+    /// type the caller chose (text, JSON or bytes, exactly as given).
+    pub(crate) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     /// Runs a call the pinned spec does not have, with this client's signing, retries,
     /// deadline and tracing (see [`crate::raw`]); the account switch key goes with it.
     pub async fn raw(&self, call: &RawCall) -> Result<RawAnswer> {
-        let mut url = call.url(self.endpoint.base())?;
-        if let Some(key) = self.account_switch_key() {
-            url.query_pairs_mut().append_pair("accountSwitchKey", key);
-        }
-        let (status, headers, body) = self
-            .endpoint
-            .send(call.operation(), &url, call.body_parts())
-            .await?;
-        Ok(RawAnswer::new(status, headers, body))
+        let key = self
+            .account_switch_key()
+            .map(|key| ("accountSwitchKey", key));
+        self.endpoint.raw(call, key.as_slice()).await
     }
 }
 

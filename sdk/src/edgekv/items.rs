@@ -340,7 +340,12 @@ impl ItemGroup<'_> {
         let url = self.item_url(item_id);
         let (_, _, body) = self
             .client
-            .execute_handwritten(&ops::PUT_ITEM, &url, (value.content_type(), &value.body))
+            .endpoint()
+            .send(
+                &ops::PUT_ITEM,
+                &url,
+                Some((value.content_type(), &value.body)),
+            )
             .await?;
         Ok(String::from_utf8_lossy(&body).into_owned())
     }

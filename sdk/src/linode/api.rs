@@ -7,12 +7,7 @@
 //! without a document (rule `bodiless-success-statuses`).
 
 use akamai_sdk_generated::linode::{self, operations as ops, types};
-use akamai_sdk_generated::{Operation, RawBody};
-use progenitor_client::{ByteStream, Error as GeneratedError, ResponseValue};
-use reqwest::header::{HeaderValue, CONTENT_TYPE};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use std::future::Future;
+use reqwest::header::HeaderValue;
 
 use super::models::{Euuid, Grants, Page, ProxyToken};
 use crate::endpoint::Endpoint;
@@ -37,18 +32,13 @@ impl Api {
         }
     }
 
-    fn runtime(&self) -> &Runtime {
+    pub(super) fn runtime(&self) -> &Runtime {
         self.endpoint.runtime()
     }
 
     /// A call the pinned spec does not have (see [`crate::raw`]).
     pub(crate) async fn raw(&self, call: &RawCall) -> Result<RawAnswer, Error> {
-        let url = call.url(self.endpoint.base())?;
-        let (status, headers, body) = self
-            .endpoint
-            .send(call.operation(), &url, call.body_parts())
-            .await?;
-        Ok(RawAnswer::new(status, headers, body))
+        self.endpoint.raw(call, &[]).await
     }
 
     pub(crate) async fn account(&self) -> Result<types::Account, Error> {
@@ -154,72 +144,12 @@ impl Api {
         }
     }
 
-    // The entries of the typed calls (`super::calls`), run with this view's token.
-    pub(super) async fn run_json<T, E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: &F,
-    ) -> Result<T, Error>
+    /// The typed calls' attempt `attempt` (`super::calls`), made with this view's generated
+    /// client: what the runtime calls once per attempt.
+    pub(super) fn attempts<'a, F, Fut>(&'a self, attempt: &'a F) -> impl FnMut() -> Fut + 'a
     where
-        T: DeserializeOwned,
-        E: Serialize,
         F: Fn(linode::Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
     {
-        self.runtime()
-            .call(op, || attempt(self.generated.clone()))
-            .await
-    }
-
-    pub(super) async fn run_optional<T, E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: &F,
-    ) -> Result<Option<T>, Error>
-    where
-        T: DeserializeOwned,
-        E: Serialize,
-        F: Fn(linode::Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
-    {
-        self.runtime()
-            .call_optional(op, || attempt(self.generated.clone()))
-            .await
-    }
-
-    pub(super) async fn run_bytes<E, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: &F,
-    ) -> Result<RawBody, Error>
-    where
-        E: Serialize,
-        F: Fn(linode::Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>>,
-    {
-        let (headers, bytes) = self
-            .runtime()
-            .call_bytes(op, || attempt(self.generated.clone()))
-            .await?;
-        let content_type = headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Ok(RawBody::new(content_type, bytes))
-    }
-
-    pub(super) async fn run_untyped_error<T, F, Fut>(
-        &self,
-        op: &'static Operation,
-        attempt: &F,
-    ) -> Result<T, Error>
-    where
-        T: DeserializeOwned,
-        F: Fn(linode::Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
-    {
-        self.runtime()
-            .call_with_stream_error(op, || attempt(self.generated.clone()))
-            .await
+        move || attempt(self.generated.clone())
     }
 }

@@ -33,6 +33,15 @@ fn page_of<P: Paginated>(answer: P) -> Page<P::Item> {
     }
 }
 
+/// A raw answer with its content type.
+fn raw_body(headers: &reqwest::header::HeaderMap, bytes: bytes::Bytes) -> RawBody {
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    RawBody::new(content_type, bytes)
+}
+
 /// `impl Runner<Client>` for a client whose method `$scope(|api| …)` runs a closure with the
 /// `Api` view of its token: the parent's own, or a child's current proxy token (renewed,
 /// and created again once on a 401).
@@ -53,8 +62,10 @@ macro_rules! runner {
                 Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
             {
                 let attempt = &attempt;
-                self.$scope(|api| async move { api.run_json(op, attempt).await })
-                    .await
+                self.$scope(
+                    |api| async move { api.runtime().call(op, api.attempts(attempt)).await },
+                )
+                .await
             }
 
             async fn call_optional<T, E, F, Fut>(
@@ -69,8 +80,10 @@ macro_rules! runner {
                 Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
             {
                 let attempt = &attempt;
-                self.$scope(|api| async move { api.run_optional(op, attempt).await })
-                    .await
+                self.$scope(|api| async move {
+                    api.runtime().call_optional(op, api.attempts(attempt)).await
+                })
+                .await
             }
 
             async fn call_bytes<E, F, Fut>(
@@ -84,8 +97,12 @@ macro_rules! runner {
                 Fut: Future<Output = Result<ResponseValue<ByteStream>, GeneratedError<E>>>,
             {
                 let attempt = &attempt;
-                self.$scope(|api| async move { api.run_bytes(op, attempt).await })
-                    .await
+                let (headers, bytes) = self
+                    .$scope(|api| async move {
+                        api.runtime().call_bytes(op, api.attempts(attempt)).await
+                    })
+                    .await?;
+                Ok(raw_body(&headers, bytes))
             }
 
             async fn call_untyped_error<T, F, Fut>(
@@ -99,8 +116,12 @@ macro_rules! runner {
                 Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
             {
                 let attempt = &attempt;
-                self.$scope(|api| async move { api.run_untyped_error(op, attempt).await })
-                    .await
+                self.$scope(|api| async move {
+                    api.runtime()
+                        .call_with_stream_error(op, api.attempts(attempt))
+                        .await
+                })
+                .await
             }
 
             fn stream<P, E, F, Fut>(
@@ -123,7 +144,9 @@ macro_rules! runner {
                         let attempt = |c: Client| page(c, number);
                         let attempt = &attempt;
                         client
-                            .$scope(|api| async move { api.run_json(op, attempt).await })
+                            .$scope(|api| async move {
+                                api.runtime().call(op, api.attempts(attempt)).await
+                            })
                             .await
                             .map(page_of)
                     })

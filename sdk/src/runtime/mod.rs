@@ -128,31 +128,33 @@ impl Runtime {
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
         E: Serialize,
     {
-        self.call_response(op, f)
-            .await
-            .map(ResponseValue::into_inner)
+        self.run_typed(op, f, Error::from_generated).await
     }
 
-    /// Like [`Runtime::call`], keeping the status and headers of the response.
-    async fn call_response<T, E, F, Fut>(
+    /// The attempts of an operation whose success value is JSON; a generated error is
+    /// converted by `convert` (typed or untyped error bodies).
+    async fn run_typed<T, E, F, Fut, C, CFut>(
         &self,
         op: &Operation,
         mut f: F,
-    ) -> Result<ResponseValue<T>, Error>
+        convert: C,
+    ) -> Result<T, Error>
     where
         T: DeserializeOwned,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<E>>>,
-        E: Serialize,
+        C: Fn(GeneratedError<E>) -> CFut + Copy,
+        CFut: Future<Output = Error>,
     {
         self.run(op, move || {
             let attempt = f();
             async move {
                 let (result, captured) = capture_response(attempt).await;
-                typed_attempt(op, result, captured, Error::from_generated).await
+                typed_attempt(op, result, captured, convert).await
             }
         })
         .await
+        .map(ResponseValue::into_inner)
     }
 
     /// Like [`Runtime::call`], for an operation that may answer "nothing": `None` for a
@@ -180,25 +182,13 @@ impl Runtime {
 
     /// Like [`Runtime::call`], for operations whose error body is untyped (`ByteStream`, as
     /// for EdgeKV `get-initialize`): the error body is read (bounded) and parsed.
-    pub async fn call_with_stream_error<T, F, Fut>(
-        &self,
-        op: &Operation,
-        mut f: F,
-    ) -> Result<T, Error>
+    pub async fn call_with_stream_error<T, F, Fut>(&self, op: &Operation, f: F) -> Result<T, Error>
     where
         T: DeserializeOwned,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, GeneratedError<ByteStream>>>,
     {
-        self.run(op, move || {
-            let attempt = f();
-            async move {
-                let (result, captured) = capture_response(attempt).await;
-                typed_attempt(op, result, captured, Error::from_generated_stream).await
-            }
-        })
-        .await
-        .map(ResponseValue::into_inner)
+        self.run_typed(op, f, Error::from_generated_stream).await
     }
 
     /// Like [`Runtime::call`], for an attempt whose value is not decoded from JSON (a raw
@@ -287,8 +277,7 @@ impl Runtime {
         );
         let result = self.attempts(op, attempt).instrument(span.clone()).await;
         if let Err(error) = &result {
-            span.record("error.type", error_type(error).as_ref());
-            span.record("otel.status_code", "error");
+            record_failure(&span, error);
         }
         result
     }
@@ -298,17 +287,17 @@ impl Runtime {
     /// `{method} {url.template}`. The generated clients' `send` records `url.full`,
     /// `server.address` and `server.port` on it from the request as sent.
     fn attempt_span(&self, op: &Operation, attempt: u32) -> tracing::Span {
-        let template = format!("{}{}", self.base_path, op.path);
+        // Formatted only when a subscriber takes the span: nothing is allocated otherwise.
         let span = tracing::info_span!(
             "akamai_sdk.attempt",
-            otel.name = %format_args!("{} {template}", op.method),
+            otel.name = %format_args!("{} {}{}", op.method, self.base_path, op.path),
             otel.kind = "client",
             otel.status_code = Empty,
             http.request.method = %op.method,
             server.address = Empty,
             server.port = Empty,
             url.full = Empty,
-            url.template = %template,
+            url.template = %format_args!("{}{}", self.base_path, op.path),
             http.response.status_code = Empty,
             "error.type" = Empty,
             http.request.resend_count = Empty,
@@ -375,8 +364,7 @@ impl Runtime {
                 span.record("status", status.as_u16());
                 attempt_span.record("http.response.status_code", status.as_u16());
             }
-            attempt_span.record("error.type", error_type(&error).as_ref());
-            attempt_span.record("otel.status_code", "error");
+            record_failure(&attempt_span, &error);
             drop(attempt_span);
             let Some(wait) = self.settings.retry().next_wait(
                 op.idempotent,
@@ -412,6 +400,16 @@ impl Runtime {
             last_error = Some(error);
         }
     }
+}
+
+/// Marks `span` failed with `error` (`error.type`, `otel.status_code`), when a subscriber
+/// takes it.
+fn record_failure(span: &tracing::Span, error: &Error) {
+    if span.is_disabled() {
+        return;
+    }
+    span.record("error.type", error_type(error).as_ref());
+    span.record("otel.status_code", "error");
 }
 
 /// The `error.type` of a failed attempt or call: the status code as text when an answer came
