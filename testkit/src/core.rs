@@ -66,6 +66,8 @@ pub(crate) struct Reply {
     pub(crate) body: Bytes,
     pub(crate) signature_failure: bool,
     pub(crate) replay: bool,
+    /// Refused by the rate limit without being performed.
+    pub(crate) throttled: bool,
     pub(crate) mint: Option<String>,
     /// Who the request acted as, for the log (never a secret).
     pub(crate) principal: Option<String>,
@@ -79,6 +81,7 @@ impl Reply {
             body: body.into(),
             signature_failure: false,
             replay: false,
+            throttled: false,
             mint: None,
             principal: None,
         }
@@ -247,6 +250,9 @@ impl<A: Api> Core<A> {
             }
             if reply.replay {
                 journal.counters.replays += 1;
+            }
+            if reply.throttled {
+                journal.counters.throttled += 1;
             }
             if let Some(euuid) = &reply.mint {
                 *journal.counters.mints.entry(euuid.clone()).or_default() += 1;

@@ -1,5 +1,6 @@
 //! Fault injection: rules matched by method and path glob, applied in the order they were
-//! added, each after skipping `skip` matching requests and for `times` of them.
+//! added, each after skipping `skip` matching requests, on a seeded random fraction of the
+//! rest when a probability is set, and for `times` of them.
 
 use std::time::Duration;
 
@@ -38,6 +39,23 @@ pub enum FaultKind {
 /// assert!(rule.matches("PUT", "/edgekv/v1/networks/staging/namespaces/ns/groups/g/items/a"));
 /// assert!(!rule.matches("GET", "/edgekv/v1/networks/staging/namespaces/ns/groups/g/items/a"));
 /// ```
+///
+/// A rule may fire on a random fraction of the matching requests, reproducibly: with
+/// [`Fault::probability`] each matching request past `skip` is drawn from a generator seeded
+/// with [`Fault::seed`] (or [`Fault::DEFAULT_SEED`]), and `times` then counts the requests the
+/// rule fired on, not the ones it drew for. The same rule over the same sequence of matching
+/// requests fires on the same ones, run after run.
+///
+/// ```
+/// use akamai_sdk_testkit::{Fault, FaultKind};
+/// // Random 503s on about 2% of the reads, and dropped connections after about 2% of the
+/// // writes (the write done), the same requests every run.
+/// let reads = Fault::status("GET", "/edgekv/v1/**", 503).probability(0.02);
+/// let writes = Fault::new("PUT", "/edgekv/v1/**", FaultKind::DropAfterPerforming)
+///     .probability(0.02)
+///     .seed(7);
+/// # let _ = (reads, writes);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
     method: String,
@@ -45,10 +63,17 @@ pub struct Fault {
     kind: FaultKind,
     skip: u64,
     times: Option<u64>,
+    /// Fires when a draw is below this (out of 2^64); `None` fires on every request.
+    threshold: Option<u64>,
+    seed: u64,
 }
 
 impl Fault {
-    /// A rule applied to every matching request (see [`Fault::times`] and [`Fault::skip`]).
+    /// The seed of a rule's generator unless [`Fault::seed`] sets another.
+    pub const DEFAULT_SEED: u64 = 0x5eed_fa17;
+
+    /// A rule applied to every matching request (see [`Fault::times`], [`Fault::skip`] and
+    /// [`Fault::probability`]).
     pub fn new(method: &str, path_glob: &str, kind: FaultKind) -> Self {
         Self {
             method: method.to_ascii_uppercase(),
@@ -56,6 +81,8 @@ impl Fault {
             kind,
             skip: 0,
             times: None,
+            threshold: None,
+            seed: Self::DEFAULT_SEED,
         }
     }
 
@@ -91,6 +118,32 @@ impl Fault {
         self
     }
 
+    /// Fires on each matching request (past `skip`) with probability `p`, drawn from the
+    /// rule's seeded generator so that the pattern is the same every run (see
+    /// [`Fault::seed`]). `p` is clamped to `0.0..=1.0`: 1 or more fires on every request, 0 or
+    /// less (or NaN) on none. With [`Fault::times`], the rule stops after firing `n` times.
+    pub fn probability(mut self, p: f64) -> Self {
+        // 2^64: a draw is a uniform u64, and fires when below `p * 2^64`.
+        const SCALE: f64 = 18_446_744_073_709_551_616.0;
+        self.threshold = if p >= 1.0 {
+            None
+        } else if p > 0.0 {
+            // Saturates at u64::MAX for a `p` just below 1.
+            Some((p * SCALE) as u64)
+        } else {
+            Some(0)
+        };
+        self
+    }
+
+    /// Seeds the generator of [`Fault::probability`] (default [`Fault::DEFAULT_SEED`]): the
+    /// same seed gives the same pattern over the same requests, another seed another pattern.
+    /// The generator starts afresh each time the rule is injected.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
     /// What the rule does.
     pub fn kind(&self) -> &FaultKind {
         &self.kind
@@ -116,33 +169,73 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     }
 }
 
+/// SplitMix64: a small, fast generator whose sequence depends only on its seed.
+#[derive(Debug)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// A rule with its progress.
+#[derive(Debug)]
+struct Rule {
+    fault: Fault,
+    /// Matching requests seen.
+    seen: u64,
+    /// Requests the rule fired on.
+    fired: u64,
+    rng: SplitMix64,
+}
+
 /// The rules of one emulator with their progress.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
-    rules: Vec<(Fault, u64)>,
+    rules: Vec<Rule>,
 }
 
 impl Faults {
     pub(crate) fn add(&mut self, fault: Fault) {
-        self.rules.push((fault, 0));
+        let rng = SplitMix64(fault.seed);
+        self.rules.push(Rule {
+            fault,
+            seen: 0,
+            fired: 0,
+            rng,
+        });
     }
 
     pub(crate) fn clear(&mut self) {
         self.rules.clear();
     }
 
-    /// The fault to apply to this request, if any. Every matching rule counts the request.
+    /// The fault to apply to this request, if any. Every matching rule counts the request,
+    /// draws for it (past its `skip`, while its `times` last) and counts it as fired when the
+    /// draw says so, even when an earlier rule is the one applied: a rule's pattern does not
+    /// depend on the other rules.
     pub(crate) fn pick(&mut self, method: &str, path: &str) -> Option<FaultKind> {
         let mut chosen = None;
-        for (rule, seen) in &mut self.rules {
-            if !rule.matches(method, path) {
+        for rule in &mut self.rules {
+            let fault = &rule.fault;
+            if !fault.matches(method, path) {
                 continue;
             }
-            *seen += 1;
-            let active =
-                *seen > rule.skip && rule.times.is_none_or(|times| *seen - rule.skip <= times);
-            if active && chosen.is_none() {
-                chosen = Some(rule.kind.clone());
+            rule.seen += 1;
+            if rule.seen <= fault.skip || fault.times.is_some_and(|times| rule.fired >= times) {
+                continue;
+            }
+            let fires = fault
+                .threshold
+                .is_none_or(|threshold| rule.rng.next() < threshold);
+            if fires {
+                rule.fired += 1;
+                chosen.get_or_insert_with(|| fault.kind.clone());
             }
         }
         chosen
@@ -170,5 +263,51 @@ mod tests {
         let picks: Vec<_> = (0..5).map(|_| faults.pick("GET", "/x").is_some()).collect();
         assert_eq!(picks, [false, true, true, false, false]);
         assert!(faults.pick("POST", "/x").is_none());
+    }
+
+    fn pattern(fault: Fault, n: usize) -> Vec<bool> {
+        let mut faults = Faults::default();
+        faults.add(fault);
+        (0..n).map(|_| faults.pick("GET", "/x").is_some()).collect()
+    }
+
+    #[test]
+    fn probability_is_seeded_and_reproducible() {
+        let half = |seed| {
+            pattern(
+                Fault::status("GET", "/x", 503).probability(0.5).seed(seed),
+                1000,
+            )
+        };
+        let fired = half(1).iter().filter(|f| **f).count();
+        assert!((430..=570).contains(&fired), "{fired} of 1000");
+        assert_eq!(half(1), half(1));
+        assert_ne!(half(1), half(2));
+        let default = pattern(Fault::status("GET", "/x", 503).probability(0.5), 1000);
+        assert_eq!(default, half(Fault::DEFAULT_SEED));
+        assert!(
+            pattern(Fault::status("GET", "/x", 503).probability(1.0), 50)
+                .iter()
+                .all(|f| *f)
+        );
+        for never in [0.0, -1.0, f64::NAN] {
+            let picks = pattern(Fault::status("GET", "/x", 503).probability(never), 50);
+            assert!(picks.iter().all(|f| !*f), "{never}");
+        }
+    }
+
+    #[test]
+    fn probability_after_skip_and_until_times_fired() {
+        let picks = pattern(
+            Fault::status("GET", "/x", 503)
+                .probability(0.3)
+                .skip(10)
+                .times(5),
+            400,
+        );
+        assert!(picks[..10].iter().all(|f| !*f), "skipped");
+        assert_eq!(picks.iter().filter(|f| **f).count(), 5, "fired five times");
+        let last = picks.iter().rposition(|f| *f).unwrap();
+        assert!(last > 14, "drawn, not the first five: {picks:?}");
     }
 }

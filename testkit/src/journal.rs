@@ -41,6 +41,9 @@ pub struct Counters {
     pub replays: u64,
     /// Requests a fault rule was applied to.
     pub faults: u64,
+    /// Requests refused with 429 by the emulated rate limit, without being performed
+    /// (EdgeKV, see `EdgeKvEmulatorBuilder::rate_limit`).
+    pub throttled: u64,
 }
 
 impl Counters {

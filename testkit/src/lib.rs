@@ -9,12 +9,17 @@
 //!   (`/api/v1/namespaces/{ns}/groups/{g}/items/{i}`, authorised by the access tokens of
 //!   `edgekv_tokens.js` and their namespace permissions; see [`EdgeKvEmulator`]), so that an
 //!   EdgeWorker's data access can be tried locally with the tokens file the SDK writes.
+//!   Off by default, the API's harder edges: its rate limit per account
+//!   ([`EdgeKvEmulatorBuilder::rate_limit`]), its eventual consistency after a new item is
+//!   written ([`EdgeKvEmulatorBuilder::consistency_delay`]) and the cap on a listing
+//!   ([`EdgeKvEmulatorBuilder::max_list_items`]).
 //! * [`LinodeEmulator`]: a parent token, N deterministic child accounts, pagination,
 //!   `X-Filter`, proxy tokens (mint, the proxy principal, expiry, revocation), grants and
 //!   rate-limit headers; and per account (the parent and each child) its own Linode
 //!   instances, Volumes and Domains (list, create, get, update, delete), seen only by that
 //!   account's principal.
-//! * Both: [fault rules](Fault) by method and path glob, a request log and
+//! * Both: [fault rules](Fault) by method and path glob (on every matching request or a
+//!   seeded random fraction of them), a request log and
 //!   [counters](Counters), [`reset`](EdgeKvEmulator::reset) and seeding from code.
 //!
 //! Each emulator listens on 127.0.0.1 on a free port, stops when dropped and hands out a

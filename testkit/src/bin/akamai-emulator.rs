@@ -5,6 +5,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use akamai_sdk_testkit::{EdgeKvEmulator, LinodeEmulator};
 use clap::Parser;
@@ -39,6 +40,21 @@ struct Args {
     /// The name of that section.
     #[arg(long, default_value = "default", value_name = "NAME")]
     section: String,
+    /// Throttle the EdgeKV API (not the edge data path) to N requests per sliding second, as
+    /// Akamai does per account: requests over it get 429 without being performed.
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u32>,
+    /// Add `Retry-After: SECS` to the 429s of --rate-limit (the API sends none).
+    #[arg(long, value_name = "SECS", requires = "rate_limit")]
+    rate_limit_retry_after: Option<u64>,
+    /// Hide a newly created EdgeKV item from reads and listings for MS milliseconds after its
+    /// write, as EdgeKV's eventual consistency may (overwrites are visible at once).
+    #[arg(long, value_name = "MS")]
+    consistency_delay_ms: Option<u64>,
+    /// The most item ids an EdgeKV listing answers, whatever its maxItems asks (default
+    /// 10000, the API's limit).
+    #[arg(long, value_name = "N")]
+    max_list_items: Option<usize>,
 }
 
 #[tokio::main]
@@ -61,6 +77,18 @@ async fn run(args: Args) -> Result<(), String> {
     let mut out = std::io::stdout();
     let edgekv = if args.edgekv {
         let mut builder = EdgeKvEmulator::builder();
+        if let Some(limit) = args.rate_limit {
+            builder = builder.rate_limit(limit);
+        }
+        if let Some(secs) = args.rate_limit_retry_after {
+            builder = builder.rate_limit_retry_after(secs);
+        }
+        if let Some(ms) = args.consistency_delay_ms {
+            builder = builder.consistency_delay(Duration::from_millis(ms));
+        }
+        if let Some(max) = args.max_list_items {
+            builder = builder.max_list_items(max);
+        }
         if let Some(port) = next_port {
             builder = builder.port(port);
             next_port = port.checked_add(1);

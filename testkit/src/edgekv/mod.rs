@@ -3,11 +3,12 @@
 //! authorised by access tokens (see [`EdgeKvEmulator`]).
 
 mod edge;
+mod rate;
 mod state;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use akamai_sdk::config::HttpConfig;
 use akamai_sdk::edgegrid::Credentials;
@@ -17,8 +18,9 @@ use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 pub use edge::{AUTH_HEADER, AUTH_REF_HEADER, NETWORK_HEADER};
+use rate::{RateLimiter, Throttled};
 use state::{Db, Namespace, Settings, Stored, Token};
-pub use state::{MAX_ITEM_ID_LEN, MAX_NAME_LEN, MAX_TOKEN_DAYS, MAX_VALUE_BYTES};
+pub use state::{MAX_ITEM_ID_LEN, MAX_LIST_ITEMS, MAX_NAME_LEN, MAX_TOKEN_DAYS, MAX_VALUE_BYTES};
 
 use crate::core::{lock, Api, Core, Exchange, Reply};
 use crate::edgegrid::{EdgeGridCredentials, Refusal, Signed, Verifier};
@@ -30,6 +32,9 @@ use crate::server::Server;
 pub const BASE_PATH: &str = "/edgekv/v1";
 /// The base path of the edge data path (`edgekv.js` appends `/namespaces/…` to it).
 pub const EDGE_BASE_PATH: &str = "/api/v1";
+
+/// The `errorCode` of a 429, from the rate limit or a fault rule.
+const TOO_MANY_REQUESTS_CODE: &str = "EKV_9100";
 
 /// The default credentials of an emulator (any [`EdgeKvEmulatorBuilder::credentials`] work).
 pub fn default_credentials() -> EdgeGridCredentials {
@@ -52,6 +57,10 @@ pub struct EdgeKvEmulatorBuilder {
     max_value_bytes: usize,
     token_values: bool,
     edge_network: Network,
+    rate_limit: Option<u32>,
+    rate_limit_retry_after: Option<u64>,
+    consistency_delay: Duration,
+    max_list_items: usize,
 }
 
 impl Default for EdgeKvEmulatorBuilder {
@@ -66,6 +75,10 @@ impl Default for EdgeKvEmulatorBuilder {
             max_value_bytes: MAX_VALUE_BYTES,
             token_values: false,
             edge_network: Network::Staging,
+            rate_limit: None,
+            rate_limit_retry_after: None,
+            consistency_delay: Duration::ZERO,
+            max_list_items: MAX_LIST_ITEMS,
         }
     }
 }
@@ -128,6 +141,54 @@ impl EdgeKvEmulatorBuilder {
         self
     }
 
+    /// Throttles the API (under [`BASE_PATH`]; not the edge data path) as Akamai does per
+    /// account, over a sliding one-second window: when the requests accepted in the second
+    /// before a request already number `hits_per_second`, it is refused without being
+    /// performed, with a 429 problem+json (`errorCode` `EKV_9100`) whose detail reads like the
+    /// API's: "Your request has been denied: 364 hits per second too high. limit set at 73.
+    /// Please try again soon." (the hits of the last second, refused ones included, then the
+    /// limit). No `Retry-After` unless [`rate_limit_retry_after`](Self::rate_limit_retry_after)
+    /// asks for one, as the API sends none. Default: no limit; 0 refuses every request.
+    ///
+    /// The limit is checked first, as Akamai's gateway throttles before EdgeKV sees a request:
+    /// a throttled request's signature is not verified (nor its nonce used), and a badly
+    /// signed request counts as a hit. A request a fault rule answers without performing it
+    /// (a status or HTML 502) is not a hit. Refusals are logged with status 429 and counted in
+    /// [`Counters::throttled`]; [`EdgeKvEmulator::set_rate_limit`] changes the limit while
+    /// running.
+    pub fn rate_limit(mut self, hits_per_second: u32) -> Self {
+        self.rate_limit = Some(hits_per_second);
+        self
+    }
+
+    /// Adds `Retry-After: secs` to the 429s of the [rate limit](Self::rate_limit) (default:
+    /// none, as the API).
+    pub fn rate_limit_retry_after(mut self, secs: u64) -> Self {
+        self.rate_limit_retry_after = Some(secs);
+        self
+    }
+
+    /// Emulates EdgeKV's eventual consistency: an item created (written where there was none)
+    /// less than `delay` ago is not found yet, as Akamai documents that a new item can answer
+    /// 404 for 10 s or more after the write. Its reads, on the API and the edge data path,
+    /// answer the usual 404, and listings of its group (and of the namespace's groups) leave it
+    /// out. An overwrite of a visible item is visible at once; writes and deletes act on the
+    /// stored item at once. Seeded items ([`EdgeKvEmulator::seed_item`]) are visible at once,
+    /// and [`EdgeKvEmulator::item`] reads the state, new items included. Measured on the real
+    /// clock. Default: zero, every write visible at once.
+    pub fn consistency_delay(mut self, delay: Duration) -> Self {
+        self.consistency_delay = delay;
+        self
+    }
+
+    /// The most item ids a listing of a group answers, whatever its `maxItems` asks (default
+    /// [`MAX_LIST_ITEMS`], the API's limit; a larger `maxItems` is clamped, not refused). A
+    /// smaller cap lets a test reach it with few items; 0 is taken as 1.
+    pub fn max_list_items(mut self, max: usize) -> Self {
+        self.max_list_items = max;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving.
     pub async fn start(self) -> std::io::Result<EdgeKvEmulator> {
         let settings = Settings {
@@ -137,10 +198,16 @@ impl EdgeKvEmulatorBuilder {
             cpcode: "1234567".to_owned(),
             max_value_bytes: self.max_value_bytes,
             token_values: self.token_values,
+            consistency_delay: self.consistency_delay,
+            max_list_items: self.max_list_items.max(1),
         };
         let api = KvApi {
             db: Mutex::new(Db::new(settings)),
             verifier: Mutex::new(Verifier::new(self.credentials.clone(), self.max_skew)),
+            limiter: Mutex::new(RateLimiter::new(
+                self.rate_limit,
+                self.rate_limit_retry_after,
+            )),
             edge_network: self.edge_network,
         };
         let (core, server) = Core::start(api, self.port).await?;
@@ -281,13 +348,23 @@ impl EdgeKvEmulator {
         self.core.counters()
     }
 
-    /// Back to the state it started in: data, fault rules, log, counters and nonces.
+    /// Back to the state it started in: data, fault rules, log, counters, nonces, and the
+    /// rate limit (the builder's, with an empty window).
     pub fn reset(&self) {
         let mut db = lock(&self.core.api.db);
         let settings = db.settings.clone();
         *db = Db::new(settings);
         lock(&self.core.api.verifier).reset();
+        lock(&self.core.api.limiter).reset();
         self.core.reset();
+    }
+
+    /// Changes the [rate limit](EdgeKvEmulatorBuilder::rate_limit) from the next request on,
+    /// over the requests of the last second already seen (so a lower limit may refuse the
+    /// next request at once); `None` lifts it and forgets the window (a limit set again, or
+    /// on an emulator started without one, counts from then on).
+    pub fn set_rate_limit(&self, hits_per_second: Option<u32>) {
+        lock(&self.core.api.limiter).set_limit(hits_per_second);
     }
 
     /// Creates (or replaces) a namespace on `network`, group 0, inheriting the policy.
@@ -306,7 +383,8 @@ impl EdgeKvEmulator {
         );
     }
 
-    /// Stores an item (outside any sandbox) with its content type and bytes.
+    /// Stores an item (outside any sandbox) with its content type and bytes, visible at once
+    /// whatever the [consistency delay](EdgeKvEmulatorBuilder::consistency_delay).
     pub fn seed_item(
         &self,
         network: Network,
@@ -326,11 +404,14 @@ impl EdgeKvEmulator {
         let stored = Stored {
             content_type: Some(content_type.to_owned()),
             bytes: bytes.into(),
+            created: None,
         };
         lock(&self.core.api.db).items.insert(key, stored);
     }
 
-    /// An item outside any sandbox: its content type as it was sent and its bytes.
+    /// An item outside any sandbox: its content type as it was sent and its bytes (as stored,
+    /// even while the [consistency delay](EdgeKvEmulatorBuilder::consistency_delay) hides it
+    /// from the API).
     pub fn item(
         &self,
         network: Network,
@@ -418,7 +499,31 @@ impl EdgeKvEmulator {
 struct KvApi {
     db: Mutex<Db>,
     verifier: Mutex<Verifier>,
+    limiter: Mutex<RateLimiter>,
     edge_network: Network,
+}
+
+impl KvApi {
+    /// The rate limit's verdict on a request to the API: `Some` 429 when it is refused.
+    fn throttle(&self) -> Option<Reply> {
+        let (refused, retry_after) = {
+            let mut limiter = lock(&self.limiter);
+            // Taken under the lock, so that the window's hits are in order.
+            let refused = limiter.hit(Instant::now()).err()?;
+            (refused, limiter.retry_after)
+        };
+        let Throttled { hits, limit } = refused;
+        let detail = format!(
+            "Your request has been denied: {hits} hits per second too high. limit set at \
+             {limit}. Please try again soon."
+        );
+        let mut reply = lock(&self.db).problem(429, TOO_MANY_REQUESTS_CODE, &detail);
+        reply.throttled = true;
+        if let Some(secs) = retry_after {
+            reply = reply.header("retry-after", secs.to_string());
+        }
+        Some(reply)
+    }
 }
 
 fn unauthorized(refusal: &Refusal, exchange: &Exchange) -> Reply {
@@ -473,7 +578,19 @@ impl Api for KvApi {
     }
 
     fn handle(&self, exchange: &Exchange, _operation: Option<&'static str>) -> Reply {
-        let Some(segments) = exchange.segments() else {
+        let segments = exchange.segments();
+        // The rate limit comes first, as Akamai's gateway throttles before the API (and its
+        // signature check) sees a request; the edge data path is not limited.
+        let api = match &segments {
+            Some(s) => s.len() >= 2 && s[0] == "edgekv" && s[1] == "v1",
+            None => exchange.path.starts_with("/edgekv/v1/"),
+        };
+        if api {
+            if let Some(refused) = self.throttle() {
+                return refused;
+            }
+        }
+        let Some(segments) = segments else {
             return lock(&self.db).problem(
                 400,
                 "EKV_2000",
@@ -507,7 +624,7 @@ impl Api for KvApi {
 
     fn fault_body(&self, status: u16) -> Value {
         let code = if status == 429 {
-            "EKV_9100"
+            TOO_MANY_REQUESTS_CODE
         } else {
             "EKV_0000"
         };

@@ -1,6 +1,7 @@
 //! The in-memory EdgeKV database and the API's rules over it.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use akamai_sdk::edgekv::Network;
 use bytes::Bytes;
@@ -17,6 +18,9 @@ pub const MAX_ITEM_ID_LEN: usize = 512;
 pub const MAX_NAME_LEN: usize = 128;
 /// How far in the future a token may expire.
 pub const MAX_TOKEN_DAYS: u64 = 183;
+/// The most item ids one listing of a group answers, whatever its `maxItems` asks (a larger
+/// `maxItems` is clamped, not refused).
+pub const MAX_LIST_ITEMS: usize = 10_000;
 
 const ALL_CAPABILITIES: [&str; 16] = [
     "READ_DATA",
@@ -95,6 +99,9 @@ pub(crate) type ItemKey = (Network, String, Option<String>, String, String);
 pub(crate) struct Stored {
     pub(crate) content_type: Option<String>,
     pub(crate) bytes: Bytes,
+    /// When the API created it (a write where there was no item); `None` for a seeded item,
+    /// there before anyone looked. An overwrite keeps it.
+    pub(crate) created: Option<Instant>,
 }
 
 /// An access token.
@@ -133,6 +140,10 @@ pub(crate) struct Settings {
     pub(crate) max_value_bytes: usize,
     /// New tokens carry a `value` (as legacy tokens did).
     pub(crate) token_values: bool,
+    /// How long a newly created item stays invisible to reads and listings.
+    pub(crate) consistency_delay: Duration,
+    /// The most ids one listing of a group answers (at least 1).
+    pub(crate) max_list_items: usize,
 }
 
 /// The whole database.
@@ -239,6 +250,17 @@ impl Db {
     fn request_id(&mut self) -> String {
         self.request_seq += 1;
         format!("{:016x}", 0x6e6b_0000_0000_0000_u64 + self.request_seq)
+    }
+
+    /// Whether reads and listings see `stored` yet: an item the API created is hidden for the
+    /// consistency delay after its creation (as EdgeKV may answer 404 for 10 s or more after
+    /// a new item is written); an overwrite of a visible item is visible at once.
+    fn visible(&self, stored: &Stored) -> bool {
+        let delay = self.settings.consistency_delay;
+        delay.is_zero()
+            || stored
+                .created
+                .is_none_or(|created| created.elapsed() >= delay)
     }
 
     /// A problem+json answer in the API's shape.
@@ -504,11 +526,11 @@ impl Db {
                 }
                 let groups: std::collections::BTreeSet<&str> = self
                     .items
-                    .keys()
-                    .filter(|(n, name, sandbox, _, _)| {
-                        *n == network && name == ns && sandbox.is_none()
+                    .iter()
+                    .filter(|((n, name, sandbox, _, _), stored)| {
+                        *n == network && name == ns && sandbox.is_none() && self.visible(stored)
                     })
-                    .map(|(_, _, _, g, _)| g.as_str())
+                    .map(|((_, _, _, g, _), _)| g.as_str())
                     .collect();
                 if groups.is_empty() {
                     self.problem(404, "EKV_9000", "There are no groups.")
@@ -725,21 +747,23 @@ impl Db {
         if let Some(missing) = self.unknown_namespace(network, ns) {
             return missing;
         }
-        let max = match exchange.query("maxItems") {
+        let asked = match exchange.query("maxItems") {
             None => 100,
             Some(m) => match m.parse::<usize>() {
                 Ok(m) if m >= 1 => m,
                 _ => return self.problem(400, "EKV_2000", "maxItems must be a positive integer."),
             },
         };
+        // The API's limit per listing: a larger `maxItems` is clamped, not refused.
+        let max = asked.min(self.settings.max_list_items.max(1));
         let sandbox = exchange.query("sandboxId").map(str::to_owned);
         let keys: Vec<&str> = self
             .items
-            .keys()
-            .filter(|(n, name, sb, g, _)| {
-                *n == network && name == ns && *sb == sandbox && g == group
+            .iter()
+            .filter(|((n, name, sb, g, _), stored)| {
+                *n == network && name == ns && *sb == sandbox && g == group && self.visible(stored)
             })
-            .map(|(_, _, _, _, item)| item.as_str())
+            .map(|((_, _, _, _, item), _)| item.as_str())
             .take(max)
             .collect();
         if keys.is_empty() {
@@ -772,6 +796,9 @@ impl Db {
     /// the sandbox of the `sandboxId` query parameter if there is one. With `fallback`, a
     /// read missing from the sandbox reads the item outside any sandbox (the edge path's
     /// `sandboxFallback`).
+    ///
+    /// A read does not find an item created less than the consistency delay ago (writes and
+    /// deletes act on the stored item at once).
     pub(crate) fn stored_item(
         &mut self,
         method: &str,
@@ -805,9 +832,16 @@ impl Db {
                 if exchange.body.len() > max {
                     return self.problem(413, "EKV_9000", &format!("Value cannot exceed {max} characters."));
                 }
+                // An overwrite keeps the item's creation (so it is visible at once if the item
+                // was); a write where there was no item creates it now.
+                let created = match self.items.get(&key) {
+                    Some(existing) => existing.created,
+                    None => Some(Instant::now()),
+                };
                 let stored = Stored {
                     content_type: exchange.header("content-type").map(str::to_owned),
                     bytes: exchange.body.clone(),
+                    created,
                 };
                 self.items.insert(key, stored);
                 Reply::text(
@@ -816,10 +850,18 @@ impl Db {
                 )
             }
             "GET" => {
-                let found = self.items.get(&key).or_else(|| {
-                    let outside = (key.0, key.1.clone(), None, key.3.clone(), key.4.clone());
-                    fallback.then(|| self.items.get(&outside)).flatten()
-                });
+                // An item created less than the consistency delay ago is not found yet.
+                let found = self
+                    .items
+                    .get(&key)
+                    .filter(|stored| self.visible(stored))
+                    .or_else(|| {
+                        let outside = (key.0, key.1.clone(), None, key.3.clone(), key.4.clone());
+                        fallback
+                            .then(|| self.items.get(&outside))
+                            .flatten()
+                            .filter(|stored| self.visible(stored))
+                    });
                 match found {
                     Some(stored) => {
                         let ct = stored.content_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned());

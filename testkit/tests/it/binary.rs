@@ -126,6 +126,30 @@ async fn prints_its_emulators_writes_an_edgerc_and_stops_on_sigterm() {
     assert!(emulator.terminate(), "a clean exit on SIGTERM");
 }
 
+#[tokio::test]
+async fn passes_the_rate_limit_and_listing_options_on() {
+    let emulator = Emulator::spawn(
+        &[
+            "--rate-limit",
+            "1",
+            "--rate-limit-retry-after",
+            "4",
+            "--consistency-delay-ms",
+            "10",
+            "--max-list-items",
+            "5",
+        ],
+        1,
+    );
+    let groups = format!("{}/auth/groups", emulator.lines[0]["url"].as_str().unwrap());
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&groups).send().await.unwrap().status(), 401);
+    let refused = http.get(&groups).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "4");
+    assert!(emulator.terminate());
+}
+
 fn oracle_dir() -> Option<PathBuf> {
     match std::env::var_os("EDGEGRID_ORACLE_DIR") {
         Some(dir) => Some(PathBuf::from(dir)),

@@ -225,3 +225,80 @@ async fn reset_forgets_data_rules_log_and_counters() {
         1
     );
 }
+
+/// Which of `n` reads of one item a rule answered with its 503.
+async fn injected(kv: &EdgeKvEmulator, rule: Fault, n: usize) -> Vec<bool> {
+    kv.clear_faults();
+    kv.inject(rule);
+    let client = kv.client_with(no_retry());
+    let group = client.group(Network::Staging, "default", "g");
+    let mut pattern = Vec::with_capacity(n);
+    for _ in 0..n {
+        match group.get("k").await {
+            Ok(_) => pattern.push(false),
+            Err(err) => {
+                assert_eq!(status(&err), Some(503), "{err}");
+                pattern.push(true);
+            }
+        }
+    }
+    pattern
+}
+
+#[tokio::test]
+async fn a_probability_rule_fires_on_a_seeded_fraction_of_the_requests() {
+    let kv = EdgeKvEmulator::start().await.unwrap();
+    kv.seed_item(Network::Staging, "default", "g", "k", "text/plain", "v");
+    let half = |seed| Fault::status("GET", ITEMS, 503).probability(0.5).seed(seed);
+    let first = injected(&kv, half(42), 200).await;
+    let fired = first.iter().filter(|f| **f).count();
+    assert!((70..=130).contains(&fired), "{fired} of 200");
+    assert_eq!(kv.counters().faults, fired as u64);
+    assert_eq!(
+        injected(&kv, half(42), 200).await,
+        first,
+        "the same seed, the same requests"
+    );
+    assert_ne!(injected(&kv, half(43), 200).await, first);
+    // Without a seed, the default one: still the same pattern every run.
+    let unseeded = || Fault::status("GET", ITEMS, 503).probability(0.5);
+    assert_eq!(
+        injected(&kv, unseeded(), 50).await,
+        injected(&kv, unseeded(), 50).await
+    );
+    // With times, it stops after firing that many times.
+    let capped = injected(&kv, half(42).times(3), 200).await;
+    assert_eq!(capped.iter().filter(|f| **f).count(), 3);
+}
+
+#[tokio::test]
+async fn dropped_connections_after_a_random_fraction_of_the_writes_leave_them_done() {
+    let kv = EdgeKvEmulator::start().await.unwrap();
+    let client = kv.client_with(no_retry());
+    let group = client.group(Network::Staging, "default", "g");
+    kv.inject(
+        Fault::new("PUT", ITEMS, FaultKind::DropAfterPerforming)
+            .probability(0.25)
+            .seed(7),
+    );
+    let mut dropped = 0;
+    for i in 0..40 {
+        if let Err(err) = group.put(&format!("k{i}"), &ItemValue::text("v")).await {
+            assert_eq!(status(&err), None, "no answer: {err}");
+            dropped += 1;
+        }
+    }
+    assert!((1..40).contains(&dropped), "{dropped} of 40");
+    assert_eq!(
+        kv.requests()
+            .iter()
+            .filter(|r| r.fault == Some("drop"))
+            .count(),
+        dropped
+    );
+    for i in 0..40 {
+        assert!(kv
+            .item(Network::Staging, "default", "g", &format!("k{i}"))
+            .is_some());
+    }
+}

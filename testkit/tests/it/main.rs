@@ -7,3 +7,4 @@ mod edgekv;
 mod faults;
 mod linode;
 mod proxy_tokens;
+mod realism;
