@@ -49,6 +49,15 @@ impl Endpoint {
         }
     }
 
+    /// The same endpoint running its calls with `settings`' retry policy, sleeper and
+    /// deadline (the HTTP client and its timeouts stay).
+    pub(crate) fn with_runtime_settings(&self, settings: HttpConfig) -> Self {
+        Self {
+            runtime: settings.runtime().with_base_url(&self.base),
+            ..self.clone()
+        }
+    }
+
     /// The base URL.
     pub(crate) fn base(&self) -> &Url {
         &self.base
@@ -80,7 +89,7 @@ impl Endpoint {
         &self,
         op: &Operation,
         url: &Url,
-        body: Option<(&'static str, &Bytes)>,
+        body: Option<(&str, &Bytes)>,
     ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
         let (http, signer) = (&self.http, &self.signer);
         self.runtime

@@ -58,6 +58,7 @@ pub struct RetryPolicy {
     max_backoff: Duration,
     max_total_wait: Duration,
     jitter: bool,
+    retry_throttled: bool,
 }
 
 impl Default for RetryPolicy {
@@ -68,6 +69,7 @@ impl Default for RetryPolicy {
             max_backoff: DEFAULT_MAX_BACKOFF,
             max_total_wait: DEFAULT_MAX_TOTAL_WAIT,
             jitter: true,
+            retry_throttled: true,
         }
     }
 }
@@ -117,6 +119,19 @@ impl RetryPolicy {
         self
     }
 
+    /// Whether a 429 answer is retried (the default) or returned at once, for a caller that
+    /// paces its own requests and has to see every throttled answer (the EdgeKV bulk writer's
+    /// adaptive rate does).
+    pub fn with_throttle_retries(mut self, retry: bool) -> Self {
+        self.retry_throttled = retry;
+        self
+    }
+
+    /// Whether a 429 answer is retried.
+    pub fn throttle_retries(&self) -> bool {
+        self.retry_throttled
+    }
+
     /// The number of attempts, the first one included.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
@@ -158,6 +173,9 @@ impl RetryPolicy {
         now: SystemTime,
     ) -> Option<Duration> {
         if attempt >= self.max_attempts || !error.is_retryable_for(idempotent) {
+            return None;
+        }
+        if !self.retry_throttled && error.status() == Some(StatusCode::TOO_MANY_REQUESTS) {
             return None;
         }
         let wait = server_wait(error, now).unwrap_or_else(|| self.backoff(attempt));

@@ -207,6 +207,16 @@ impl EdgeKvClient {
         self.endpoint.runtime()
     }
 
+    /// The same client with `retry` as its retry policy (the bulk layer's: 429 answers
+    /// returned to its adaptive rate instead of retried).
+    pub(crate) fn with_retry(&self, retry: crate::retry::RetryPolicy) -> Self {
+        let settings = self.runtime().settings().clone().with_retry(retry);
+        Self {
+            endpoint: self.endpoint.with_runtime_settings(settings),
+            ..self.clone()
+        }
+    }
+
     /// A URL under the base URL: each segment percent-encoded (ids must have been checked),
     /// then the query pairs and the account switch key.
     pub(crate) fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {

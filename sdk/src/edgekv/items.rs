@@ -55,6 +55,8 @@ impl ItemKind {
 #[derive(Clone, PartialEq, Eq)]
 pub struct ItemValue {
     kind: ItemKind,
+    /// A content type other than the kind's own ([`ItemValue::with_content_type`]).
+    content_type: Option<Box<str>>,
     body: Bytes,
 }
 
@@ -62,6 +64,7 @@ impl fmt::Debug for ItemValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ItemValue")
             .field("kind", &self.kind)
+            .field("content_type", &self.content_type())
             .field("len", &self.body.len())
             .finish()
     }
@@ -72,6 +75,7 @@ impl ItemValue {
     pub fn text(text: impl Into<String>) -> Self {
         Self {
             kind: ItemKind::Text,
+            content_type: None,
             body: Bytes::from(text.into()),
         }
     }
@@ -86,6 +90,7 @@ impl ItemValue {
         })?;
         Ok(Self {
             kind: ItemKind::Json,
+            content_type: None,
             body: Bytes::from(body),
         })
     }
@@ -94,14 +99,39 @@ impl ItemValue {
     pub fn json_value(value: &serde_json::Value) -> Self {
         Self {
             kind: ItemKind::Json,
+            content_type: None,
             body: Bytes::from(value.to_string()),
         }
+    }
+
+    /// A JSON value (`application/json`) from JSON text, sent exactly as given (key order,
+    /// number forms and whitespace kept).
+    ///
+    /// Fails with [`Error::InvalidInput`] if `text` is not one JSON value.
+    ///
+    /// ```
+    /// use akamai_sdk::edgekv::ItemValue;
+    ///
+    /// let value = ItemValue::json_text(r#"{"b": 1.50, "a": 2}"#).unwrap();
+    /// assert_eq!(value.as_bytes(), br#"{"b": 1.50, "a": 2}"#);
+    /// assert!(ItemValue::json_text("{").is_err());
+    /// ```
+    pub fn json_text(text: impl Into<String>) -> Result<Self> {
+        let text = text.into();
+        serde_json::from_str::<serde::de::IgnoredAny>(&text)
+            .map_err(|e| Error::InvalidInput(format!("the item value is not JSON: {e}")))?;
+        Ok(Self {
+            kind: ItemKind::Json,
+            content_type: None,
+            body: Bytes::from(text),
+        })
     }
 
     /// Raw bytes (`application/octet-stream`).
     pub fn bytes(bytes: impl Into<Bytes>) -> Self {
         Self {
             kind: ItemKind::Bytes,
+            content_type: None,
             body: bytes.into(),
         }
     }
@@ -111,9 +141,39 @@ impl ItemValue {
         self.kind
     }
 
+    /// Sends the value with `content_type` instead of its kind's own (`image/png` bytes,
+    /// `text/html` text, `application/json; charset=utf-8` JSON), as an export stores it.
+    ///
+    /// Fails with [`Error::InvalidInput`] if `content_type` cannot be a header value (empty,
+    /// a control character or non-ASCII).
+    ///
+    /// ```
+    /// use akamai_sdk::edgekv::ItemValue;
+    ///
+    /// let png = ItemValue::bytes(vec![0x89, b'P']).with_content_type("image/png").unwrap();
+    /// assert_eq!(png.content_type(), "image/png");
+    /// assert!(ItemValue::text("x").with_content_type("text/\nplain").is_err());
+    /// ```
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Result<Self> {
+        let content_type = content_type.into();
+        let valid = !content_type.trim().is_empty()
+            && content_type
+                .bytes()
+                .all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+        if !valid {
+            return Err(Error::InvalidInput(format!(
+                "the content type {content_type:?} is not a valid header value"
+            )));
+        }
+        self.content_type = (content_type != self.kind.content_type()).then(|| content_type.into());
+        Ok(self)
+    }
+
     /// The `Content-Type` it is sent with.
-    pub fn content_type(&self) -> &'static str {
-        self.kind.content_type()
+    pub fn content_type(&self) -> &str {
+        self.content_type
+            .as_deref()
+            .unwrap_or_else(|| self.kind.content_type())
     }
 
     /// The bytes sent.

@@ -13,6 +13,8 @@
 //! * **Waiters** for database initialization ([`EdgeKvClient::initialize_and_wait`]) and token
 //!   activation ([`EdgeKvClient::wait_for_token`]).
 //! * **`edgekv_tokens.js`** read, merged and written atomically ([`TokensFile`]).
+//! * **Items in bulk** ([`bulk`]): write, delete, import, export and sync at the account's
+//!   rate limit, found by an adaptive rate, resumable from a journal, with progress.
 //!
 //! | API | method |
 //! |---|---|
@@ -50,6 +52,7 @@
 //! # }
 //! ```
 
+pub mod bulk;
 mod client;
 mod ids;
 pub use ids::{MAX_GROUP_LEN, MAX_ITEM_LEN, MAX_NAMESPACE_LEN};
