@@ -18,10 +18,15 @@
 //! once): the report's lines, the exit status, and for every refusal a scratch tree that is
 //! byte for byte what it was (but for `target/`, where a long refusal leaves its full list).
 //!
+//! One test runs `cargo xtask` itself, in two copies of the whole checkout that share a
+//! target directory (so that cargo runs, in the second, the binary it built in the first), and
+//! checks that `pull`, `generate` and `update` each read and write only the copy they run in.
+//!
 //! Without the mirror the tests print a loud notice and pass, unless `CI` is set: then they
 //! fail, because CI must exercise the pipeline.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -89,12 +94,16 @@ fn sources_value(text: &str, api: &str, key: &str) -> String {
     panic!("no {key} in [{api}] of sources.toml:\n{text}");
 }
 
+/// The cargo that runs the tests.
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
 /// The xtask binary, built (dev profile, like `cargo xtask`) once per test run.
 fn xtask() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
+        let output = Command::new(cargo())
             .current_dir(workspace_root())
             .args(["build", "--package", "xtask", "--message-format=json"])
             .output()
@@ -137,6 +146,15 @@ struct Scratch {
     root: tempfile::TempDir,
     mirror: tempfile::TempDir,
     upstream: PathBuf,
+    runner: Runner,
+}
+
+/// How a scratch root runs xtask.
+enum Runner {
+    /// The binary [`xtask`] built, on the root named by `XTASK_ROOT`.
+    Binary,
+    /// `cargo xtask` in the root (a whole checkout), with these variables set.
+    Cargo(Vec<(&'static str, PathBuf)>),
 }
 
 impl Scratch {
@@ -165,13 +183,68 @@ impl Scratch {
             root,
             mirror: tempfile::tempdir().expect("creating a scratch mirror"),
             upstream,
+            runner: Runner::Binary,
+        }
+    }
+
+    /// A copy of the checkout (its tracked and untracked files, not the ignored ones, as they
+    /// are in the working tree), where xtask runs as `cargo xtask` with `env` set.
+    fn checkout(upstream: PathBuf, env: Vec<(&'static str, PathBuf)>) -> Self {
+        let root = tempfile::tempdir().expect("creating a scratch checkout");
+        let workspace = workspace_root();
+        let output = Command::new("git")
+            .current_dir(&workspace)
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ])
+            .output()
+            .expect("running git ls-files");
+        assert!(
+            output.status.success(),
+            "git ls-files failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let listed = String::from_utf8(output.stdout).expect("UTF-8 paths");
+        for file in listed.split('\0').filter(|f| !f.is_empty()) {
+            let (from, to) = (workspace.join(file), root.path().join(file));
+            // Listed but deleted in the working tree: not part of the checkout either.
+            if !from.is_file() {
+                continue;
+            }
+            std::fs::create_dir_all(to.parent().expect("a file has a parent"))
+                .expect("creating a folder of the scratch checkout");
+            std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copying {file}: {e}"));
+        }
+        Self {
+            root,
+            mirror: tempfile::tempdir().expect("creating a scratch mirror"),
+            upstream,
+            runner: Runner::Cargo(env),
         }
     }
 
     fn xtask(&self, args: &[&str]) -> Run {
-        let output = Command::new(xtask())
+        let mut command = match &self.runner {
+            Runner::Binary => {
+                let mut command = Command::new(xtask());
+                command.env("XTASK_ROOT", self.root.path());
+                command
+            }
+            Runner::Cargo(env) => {
+                let mut command = Command::new(cargo());
+                command
+                    .args(["--config", XTASK_OWN_PROFILE, "xtask"])
+                    .envs(env.clone())
+                    .env_remove("XTASK_ROOT");
+                command
+            }
+        };
+        let output = command
             .args(args)
-            .env("XTASK_ROOT", self.root.path())
             .env_remove("SPECS_MIRROR")
             .current_dir(self.root.path())
             .output()
@@ -1176,20 +1249,24 @@ fn assert_refused(scratch: &Scratch, bytes: &[u8], step: &str) -> String {
         "{}",
         run.stderr
     );
-    let after = scratch.tree();
+    assert_same_tree(&before, &scratch.tree(), "the refused update");
+    run.stderr
+}
+
+/// `after` has the files of `before`, byte for byte: `what` added, removed or changed none.
+fn assert_same_tree(
+    before: &BTreeMap<PathBuf, Vec<u8>>,
+    after: &BTreeMap<PathBuf, Vec<u8>>,
+    what: &str,
+) {
     assert_eq!(
         before.keys().collect::<Vec<_>>(),
         after.keys().collect::<Vec<_>>(),
-        "the refused update added or removed files"
+        "{what} added or removed files"
     );
-    for (path, bytes) in &before {
-        assert!(
-            after[path] == *bytes,
-            "the refused update changed {}",
-            path.display()
-        );
+    for (path, bytes) in before {
+        assert!(after[path] == *bytes, "{what} changed {}", path.display());
     }
-    run.stderr
 }
 
 fn assert_lines(report: &str, expected: &[&str]) {
@@ -1726,4 +1803,105 @@ fn update_with_an_unparsable_file_is_refused_at_verify() {
     };
     let report = assert_refused(&scratch, b"{\"openapi\": ", "verify");
     assert!(report.contains("parsing https://"), "{report}");
+}
+
+/// The profile setting scratch checkouts build xtask with (`cargo --config`). They build it in
+/// the workspace's build directory, whose compiled dependencies they share (only xtask itself
+/// compiles, in about 10 to 30 s), and put the binary in a target directory of their own. The
+/// setting gives xtask's unit another hash there than the workspace's: building it from a copy
+/// never replaces the xtask that the workspace's `cargo build` (the other drift tests) and
+/// `cargo xtask` would then find fresh and run.
+const XTASK_OWN_PROFILE: &str = "profile.dev.package.xtask.incremental=false";
+
+/// The workspace's build directory (`target/` unless configured otherwise).
+fn build_dir() -> PathBuf {
+    let output = Command::new(cargo())
+        .current_dir(workspace_root())
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .expect("running cargo metadata");
+    assert!(
+        output.status.success(),
+        "cargo metadata failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: Value = serde_json::from_slice(&output.stdout).expect("cargo metadata's JSON");
+    let dir = metadata["build_directory"]
+        .as_str()
+        .or(metadata["target_directory"].as_str())
+        .expect("cargo metadata names the build directory");
+    PathBuf::from(dir)
+}
+
+#[test]
+fn xtask_in_one_of_two_checkouts_sharing_a_target_dir_changes_only_that_one() {
+    // Two checkouts share one target directory (a global CARGO_TARGET_DIR, or worktrees): cargo
+    // builds xtask in the first and reuses the binary in the second, whose sources are older
+    // than that build. Each pipeline step run in the second must read and write the second.
+    let Some(upstream) = mirror_dir() else {
+        return;
+    };
+    let target = tempfile::tempdir().expect("creating the shared target directory");
+    let env = vec![
+        ("CARGO_TARGET_DIR", target.path().to_owned()),
+        ("CARGO_BUILD_BUILD_DIR", build_dir()),
+    ];
+    let a = Scratch::checkout(upstream.clone(), env.clone());
+    let b = Scratch::checkout(upstream, env);
+    // B's overlay describes the access token otherwise: B's spec and code show whose overlay
+    // was read.
+    let mark = "An EdgeKV access token of checkout B.";
+    let overlay = b.root.path().join("specs/overlays/edgekv.yaml");
+    let mut text = std::fs::read_to_string(&overlay).expect("reading B's overlay");
+    text.push_str(&format!(
+        "  - target: $.components.schemas.AccessToken\n    \
+         description: Marks checkout B.\n    \
+         update:\n      description: {mark}\n"
+    ));
+    std::fs::write(&overlay, text).expect("writing B's overlay");
+
+    // Built here, from A.
+    a.pull_pinned("edgekv").ok("pull in A");
+    a.generate("edgekv", false).ok("generate in A");
+    assert!(!a.spec("edgekv").contains(mark));
+    let a_tree = a.tree();
+
+    let run = b.pull_pinned("edgekv").ok("pull in B");
+    assert!(
+        !run.stderr.contains("Compiling xtask"),
+        "cargo rebuilt xtask for B, so B does not run A's binary:\n{}",
+        run.stderr
+    );
+    assert!(
+        b.root.path().join("specs/edgekv.json").is_file(),
+        "the pull in B wrote no spec in B:\n{}",
+        run.stdout
+    );
+    assert!(
+        b.spec("edgekv").contains(mark),
+        "the pull in B did not read B"
+    );
+    assert_same_tree(&a_tree, &a.tree(), "pull in B");
+
+    b.generate("edgekv", false).ok("generate in B");
+    assert!(
+        b.code("edgekv").contains(&format!("///{mark}\n")),
+        "the generate in B did not write B"
+    );
+    b.generate("edgekv", true).ok("generate --check in B");
+    assert_same_tree(&a_tree, &a.tree(), "generate in B");
+
+    let b_tree = b.tree();
+    let bytes = b.upstream_bytes("edgekv");
+    let (run, url) = b.update("edgekv", &bytes);
+    run.ok("update in B");
+    assert_eq!(
+        sources_value(&b.read("specs/sources.toml"), "edgekv", "url"),
+        url,
+        "the update in B did not re-pin B"
+    );
+    assert!(b.code("edgekv").contains(&format!("// Source: {url}\n")));
+    assert!(b.code("edgekv").contains(&format!("///{mark}\n")));
+    assert!(b.tree() != b_tree, "B's update changed nothing in B");
+    assert_same_tree(&a_tree, &a.tree(), "update in B");
 }

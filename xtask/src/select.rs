@@ -213,22 +213,30 @@ pub(crate) fn render_vanished(source: &Source, vanished: &[Vanished]) -> String 
 /// than [`MAX_LINES`], the whole text goes to `target/xtask/vanished-<api>.txt` (in the
 /// workspace root) and the refusal keeps the first three lines and [`LISTED`] operations.
 pub(crate) fn render_refusal(source: &Source, vanished: &[Vanished], uses: &Uses) -> String {
-    render_refusal_in(&crate::workspace_root(), source, vanished, uses)
+    render_refusal_in(crate::workspace_root(), source, vanished, uses)
 }
 
 /// [`render_refusal`], saving a long text under `root`.
-fn render_refusal_in(root: &Path, source: &Source, vanished: &[Vanished], uses: &Uses) -> String {
+fn render_refusal_in(
+    root: anyhow::Result<&Path>,
+    source: &Source,
+    vanished: &[Vanished],
+    uses: &Uses,
+) -> String {
     let refusal = Refusal::new(source, vanished, uses);
     let full = refusal.full();
     if full.lines().count() <= MAX_LINES {
         return full;
     }
     let relative = PathBuf::from(format!("target/xtask/vanished-{}.txt", source.name));
-    let path = root.join(&relative);
-    let saved = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&path, &full));
+    let saved = root
+        .map_err(|err| std::io::Error::other(format!("{err:#}")))
+        .and_then(|root| {
+            let path = root.join(&relative);
+            path.parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, &full))
+        });
     refusal.short(&relative, saved.err())
 }
 
@@ -808,7 +816,7 @@ mod tests {
             ),
         ]);
         let root = tempfile::tempdir().unwrap();
-        let text = render_refusal_in(root.path(), &source(), &vanished, &uses);
+        let text = render_refusal_in(Ok(root.path()), &source(), &vanished, &uses);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
