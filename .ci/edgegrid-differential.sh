@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # EdgeGrid conformance: installs the official Python and Node EdgeGrid libraries (PyPI, npm),
-# checks the edgegrid_sign example against the official vectors, and runs the differential
-# tests of tests/it/signing.rs against both libraries.
+# checks the edgegrid_sign example against the official vectors, and runs the signing tests:
+# tests/it/signing.rs and the differential runs of tests/external/signing.rs against both
+# libraries (CI set, so that a library missing fails them instead of leaving them ignored).
 #
 #   bash .ci/edgegrid-differential.sh            (from the repository root; ../shared beside it)
 #
@@ -17,3 +18,4 @@ fi
 cargo build --locked --release -p akamai-sdk --example edgegrid_sign
 python3 "$SHARED/oracle/check_vectors.py" --impl "$PWD/target/release/examples/edgegrid_sign"
 cargo test --locked -p akamai-sdk-tests --test it signing:: -- --nocapture
+CI=true cargo test --locked -p akamai-sdk-tests --test external signing::

@@ -1,6 +1,6 @@
-//! Integration tests of the akamai-sdk workspace: one binary, one module per area.
-mod contract;
-mod contract_all;
+//! Integration tests of the akamai-sdk workspace: one binary, one module per area. The tests
+//! that need tools from outside (Prism, the official EdgeGrid libraries) are in the `external`
+//! target.
 mod edgekv;
 mod edgerc;
 mod generated_types;

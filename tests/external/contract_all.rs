@@ -21,20 +21,19 @@
 //! reason; a listed operation that passes fails the test, so that the list stays true.
 //!
 //! Needs Prism, the pulled specs and the spec mirror (`SPECS_MIRROR` or `../shared/upstream`):
-//! without them it is skipped loudly, or fails when `CI` is set.
+//! without them the trial is ignored with the reason, or fails when `CI` is set (see
+//! [`crate::harness`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use akamai_sdk::generated::reqwest;
 use futures::StreamExt as _;
 use serde_json::{json, Map, Value};
 
-use crate::contract::{
-    encode_component as encode, path_value, prerequisites, workspace_root, Prism,
-};
+use crate::contract::{encode_component as encode, path_value, spec_and_prism, Prism};
+use crate::harness::{block_on, Check, Found, Need};
 
 /// Requests in flight at once.
 const CONCURRENCY: usize = 8;
@@ -87,43 +86,15 @@ const STACKSCRIPT_UDF: &str = "the spec's example answer breaks its own schema: 
 const TICKET_ATTACHMENTS: &str = "the spec's example answer breaks its own schema: \
     `attachments` is an array of strings whose item example is an array of two strings";
 
-/// The upstream file of `api` in the spec mirror (`SPECS_MIRROR`, else `../shared/upstream`
-/// beside the checkout), or `None` (after saying why) outside CI. Panics in CI.
-fn upstream_spec(api: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("SPECS_MIRROR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared/upstream"));
-    let sources = std::fs::read_to_string(workspace_root().join("specs/sources.toml"))
-        .expect("reading specs/sources.toml");
-    let mut in_section = false;
-    let mut url = None;
-    for line in sources.lines().map(str::trim) {
-        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            in_section = section == api;
-        } else if let Some((key, value)) = line.split_once('=').filter(|_| in_section) {
-            if key.trim() == "url" {
-                url = Some(value.trim().trim_matches('"').to_owned());
-            }
-        }
-    }
-    let url = url.unwrap_or_else(|| panic!("no url in [{api}] of specs/sources.toml"));
-    let file = dir.join(
-        url.strip_prefix("https://")
-            .unwrap_or_else(|| panic!("{api}: not an https URL: {url}")),
-    );
-    if file.is_file() {
-        return Some(file);
-    }
-    let message = format!(
-        "contract test of every {api} operation needs the upstream spec {} (set SPECS_MIRROR \
-         or put the shared directory beside the checkout)",
-        file.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}");
-    }
-    eprintln!("\n*** SKIPPED: {message} ***\n");
-    None
+/// The trial of this module.
+pub(crate) fn checks() -> Vec<Check> {
+    let mut needs = crate::contract::needs("linode");
+    needs.push(Need::Upstream("linode"));
+    vec![Check::new(
+        "contract_all::contract_linode_every_operation",
+        needs,
+        |found| block_on(contract_linode_every_operation(found)),
+    )]
 }
 
 /// Gives every request body of the wire view `wire` back the media types the upstream spec
@@ -654,15 +625,10 @@ async fn send_all<'p>(
         .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contract_linode_every_operation() {
+async fn contract_linode_every_operation(found: &Found) {
     let started = Instant::now();
-    let Some((spec, bin)) = prerequisites("linode") else {
-        return;
-    };
-    let Some(upstream) = upstream_spec("linode") else {
-        return;
-    };
+    let (spec, bin) = spec_and_prism("linode", found);
+    let upstream = found.get(Need::Upstream("linode"));
     let (prism, restored) = tokio::task::spawn_blocking(move || {
         let upstream: Value = serde_norway::from_slice(&std::fs::read(&upstream).unwrap())
             .expect("the upstream Linode spec is YAML");

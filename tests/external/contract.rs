@@ -15,9 +15,9 @@
 //! schema (Linode's timestamps without a UTC offset under `format: date-time`) is still served
 //! instead of a 500, so that the SDK has to decode it; such answers are listed on stderr.
 //!
-//! Prism is installed with `npm install --prefix target/prism @stoplight/prism-cli@5` (or named
-//! by `PRISM_BIN`). Without it, or without the pulled specs, the tests are skipped with a
-//! message; when `CI` is set they fail instead.
+//! Prism is installed with `npm install --prefix target/prism @stoplight/prism-cli@5.14.2` (or
+//! named by `PRISM_BIN`). Without it, or without the pulled specs, the trials are ignored with
+//! the reason; when `CI` is set they fail instead (see [`crate::harness`]).
 //!
 //! These stay off the testkit's emulators: the point is the spec's own validation and examples,
 //! which only a server driven by the spec itself (Prism) gives.
@@ -38,50 +38,9 @@ use akamai_sdk::linode::{ChildAccountField, ChildAccountFilter, Euuid, LinodeCli
 use akamai_sdk::retry::RetryPolicy;
 use serde_json::{json, Value};
 
+use crate::harness::{block_on, Check, Found, Need};
+
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(90);
-
-pub(crate) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives in the workspace")
-        .to_path_buf()
-}
-
-fn prism_bin() -> PathBuf {
-    match std::env::var_os("PRISM_BIN") {
-        Some(bin) => PathBuf::from(bin),
-        None => workspace_root().join("target/prism/node_modules/.bin/prism"),
-    }
-}
-
-/// The spec and the Prism binary, or `None` (after saying why) when the test has to be skipped
-/// outside CI. Panics in CI.
-pub(crate) fn prerequisites(api: &str) -> Option<(PathBuf, PathBuf)> {
-    let spec = workspace_root().join("specs").join(format!("{api}.json"));
-    let bin = prism_bin();
-    let mut missing = Vec::new();
-    if !spec.is_file() {
-        missing.push(format!(
-            "{} (run `cargo xtask pull --mirror <dir>`)",
-            spec.display()
-        ));
-    }
-    if !bin.is_file() {
-        missing.push(format!(
-            "{} (run `npm install --prefix target/prism @stoplight/prism-cli@5` or set PRISM_BIN)",
-            bin.display()
-        ));
-    }
-    if missing.is_empty() {
-        return Some((spec, bin));
-    }
-    let message = format!("contract test of {api} needs: {}", missing.join("; and "));
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}");
-    }
-    eprintln!("\n*** SKIPPED: {message} ***\n");
-    None
-}
 
 /// A running `prism mock`, killed when dropped.
 pub(crate) struct Prism {
@@ -350,11 +309,44 @@ impl Outcomes {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contract_linode_operations_match_the_spec() {
-    let Some((spec, bin)) = prerequisites("linode") else {
-        return;
-    };
+/// The contract trials of this module.
+pub(crate) fn checks() -> Vec<Check> {
+    vec![
+        Check::new(
+            "contract::contract_linode_operations_match_the_spec",
+            needs("linode"),
+            |found| block_on(contract_linode_operations_match_the_spec(found)),
+        ),
+        Check::new(
+            "contract::contract_edgekv_operations_match_the_spec",
+            needs("edgekv"),
+            |found| block_on(contract_edgekv_operations_match_the_spec(found)),
+        ),
+        Check::new(
+            "contract::contract_linode_error_examples_are_typed",
+            needs("linode"),
+            |found| block_on(error_examples_are_typed("linode", true, found)),
+        ),
+        Check::new(
+            "contract::contract_edgekv_error_examples_are_typed",
+            needs("edgekv"),
+            |found| block_on(error_examples_are_typed("edgekv", false, found)),
+        ),
+    ]
+}
+
+/// What a contract test of `api` needs: its pulled spec and Prism.
+pub(crate) fn needs(api: &'static str) -> Vec<Need> {
+    vec![Need::Spec(api), Need::Prism]
+}
+
+/// The pulled spec of `api` and the Prism binary, from what the trial found.
+pub(crate) fn spec_and_prism(api: &'static str, found: &Found) -> (PathBuf, PathBuf) {
+    (found.get(Need::Spec(api)), found.get(Need::Prism))
+}
+
+async fn contract_linode_operations_match_the_spec(found: &Found) {
+    let (spec, bin) = spec_and_prism("linode", found);
     let prism = tokio::task::spawn_blocking(move || Prism::start(&bin, &spec))
         .await
         .unwrap();
@@ -417,11 +409,8 @@ async fn contract_linode_operations_match_the_spec() {
     o.finish("linode", &prism);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contract_edgekv_operations_match_the_spec() {
-    let Some((spec, bin)) = prerequisites("edgekv") else {
-        return;
-    };
+async fn contract_edgekv_operations_match_the_spec(found: &Found) {
+    let (spec, bin) = spec_and_prism("edgekv", found);
     let prism = tokio::task::spawn_blocking(move || Prism::start(&bin, &spec))
         .await
         .unwrap();
@@ -605,13 +594,11 @@ pub(crate) fn encode_component(text: &str) -> String {
 /// Every error response of the operations (those with a request body are sent their spec's
 /// example body), as Prism serves it when asked for that status (`Prefer: code=…`), goes through the SDK's error-body parser and
 /// comes out typed: a Linode error list or an Akamai problem, never raw text or other JSON.
-async fn error_examples_are_typed(api: &str, expect_linode: bool) {
+async fn error_examples_are_typed(api: &'static str, expect_linode: bool, found: &Found) {
     use akamai_sdk::error::ErrorBody;
     use akamai_sdk::generated::reqwest;
 
-    let Some((spec, bin)) = prerequisites(api) else {
-        return;
-    };
+    let (spec, bin) = spec_and_prism(api, found);
     let prism = tokio::task::spawn_blocking(move || Prism::start(&bin, &spec))
         .await
         .unwrap();
@@ -721,14 +708,4 @@ async fn error_examples_are_typed(api: &str, expect_linode: bool) {
     );
     assert!(checked > 0, "no error example of {api} was checked");
     eprintln!("prism ({api}): {checked} error examples parsed as typed errors");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contract_linode_error_examples_are_typed() {
-    error_examples_are_typed("linode", true).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contract_edgekv_error_examples_are_typed() {
-    error_examples_are_typed("edgekv", false).await;
 }
