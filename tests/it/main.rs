@@ -1,6 +1,7 @@
 //! Integration tests of the akamai-sdk workspace: one binary, one module per area. The tests
 //! that need tools from outside (Prism, the official EdgeGrid libraries) are in the `external`
 //! target.
+mod bulk;
 mod edgekv;
 mod edgerc;
 mod generated_types;

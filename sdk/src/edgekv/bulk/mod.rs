@@ -662,16 +662,24 @@ impl Bulk {
             })
             .buffer_unordered(self.options.concurrency);
         let counts = tracker.clone();
-        let outcomes = started.map(move |done| {
-            let (outcome, line) = done?;
-            if matches!(outcome.outcome, Outcome::Written | Outcome::Deleted) {
-                if let (Some(line), Some(journal)) = (line, lock(&journal).as_mut()) {
-                    journal.record(&line)?;
+        let last = tracker.clone();
+        let outcomes = started
+            .map(move |done| {
+                let (outcome, line) = done?;
+                if matches!(outcome.outcome, Outcome::Written | Outcome::Deleted) {
+                    if let (Some(line), Some(journal)) = (line, lock(&journal).as_mut()) {
+                        journal.record(&line)?;
+                    }
                 }
-            }
-            lock(&counts).observe(&outcome.outcome);
-            Ok(outcome)
-        });
+                lock(&counts).observe(&outcome.outcome);
+                Ok(Some(outcome))
+            })
+            // The final report, once every item has ended.
+            .chain(stream::once(async move {
+                lock(&last).report(true);
+                Ok(None)
+            }))
+            .filter_map(|outcome| futures::future::ready(outcome.transpose()));
         Run { outcomes, tracker }
     }
 
@@ -692,18 +700,17 @@ impl Bulk {
                 failures.push(outcome);
             }
         }
-        let mut tracker = lock(&run.tracker);
-        tracker.report(true);
         Ok(BulkReport {
-            progress: tracker.progress.clone(),
+            progress: lock(&run.tracker).progress.clone(),
             failures,
             truncated_groups,
         })
     }
 
     /// Writes every item of `items` and reports each one's outcome as it ends (in the order
-    /// they end). Lazy: nothing is sent until the stream is polled; dropping it stops the run
-    /// and loses no acknowledged write (see [`BulkOptions::journal`]).
+    /// they end), and the progress as [`BulkOptions::on_progress`] asks (the last report once
+    /// the stream has ended). Lazy: nothing is sent until the stream is polled; dropping it
+    /// stops the run and loses no acknowledged write (see [`BulkOptions::journal`]).
     ///
     /// Fails at once if the journal cannot be opened.
     pub fn put<'a, S>(
