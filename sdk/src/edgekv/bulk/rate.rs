@@ -3,11 +3,12 @@
 //! The EdgeKV API throttles each account to a number of requests per second that differs per
 //! account and is not announced (its 429 has no `Retry-After`). The rate starts low and doubles
 //! every second of answers (slow start) until the first 429, then falls to [`CUT`] of what went
-//! through and climbs back additively, [`STEP`] of that level per second, until the next 429:
-//! the additive-increase, multiplicative-decrease shape of TCP and of the AWS SDKs' adaptive
-//! retry mode, which holds the rate just under the limit. A 429 cuts the rate once per round
-//! trip: answers to requests sent before the last cut do not cut it again. A `Retry-After`
-//! pauses every request until it has passed. The rate never exceeds the caller's cap.
+//! through in the last second and climbs back additively, [`STEP`] of that level per second,
+//! until the next 429: the additive-increase, multiplicative-decrease shape of TCP and of the
+//! AWS SDKs' adaptive retry mode, which holds the rate just under the limit. A 429 cuts the
+//! rate once per round trip and once per [`HOLD`]: answers to requests sent before the last
+//! cut, or within the API's window after it, do not cut it again. A `Retry-After` pauses every
+//! request until it has passed. The rate never exceeds the caller's cap.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
@@ -19,6 +20,9 @@ use tokio::time::Instant;
 pub(crate) const CUT: f64 = 0.9;
 /// The additive increase after a cut, per second, as a share of the rate at the cut.
 pub(crate) const STEP: f64 = 0.05;
+/// After a cut, 429 answers do not cut again for this long: the API counts requests over a
+/// sliding second, so the excess that led to a cut is still refused for up to a second.
+pub(crate) const HOLD: Duration = Duration::from_secs(1);
 /// The lowest rate, in requests per second.
 pub(crate) const MIN_RATE: f64 = 0.5;
 
@@ -133,7 +137,12 @@ impl AdaptiveRate {
             let until = now + wait;
             state.paused_until = Some(state.paused_until.map_or(until, |at| at.max(until)));
         }
-        if state.last_cut.is_some_and(|cut| sent_at <= cut) {
+        // One cut per round trip, and none while the API's one-second window still counts the
+        // requests that led to the last cut.
+        if state
+            .last_cut
+            .is_some_and(|cut| sent_at <= cut || now.duration_since(cut) < HOLD)
+        {
             return;
         }
         // What went through in the last second, when that is known and lower than the rate
@@ -145,12 +154,6 @@ impl AdaptiveRate {
         } else {
             state.rate
         };
-        eprintln!(
-            "cut at {:?}: rate {:.1} through {through} -> {:.1}",
-            now,
-            state.rate,
-            (level * CUT)
-        );
         state.rate = (level * CUT).clamp(MIN_RATE, self.max_rate);
         state.step = (level * STEP).max(MIN_RATE);
         state.slow_start = false;
@@ -331,9 +334,14 @@ mod tests {
         // The answer to a request sent before the cut does not cut again.
         rate.throttled(second, None);
         assert_eq!(rate.rate(), after_one);
+        // Nor does one within the API's window after the cut.
         tokio::time::advance(Duration::from_millis(10)).await;
         let third = rate.acquire().await;
         rate.throttled(third, None);
+        assert_eq!(rate.rate(), after_one);
+        tokio::time::advance(HOLD).await;
+        let fourth = rate.acquire().await;
+        rate.throttled(fourth, None);
         assert!(rate.rate() < after_one);
     }
 }
