@@ -46,6 +46,7 @@ pub(crate) struct Global {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         value_name = "PATH",
         env = "AKAMAI_EDGERC",
         default_value = "~/.edgerc",
@@ -57,6 +58,7 @@ pub(crate) struct Global {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         value_name = "NAME",
         env = "AKAMAI_EDGERC_SECTION",
         default_value = "default",
@@ -65,13 +67,19 @@ pub(crate) struct Global {
     pub(crate) section: String,
 
     /// Account switch key: act in another account (EdgeKV)
-    #[arg(long = "account-key", global = true, value_name = "KEY")]
+    #[arg(
+        long = "account-key",
+        global = true,
+        help_heading = "Global options",
+        value_name = "KEY"
+    )]
     pub(crate) account_key: Option<String>,
 
     /// Linode API version, when --api-url is not given
     #[arg(
         long = "api-version",
         global = true,
+        help_heading = "Global options",
         value_enum,
         value_name = "VERSION",
         default_value_t = ApiVersionArg::V4
@@ -79,13 +87,19 @@ pub(crate) struct Global {
     pub(crate) api_version: ApiVersionArg,
 
     /// EdgeKV base URL, requests signed for the .edgerc host [default: https://{host}/edgekv/v1]
-    #[arg(long = "base-url", global = true, value_name = "URL")]
+    #[arg(
+        long = "base-url",
+        global = true,
+        help_heading = "Global options",
+        value_name = "URL"
+    )]
     pub(crate) base_url: Option<String>,
 
     /// Linode base URL [default: https://api.linode.com/v4]
     #[arg(
         long = "api-url",
         global = true,
+        help_heading = "Global options",
         value_name = "URL",
         env = "LINODE_API_URL",
         hide_env_values = true

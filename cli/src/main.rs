@@ -19,11 +19,7 @@ use failure::Failure;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Completions { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "aksdk", &mut std::io::stdout());
-            Ok(())
-        }
+        Command::Completions { shell } => completions(shell),
         command => run(&cli.global, command),
     };
     match result {
@@ -33,6 +29,17 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code())
         }
     }
+}
+
+/// `aksdk completions SHELL`: the script on stdout.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "aksdk", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(())
 }
 
 fn run(global: &args::Global, command: Command) -> Result<(), Failure> {
