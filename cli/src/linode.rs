@@ -56,13 +56,13 @@ fn euuid(text: &str) -> Result<Euuid, Failure> {
 }
 
 /// The columns of the child-account table.
-const CHILD_COLUMNS: &[(&str, &str)] = &[
-    ("EUUID", "euuid"),
-    ("COMPANY", "company"),
-    ("EMAIL", "email"),
-    ("CITY", "city"),
-    ("COUNTRY", "country"),
-    ("ACTIVE SINCE", "active_since"),
+const CHILD_COLUMNS: &[&str] = &[
+    "EUUID",
+    "COMPANY",
+    "EMAIL",
+    "CITY",
+    "COUNTRY",
+    "ACTIVE SINCE",
 ];
 
 async fn child_accounts(global: &Global, command: ChildAccountsCommand) -> Result<(), Failure> {
@@ -82,11 +82,24 @@ async fn child_accounts(global: &Global, command: ChildAccountsCommand) -> Resul
                 }
                 array.finish()?;
             } else {
-                let mut rows = Vec::new();
+                // Only the cells are kept, not the accounts.
+                let mut table = Table::new(CHILD_COLUMNS);
+                let text = |s: &Option<String>| s.clone().unwrap_or_default();
                 while let Some(account) = accounts.try_next().await? {
-                    rows.push(to_value(&account));
+                    table.row([
+                        text(&account.euuid),
+                        text(&account.company),
+                        text(&account.email),
+                        text(&account.city),
+                        text(&account.country),
+                        account
+                            .active_since
+                            .as_ref()
+                            .map(|d| d.as_str().to_owned())
+                            .unwrap_or_default(),
+                    ]);
                 }
-                Table::of_objects(CHILD_COLUMNS, &rows).print()?;
+                table.print()?;
             }
         }
         ChildAccountsCommand::Get { euuid: id, output } => {
