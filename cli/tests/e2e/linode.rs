@@ -341,3 +341,23 @@ fn bad_calls_are_usage_errors() {
     assert!(line.contains("/no/such/file.json"), "{line}");
     assert!(linode.emulator.requests().is_empty());
 }
+
+#[test]
+fn plain_http_is_refused_except_for_a_loopback_address() {
+    let linode = Linode::start(1);
+    let line = fails(
+        crate::support::aksdk(linode.dir.path())
+            .env("LINODE_TOKEN", linode.emulator.parent_token())
+            .args(["--api-url", "http://api.example.com/v4"])
+            .args(["linode", "child-accounts", "list"]),
+        2,
+    );
+    assert!(line.contains("refusing plain http"), "{line}");
+    // LINODE_API_URL is the default of --api-url.
+    let listed = ok(crate::support::aksdk(linode.dir.path())
+        .env("LINODE_TOKEN", linode.emulator.parent_token())
+        .env("LINODE_API_URL", linode.emulator.url())
+        .args(["linode", "child-accounts", "list", "--json"]))
+    .json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}
