@@ -241,6 +241,7 @@ impl<A: Api> Core<A> {
                 tokio::time::sleep(*delay).await;
                 self.api.handle(&exchange, operation)
             }
+            Some(FaultKind::DropBeforePerforming) => Reply::empty(0),
             _ => self.api.handle(&exchange, operation),
         };
         {
@@ -259,13 +260,13 @@ impl<A: Api> Core<A> {
             }
             entry.principal = reply.principal.clone();
             entry.status = match fault {
-                Some(FaultKind::DropAfterPerforming) => 0,
+                Some(FaultKind::DropAfterPerforming | FaultKind::DropBeforePerforming) => 0,
                 _ => reply.status,
             };
             journal.record(entry);
         }
         match fault {
-            Some(FaultKind::DropAfterPerforming) => {
+            Some(FaultKind::DropAfterPerforming | FaultKind::DropBeforePerforming) => {
                 if let Some(control) = control {
                     control.drop_now();
                 }
@@ -282,6 +283,7 @@ fn fault_name(kind: &FaultKind) -> &'static str {
         FaultKind::Status { .. } => "status",
         FaultKind::Html502 => "html502",
         FaultKind::DropAfterPerforming => "drop",
+        FaultKind::DropBeforePerforming => "drop-before",
         FaultKind::Delay(_) => "delay",
         FaultKind::TruncatedBody => "truncate",
     }

@@ -20,6 +20,9 @@ pub enum FaultKind {
     Html502,
     /// Performs the request, then closes the connection without answering.
     DropAfterPerforming,
+    /// Closes the connection without performing the request or answering (a reset on the
+    /// way in: the client cannot tell it from [`FaultKind::DropAfterPerforming`]).
+    DropBeforePerforming,
     /// Waits, then handles the request normally.
     Delay(Duration),
     /// Performs the request and sends its answer with the full `Content-Length` but only the

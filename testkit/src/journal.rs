@@ -14,7 +14,7 @@ pub struct LoggedRequest {
     pub operation: Option<String>,
     /// The status answered (0 when the connection was dropped).
     pub status: u16,
-    /// The fault applied, if any (`status`, `html502`, `drop`, `delay`, `truncate`).
+    /// The fault applied, if any (`status`, `html502`, `drop`, `drop-before`, `delay`, `truncate`).
     pub fault: Option<&'static str>,
     /// The length of the request body.
     pub body_len: usize,

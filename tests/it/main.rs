@@ -9,6 +9,7 @@ mod linode;
 mod request_shapes;
 mod runtime;
 mod signing;
+mod soak;
 mod spans;
 mod spec_drift;
 mod support;

@@ -106,6 +106,27 @@ async fn a_dropped_connection_after_the_write_leaves_the_write_done() {
 }
 
 #[tokio::test]
+async fn a_dropped_connection_before_the_write_leaves_nothing_done() {
+    let kv = EdgeKvEmulator::start().await.unwrap();
+    let client = kv.client_with(no_retry());
+    let group = client.group(Network::Staging, "default", "g");
+    kv.inject(Fault::new("PUT", ITEMS, FaultKind::DropBeforePerforming).times(1));
+    let err = group
+        .put("k", &ItemValue::text("never stored"))
+        .await
+        .unwrap_err();
+    assert_eq!(status(&err), None, "no answer: {err}");
+    assert_eq!(kv.item(Network::Staging, "default", "g", "k"), None);
+    assert_eq!(kv.requests()[0].status, 0);
+    assert_eq!(kv.requests()[0].fault, Some("drop-before"));
+    group.put("k", &ItemValue::text("stored")).await.unwrap();
+    assert_eq!(
+        kv.item(Network::Staging, "default", "g", "k").unwrap().1,
+        b"stored"
+    );
+}
+
+#[tokio::test]
 async fn a_delay_trips_the_client_timeout() {
     let kv = EdgeKvEmulator::start().await.unwrap();
     let client = kv.client_with(no_retry().with_timeout(Duration::from_millis(150)));
