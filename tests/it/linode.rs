@@ -815,12 +815,13 @@ async fn concurrent_first_uses_mint_once() {
 #[tokio::test]
 async fn tokens_are_renewed_shortly_before_expiry_and_the_replaced_one_revoked() {
     let server = MockServer::start().await;
-    // created 10:00:00, expiry 10:00:02: 2 s of life, renewed when 0.5 s are left (a
-    // quarter of the lifetime, being less than 60 s).
+    // created 10:00:00, expiry 10:00:04: 4 s of life as the API says, counted as 3 s (the
+    // times' one-second resolution), renewed when 0.75 s are left (a quarter of the
+    // lifetime, being less than 60 s), so after 2.25 s.
     mount_mints(
         &server,
         &[
-            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:00:02"),
+            token_json(CHILD_TOKEN_1, 1, "2024-05-01T10:00:04"),
             token_json(CHILD_TOKEN_2, 2, "2024-05-01T10:15:00"),
         ],
     )
@@ -838,7 +839,7 @@ async fn tokens_are_renewed_shortly_before_expiry_and_the_replaced_one_revoked()
     let child = parent(&server).child(euuid());
     child.account().await.unwrap();
     child.account().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
     child.account().await.unwrap();
     let deletes = || async {
         log(&server)
@@ -875,6 +876,103 @@ async fn tokens_are_renewed_shortly_before_expiry_and_the_replaced_one_revoked()
             "/v4/profile/tokens/1".to_owned(),
             Some(format!("Bearer {CHILD_TOKEN_1}"))
         )]
+    );
+}
+
+/// A child client of a Linode emulator whose proxy tokens say they live `stated` (in whole
+/// seconds, as the API's do) but stop working `overstated` earlier.
+async fn short_lived_tokens(stated: Duration, overstated: Duration) -> (LinodeEmulator, Euuid) {
+    let linode = LinodeEmulator::builder()
+        .children(1)
+        .token_lifetime(stated)
+        .token_life_overstated_by(overstated)
+        .start()
+        .await
+        .unwrap();
+    let euuid: Euuid = linode.euuids()[0].parse().unwrap();
+    (linode, euuid)
+}
+
+#[tokio::test]
+async fn a_token_living_less_than_its_expiry_says_is_renewed_before_it_ends() {
+    // `expiry - created` says 2 s; the token stops working 0.9 s earlier, as a token created
+    // at 10:00:00.9 and said to be created at 10:00:00 would. With no refresh margin, only
+    // the anchoring of the expiry keeps the client from using it past its end.
+    let (linode, euuid) =
+        short_lived_tokens(Duration::from_secs(2), Duration::from_millis(900)).await;
+    let child = linode
+        .parent_client_with(no_retry())
+        .child(euuid.clone())
+        .with_refresh_margin(Duration::ZERO);
+    child.account().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    child.account().await.unwrap();
+    let statuses: Vec<(String, u16)> = linode
+        .requests()
+        .into_iter()
+        .map(|r| (r.operation.unwrap_or_default(), r.status))
+        .collect();
+    assert!(
+        statuses.iter().all(|(_, status)| *status != 401),
+        "a token was used past its end: {statuses:?}"
+    );
+    assert_eq!(linode.counters().mints_for(euuid.as_str()), 2);
+}
+
+#[tokio::test]
+async fn a_refresh_margin_over_half_the_lifetime_is_honoured() {
+    // 4 s said, 3 s counted: a margin of 2.5 s renews 0.5 s after the token was created.
+    let (linode, euuid) = short_lived_tokens(Duration::from_secs(4), Duration::ZERO).await;
+    let captured = logs::capture();
+    let child = linode
+        .parent_client_with(no_retry())
+        .child(euuid.clone())
+        .with_refresh_margin(Duration::from_millis(2_500));
+    child.account().await.unwrap();
+    child.account().await.unwrap();
+    assert_eq!(linode.counters().mints_for(euuid.as_str()), 1);
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    child.account().await.unwrap();
+    assert_eq!(
+        linode.counters().mints_for(euuid.as_str()),
+        2,
+        "renewed with the margin chosen, not half the lifetime"
+    );
+    assert!(
+        !captured.text().contains("refresh margin"),
+        "{}",
+        captured.text()
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_margin_as_long_as_the_lifetime_is_logged_once_and_halved() {
+    // 2 s said, 1 s counted: a margin of 10 s would renew on every call; half the lifetime
+    // (0.5 s) is used instead.
+    let (linode, euuid) = short_lived_tokens(Duration::from_secs(2), Duration::ZERO).await;
+    let captured = logs::capture();
+    let child = linode
+        .parent_client_with(no_retry())
+        .child(euuid.clone())
+        .with_refresh_margin(Duration::from_secs(10));
+    child.account().await.unwrap();
+    child.profile().await.unwrap();
+    assert_eq!(linode.counters().mints_for(euuid.as_str()), 1);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    child.account().await.unwrap();
+    child.clone().profile().await.unwrap();
+    assert_eq!(linode.counters().mints_for(euuid.as_str()), 2);
+    let text = captured.text();
+    let warnings: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("refresh margin"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{text}");
+    assert!(warnings[0].contains("WARN"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("refresh_margin_s=10"),
+        "{}",
+        warnings[0]
     );
 }
 

@@ -119,13 +119,24 @@ impl Api {
     /// not be opened or on 429, never once the server may have acted; a reply that breaks off
     /// is an error, not a second token.
     pub(crate) async fn mint(&self, euuid: &Euuid) -> Result<ProxyToken, Error> {
+        Ok(self.mint_timed(euuid).await?.0)
+    }
+
+    /// [`Api::mint`], with the local instant at which the attempt that created the token
+    /// started: no later than the request left, so no later than the server created it.
+    pub(crate) async fn mint_timed(
+        &self,
+        euuid: &Euuid,
+    ) -> Result<(ProxyToken, std::time::Instant), Error> {
+        let mut sent = std::time::Instant::now();
         let minted = self
             .runtime()
             .call(&ops::POST_CHILD_ACCOUNT_TOKEN, || {
+                sent = std::time::Instant::now();
                 self.generated.post_child_account_token(euuid.as_str())
             })
             .await?;
-        ProxyToken::from_generated(minted)
+        Ok((ProxyToken::from_generated(minted)?, sent))
     }
 
     /// `delete-personal-access-token`: any 2xx answer counts as success, whatever its body

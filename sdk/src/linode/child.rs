@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,11 +25,17 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// * **Tokens.** The first call creates a proxy token with the parent's credentials
 ///   (`POST /account/child-accounts/{euuid}/token`); concurrent first calls wait for that one
 ///   creation. A new token is created when the current one is within the refresh margin of
-///   its `expiry` (or of `created` + 15 minutes when the API gives no expiry), and once when
-///   a call is answered 401, after which the call is repeated once. The margin is the
-///   smaller of 60 s and a quarter of the token's lifetime (see
-///   [`with_refresh_margin`](Self::with_refresh_margin)), so a short-lived token still
-///   serves most of its life instead of being replaced on every call.
+///   its expiry, and once when a call is answered 401, after which the call is repeated
+///   once. The margin is the smaller of 60 s and a quarter of the token's lifetime, or the
+///   one chosen with [`with_refresh_margin`](Self::with_refresh_margin), so a short-lived
+///   token still serves most of its life instead of being replaced on every call.
+/// * **Expiry on the local clock.** A token's lifetime is `expiry - created` as the API
+///   gives them (or `expiry` minus the local time when the API gives no `created`, or 15
+///   minutes when it gives no expiry), less one second: both times have a resolution of one
+///   second, so a token can live up to a second less than they say. That lifetime is counted
+///   on the local monotonic clock from the moment the request that created the token was
+///   sent, before the server created it, so the SDK's expiry is never later than the
+///   token's, whatever the offset between the local clock and the server's.
 /// * **One live token.** Once a call made with the new token has succeeded and no call
 ///   still runs with the token it replaced, the replaced token is revoked in the
 ///   background (`DELETE /profile/tokens/{id}`, sent with that token). This is best effort:
@@ -58,6 +64,8 @@ struct Inner {
     euuid: Euuid,
     /// The chosen refresh margin; `None` for the default of [`refresh_margin`].
     margin: Option<Duration>,
+    /// Whether the chosen margin was found too long for a token's lifetime (logged once).
+    margin_warned: AtomicBool,
     session: Mutex<Option<Arc<Session>>>,
     /// How many tokens this client has created; numbers its sessions.
     minted: AtomicU64,
@@ -90,13 +98,20 @@ impl Session {
 }
 
 /// The refresh margin of a token living `lifetime`: the smaller of 60 s and a quarter of the
-/// lifetime, or the chosen margin up to half the lifetime.
-fn refresh_margin(chosen: Option<Duration>, lifetime: Duration) -> Duration {
+/// lifetime by default; the chosen margin when it is shorter than the lifetime. A chosen
+/// margin as long as the lifetime or longer would create a token for every call: half the
+/// lifetime is used instead, and the second value is `true` (to be logged).
+fn refresh_margin(chosen: Option<Duration>, lifetime: Duration) -> (Duration, bool) {
     match chosen {
-        Some(margin) => margin.min(lifetime / 2),
-        None => DEFAULT_REFRESH_MARGIN.min(lifetime / 4),
+        Some(margin) if margin < lifetime || lifetime.is_zero() => (margin.min(lifetime), false),
+        Some(_) => (lifetime / 2, true),
+        None => (DEFAULT_REFRESH_MARGIN.min(lifetime / 4), false),
     }
 }
+
+/// The resolution of a proxy token's `created` and `expiry`: `expiry - created` can overstate
+/// the token's life by up to this much.
+const TIME_RESOLUTION: Duration = Duration::from_secs(1);
 
 impl fmt::Debug for ChildClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -119,6 +134,7 @@ impl ChildClient {
                 parent,
                 euuid,
                 margin,
+                margin_warned: AtomicBool::new(false),
                 session: Mutex::new(None),
                 minted: AtomicU64::new(0),
                 newest_in_use: AtomicU64::new(0),
@@ -128,9 +144,10 @@ impl ChildClient {
     }
 
     /// Renews tokens `margin` before they expire instead of the default (the smaller of 60 s
-    /// and a quarter of the token's lifetime). The margin is capped at half the lifetime, so a
-    /// token always serves at least half of it. Returns a client with its own token state (no
-    /// token yet).
+    /// and a quarter of the token's lifetime). A margin as long as a token's lifetime or
+    /// longer would create a new token for every call: then half the lifetime is used
+    /// instead, and this is logged once at WARN. Returns a client with its own token state
+    /// (no token yet).
     pub fn with_refresh_margin(&self, margin: Duration) -> Self {
         Self::with_margin(
             Arc::clone(&self.inner.parent),
@@ -282,24 +299,40 @@ impl ChildClient {
 
     async fn mint(&self) -> Result<Session, Error> {
         let parent = &self.inner.parent;
-        let token = parent.mint(&self.inner.euuid).await?;
+        // The expiry is anchored on `sent`, the local instant at which the request that
+        // created the token started: the server cannot have created it earlier, so `sent` +
+        // the token's true life is no later than its true expiry, whatever the offset between
+        // the two clocks (only durations are read on the local clock, a monotonic one). The
+        // answer's `Date` header would anchor it on the server's clock instead, with the same
+        // one-second resolution and an offset to estimate; this needs neither.
+        let (token, sent) = parent.mint_timed(&self.inner.euuid).await?;
         let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
-        let lifetime = token_lifetime(&token, now);
-        let margin = refresh_margin(self.inner.margin, lifetime);
+        // `created` and `expiry` are whole seconds: the true life can be up to one less.
+        let lifetime = token_lifetime(&token, now).saturating_sub(TIME_RESOLUTION);
+        let (margin, too_long) = refresh_margin(self.inner.margin, lifetime);
+        if too_long && !self.inner.margin_warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                refresh_margin_s = self.inner.margin.unwrap_or_default().as_secs_f64(),
+                lifetime_s = lifetime.as_secs_f64(),
+                used_margin_s = margin.as_secs_f64(),
+                "the chosen proxy token refresh margin is not shorter than the token's \
+                 lifetime, which would create a token for every call; renewing at half the \
+                 lifetime instead"
+            );
+        }
         let signer = BearerSigner::new(token.token().clone(), parent.endpoint.base())?;
         let api = Arc::new(Api::new(parent.endpoint.with_signer(signer)));
         let number = self.inner.minted.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::debug!(
             token_id = token.id(),
-            lifetime_s = lifetime.as_secs(),
+            lifetime_s = lifetime.as_secs_f64(),
             refresh_margin_s = margin.as_secs_f64(),
             "created a proxy token"
         );
-        let created = Instant::now();
         Ok(Session {
             number,
-            expires_at: created + lifetime,
-            renew_at: created + (lifetime - margin),
+            expires_at: sent + lifetime,
+            renew_at: sent + (lifetime - margin),
             token,
             api,
         })
@@ -361,8 +394,8 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// How long a new token lives: `expiry - created` when the API gives both (immune to a skew
-/// between the server's clock and ours), else `expiry - now`, else 15 minutes.
+/// How long a new token lives as the API says: `expiry - created` when it gives both (immune
+/// to a skew between the server's clock and ours), else `expiry - now`, else 15 minutes.
 fn token_lifetime(token: &ProxyToken, now: chrono::DateTime<chrono::Utc>) -> Duration {
     let since = token.created().map(|c| c.utc()).unwrap_or(now);
     match token.expiry() {
@@ -390,15 +423,39 @@ mod tests {
     #[test]
     fn the_default_margin_is_a_quarter_of_a_short_life_and_60_s_of_a_long_one() {
         let secs = Duration::from_secs;
-        assert_eq!(refresh_margin(None, secs(900)), secs(60));
-        assert_eq!(refresh_margin(None, secs(240)), secs(60));
-        assert_eq!(refresh_margin(None, secs(40)), secs(10));
-        assert_eq!(refresh_margin(None, Duration::ZERO), Duration::ZERO);
-        assert_eq!(refresh_margin(Some(secs(120)), secs(900)), secs(120));
+        let margin = |chosen, lifetime| refresh_margin(chosen, lifetime).0;
+        assert_eq!(margin(None, secs(900)), secs(60));
+        assert_eq!(margin(None, secs(240)), secs(60));
+        assert_eq!(margin(None, secs(40)), secs(10));
+        assert_eq!(margin(None, Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_chosen_margin_is_honoured_unless_it_would_renew_on_every_call() {
+        let secs = Duration::from_secs;
         assert_eq!(
-            refresh_margin(Some(secs(120)), secs(40)),
-            secs(20),
-            "a chosen margin leaves the token at least half its life"
+            refresh_margin(Some(secs(120)), secs(900)),
+            (secs(120), false)
+        );
+        assert_eq!(
+            refresh_margin(Some(secs(30)), secs(40)),
+            (secs(30), false),
+            "more than half the lifetime is honoured"
+        );
+        assert_eq!(
+            refresh_margin(Some(Duration::ZERO), secs(40)),
+            (Duration::ZERO, false)
+        );
+        assert_eq!(
+            refresh_margin(Some(secs(40)), secs(40)),
+            (secs(20), true),
+            "a margin as long as the lifetime falls back to half of it"
+        );
+        assert_eq!(refresh_margin(Some(secs(120)), secs(40)), (secs(20), true));
+        assert_eq!(
+            refresh_margin(Some(secs(5)), Duration::ZERO),
+            (Duration::ZERO, false),
+            "a token without life is renewed on every call, whatever the margin"
         );
     }
 

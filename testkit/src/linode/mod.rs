@@ -64,6 +64,7 @@ pub struct LinodeEmulatorBuilder {
     children: usize,
     parent_token: String,
     token_lifetime: Duration,
+    token_life_overstated_by: Duration,
     restricted: bool,
     child_account_access: bool,
     rate_limit: u32,
@@ -77,6 +78,7 @@ impl Default for LinodeEmulatorBuilder {
             children: 3,
             parent_token: DEFAULT_PARENT_TOKEN.to_owned(),
             token_lifetime: Duration::from_secs(15 * 60),
+            token_life_overstated_by: Duration::ZERO,
             restricted: false,
             child_account_access: true,
             rate_limit: 100_000,
@@ -108,6 +110,14 @@ impl LinodeEmulatorBuilder {
     /// How long a proxy token lives (default 15 minutes, like the API's).
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Makes every proxy token stop working `by` before the lifetime its `created` and
+    /// `expiry` say (default: none). The API gives both in whole seconds, so a token can live
+    /// up to a second less than `expiry - created`; this makes that happen on every token.
+    pub fn token_life_overstated_by(mut self, by: Duration) -> Self {
+        self.token_life_overstated_by = by;
         self
     }
 
@@ -639,12 +649,14 @@ impl LinodeApi {
                 let lifetime = chrono::Duration::from_std(self.settings.token_lifetime)
                     .unwrap_or(chrono::Duration::minutes(15));
                 let expiry = now + lifetime;
+                let overstated = chrono::Duration::from_std(self.settings.token_life_overstated_by)
+                    .unwrap_or(chrono::Duration::zero());
                 state.tokens.insert(
                     token.clone(),
                     ProxyToken {
                         id,
                         euuid: euuid.clone(),
-                        expiry,
+                        expiry: expiry - overstated,
                         revoked: false,
                     },
                 );

@@ -103,7 +103,8 @@ async fn a_short_lived_token_is_minted_once_not_once_per_call() {
     assert_eq!(linode.counters().mints_for(euuid.as_str()), 1);
     assert_eq!(linode.counters().operation("get-account"), 20);
 
-    // A chosen margin longer than the token's life is capped at half of it.
+    // A chosen margin longer than the token's life would renew on every call: half the life
+    // is used instead.
     let eager = child.with_refresh_margin(Duration::from_secs(300));
     for _ in 0..5 {
         eager.account().await.unwrap();
@@ -117,12 +118,13 @@ async fn a_short_lived_token_is_minted_once_not_once_per_call() {
 
 #[tokio::test]
 async fn a_replaced_token_is_revoked_once_its_successor_is_in_use() {
-    // 4 s of life: the default margin is 1 s, so the token is replaced after 3 s.
+    // 4 s of life, counted as 3 s (the API's times are whole seconds): the default margin is
+    // 0.75 s, so the token is replaced after 2.25 s.
     let (linode, euuid) = emulator(Duration::from_secs(4)).await;
     let child = linode.parent_client_with(quick()).child(euuid.clone());
     child.account().await.unwrap();
     let first = child.token().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(3_100)).await;
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
 
     child.account().await.unwrap();
     let second = child.token().await.unwrap();
@@ -154,8 +156,8 @@ async fn a_replaced_token_is_revoked_once_its_successor_is_in_use() {
 
 #[tokio::test]
 async fn a_token_still_in_use_by_a_running_call_is_revoked_when_that_call_ends() {
-    // 6 s of life, renewed after 4.5 s.
-    let (linode, euuid) = emulator(Duration::from_secs(6)).await;
+    // 7 s of life, counted as 6 s: renewed after 4.5 s, expired for the client after 6 s.
+    let (linode, euuid) = emulator(Duration::from_secs(7)).await;
     let child = linode.parent_client_with(quick()).child(euuid.clone());
     let first = child.token().await.unwrap();
     tokio::time::sleep(Duration::from_millis(3_000)).await;
@@ -173,8 +175,8 @@ async fn a_token_still_in_use_by_a_running_call_is_revoked_when_that_call_ends()
         let child = child.clone();
         async move { child.profile().await }
     });
-    tokio::time::sleep(Duration::from_millis(1_600)).await;
-    // …while another call renews the token (4.6 s) and succeeds with the new one.
+    tokio::time::sleep(Duration::from_millis(1_800)).await;
+    // …while another call renews the token (4.8 s) and succeeds with the new one.
     child.account().await.unwrap();
     let second = child.token().await.unwrap();
     assert_ne!(first.id(), second.id());
@@ -197,7 +199,7 @@ async fn a_failed_revocation_is_logged_at_warn_and_never_returned() {
     linode.inject(Fault::status("DELETE", "/v4/profile/tokens/*", 500));
     let child = linode.parent_client_with(quick()).child(euuid.clone());
     let first = child.token().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(3_100)).await;
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
 
     child
         .account()
