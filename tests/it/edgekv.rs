@@ -23,13 +23,13 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use akamai_sdk::config::HttpConfig;
-use akamai_sdk::edgegrid::Credentials;
+use akamai_sdk::edgegrid::{Credentials, EdgeGridSigner, Timestamp};
 use akamai_sdk::edgekv::{
-    AccessToken, DataAccessPolicy, EdgeKvClient, InitializeAccountStatus, ItemValue, Network,
-    NewToken, Permission, PostNamespaceBody, TokenActivationStatus, TokenCredential, TokensFile,
-    WaitOptions, WaitOutcome,
+    AccessToken, DataAccessPolicy, EdgeKvClient, EdgeKvClientBuilder, InitializeAccountStatus,
+    ItemValue, Network, NewToken, Permission, PostNamespaceBody, TokenActivationStatus,
+    TokenCredential, TokensFile, WaitOptions, WaitOutcome,
 };
-use akamai_sdk::error::ErrorBody;
+use akamai_sdk::error::{ClockOffset, ErrorBody};
 use akamai_sdk::retry::RetryPolicy;
 use akamai_sdk::Error;
 use akamai_sdk_testkit::RecordedWaits;
@@ -746,6 +746,48 @@ async fn a_badly_signed_request_is_refused() {
     // The emulator's own client is accepted.
     client_of(&kv).tokens(false).await.unwrap();
     assert_eq!(kv.counters().signature_failures, 2);
+}
+
+#[tokio::test]
+async fn a_clock_ten_minutes_fast_gets_a_clock_skew_error_with_the_offset() {
+    let kv = EdgeKvEmulator::start().await.unwrap();
+    let fast = || {
+        let now = std::time::SystemTime::now() + Duration::from_secs(600);
+        Timestamp::from_system_time(now).unwrap()
+    };
+    let signer = EdgeGridSigner::new(kv.credentials()).with_clock(fast);
+    let client = EdgeKvClientBuilder::with_signer(signer)
+        .http_config(
+            HttpConfig::new()
+                .allow_insecure_loopback(true)
+                .with_retry(retrying()),
+        )
+        .base_url(kv.url())
+        .build()
+        .unwrap();
+    let err = client.tokens(false).await.unwrap_err();
+    let skew = err.clock_skew().unwrap_or_else(|| panic!("{err:?}"));
+    let Some(ClockOffset::Ahead(offset)) = skew.offset() else {
+        panic!("{:?}", skew.offset());
+    };
+    assert!((598..=602).contains(&offset.as_secs()), "offset {offset:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(err.api().map(|a| a.status().as_u16()), Some(401));
+    assert!(!err.is_retryable());
+    let text = err.to_string();
+    assert!(text.contains("ahead of the server's"), "{text}");
+    assert!(text.contains("Invalid timestamp"), "{text}");
+    // Not retried: a second attempt would be signed by the same clock.
+    assert_eq!(kv.requests().len(), 1);
+    // A write is refused alike, and nothing is stored.
+    let err = client
+        .group(Network::Staging, "default", "g")
+        .put("k", &ItemValue::text("v"))
+        .await
+        .unwrap_err();
+    assert!(err.clock_skew().is_some(), "{err:?}");
+    assert!(kv.item(Network::Staging, "default", "g", "k").is_none());
+    assert_eq!(kv.requests().len(), 2);
 }
 
 /// Without `details` the API lists names only; `namespaces` asks `details=on` and gets whole

@@ -39,6 +39,7 @@ pub use credentials::{
 };
 pub use error::{CredentialsError, Location, SigningError};
 // The direct computation, without caches: the benchmark baseline and a cross-check in tests.
+pub(crate) use signer::observe_signing;
 #[doc(hidden)]
 pub use signer::sign_parts_uncached;
 pub use signer::{Clock, EdgeGridSigner, NonceSource, RequestParts, SignedParts, MONIKER};

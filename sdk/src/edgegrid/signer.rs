@@ -1,7 +1,9 @@
 //! EG1-HMAC-SHA256 request signing.
 
+use std::cell::Cell;
 use std::fmt;
 use std::fmt::Write as _;
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use akamai_sdk_generated::{RequestSigner, SignFuture};
@@ -45,6 +47,23 @@ fn keyed(key: &[u8]) -> HmacSha256 {
 
 /// A source of signing timestamps (the system clock by default).
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+tokio::task_local! {
+    /// The timestamp (Unix seconds) of the last request signed inside [`observe_signing`].
+    static SIGNED_AT: Cell<Option<i64>>;
+}
+
+/// Runs `future` and returns, with its output, the timestamp (Unix seconds) of the last
+/// request an [`EdgeGridSigner`] signed while it ran, if any: the runtime's measure of the
+/// signer's clock when the API refuses a timestamp.
+pub(crate) async fn observe_signing<F: Future>(future: F) -> (F::Output, Option<i64>) {
+    SIGNED_AT
+        .scope(Cell::new(None), async move {
+            let output = future.await;
+            (output, SIGNED_AT.with(Cell::get))
+        })
+        .await
+}
 
 /// A source of nonces (a random UUIDv4 by default).
 pub type NonceSource = Arc<dyn Fn() -> String + Send + Sync>;
@@ -326,6 +345,8 @@ impl EdgeGridSigner {
             })?;
         value.set_sensitive(true);
         request.headers_mut().insert(AUTHORIZATION, value);
+        // Outside `observe_signing` there is nothing to record.
+        let _ = SIGNED_AT.try_with(|at| at.set(Some(timestamp.unix_seconds())));
         Ok(())
     }
 

@@ -22,13 +22,15 @@ pub const SNIPPET_BYTES: usize = 512;
 const MAX_KEPT_HEADER_LEN: usize = 256;
 
 /// Response headers an [`ApiError`] keeps: request ids (most useful first, the order of
-/// [`ApiError::request_id`]), the content type, and what the retry policy reads.
+/// [`ApiError::request_id`]), the content type, the server's date (which a clock skew is
+/// measured against), and what the retry policy reads.
 const KEPT_HEADERS: &[&str] = &[
     "x-request-id",
     "x-akamai-request-id",
     "x-trace-id",
     "akamai-grn",
     "content-type",
+    "date",
     "retry-after",
     "x-ratelimit-limit",
     "x-ratelimit-remaining",
@@ -87,7 +89,8 @@ pub struct ApiError {
 
 impl ApiError {
     /// An API error from its parts (for handwritten calls and tests). Only the headers this
-    /// type keeps are copied (request ids, content type, `Retry-After`, rate-limit headers).
+    /// type keeps are copied (request ids, content type, `Date`, `Retry-After`, rate-limit
+    /// headers).
     pub fn new(status: StatusCode, headers: &HeaderMap, body: ErrorBody) -> Self {
         Self::from_parts(status, KeptHeaders::from_map(headers), body)
     }
@@ -121,7 +124,7 @@ impl ApiError {
     }
 
     /// A kept response header: `x-request-id`, `x-akamai-request-id`, `x-trace-id`,
-    /// `akamai-grn`, `content-type`, `retry-after`, `x-ratelimit-limit`,
+    /// `akamai-grn`, `content-type`, `date`, `retry-after`, `x-ratelimit-limit`,
     /// `x-ratelimit-remaining`, `x-ratelimit-reset`, `x-ratelimit-next` or `ratelimit-reset`.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name)

@@ -33,10 +33,13 @@ use reqwest::StatusCode;
 
 mod api;
 mod decode;
+mod skew;
 
 pub(crate) use api::{non_json_snippet, KeptHeaders, MAX_ERROR_BODY_BYTES};
 pub use api::{ApiError, ErrorBody, LinodeError, Problem, TextBody, SNIPPET_BYTES};
 pub use decode::DecodeError;
+pub(crate) use skew::recognize_clock_skew;
+pub use skew::{ClockOffset, ClockSkewError};
 
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -120,6 +123,12 @@ pub enum Error {
     /// [`Error::Timeout`] is the other case: one attempt ran past its own timeout.
     #[error(transparent)]
     Deadline(Box<DeadlineError>),
+    /// The API refused the request's EdgeGrid timestamp as too far from its clock (a 400 or
+    /// 401 whose problem says "Invalid timestamp"), with the offset measured between the
+    /// signer's clock and the server's. Never retried. [`Error::status`] and [`Error::api`]
+    /// give the answer as for [`Error::Api`].
+    #[error(transparent)]
+    ClockSkew(Box<ClockSkewError>),
 }
 
 /// An id refused before anything was sent ([`Error::InvalidId`]). Displays as
@@ -340,6 +349,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Api(api) => Some(api.status()),
+            Self::ClockSkew(skew) => Some(skew.api().status()),
             Self::Decode(decode) => decode.status(),
             Self::Transport(e) | Self::Timeout(e) => e.status(),
             Self::Config(_)
@@ -357,6 +367,7 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Self::Api(api) => Some(api),
+            Self::ClockSkew(skew) => Some(skew.api()),
             _ => None,
         }
     }
@@ -439,7 +450,17 @@ impl Error {
             | Self::InvalidPage(_)
             | Self::InvalidInput(_)
             | Self::AccessDenied(_)
-            | Self::Deadline(_) => false,
+            | Self::Deadline(_)
+            | Self::ClockSkew(_) => false,
+        }
+    }
+
+    /// The clock skew error, if the API refused the request's EdgeGrid timestamp:
+    /// [`ClockSkewError::offset`] says how far the clock that signed it is from the server's.
+    pub fn clock_skew(&self) -> Option<&ClockSkewError> {
+        match self {
+            Self::ClockSkew(skew) => Some(skew),
+            _ => None,
         }
     }
 

@@ -61,7 +61,9 @@ use akamai_sdk_generated::{capture_response, lenient, Captured, ResponseMeta};
 mod convert;
 
 use crate::config::HttpConfig;
-use crate::error::{ApiError, DeadlineError, DeadlinePhase, DecodeError, Error, ErrorBody};
+use crate::error::{
+    recognize_clock_skew, ApiError, DeadlineError, DeadlinePhase, DecodeError, Error, ErrorBody,
+};
 
 pub use akamai_sdk_generated::Operation;
 
@@ -326,8 +328,12 @@ impl Runtime {
         loop {
             span.record("attempt", attempt);
             let attempt_span = self.attempt_span(op, attempt);
-            let running = attempt_fn().instrument(attempt_span.clone());
-            let result = match deadline {
+            // The timestamp an EdgeGrid signature of this attempt carried, if any: what a
+            // refused timestamp is measured against. Boxed: an attempt's future is large, and
+            // on the heap it leaves deep callers (bulk runs) room on a thread's stack.
+            let running = Box::pin(crate::edgegrid::observe_signing(attempt_fn()))
+                .instrument(attempt_span.clone());
+            let (result, signed_at) = match deadline {
                 None => running.await,
                 Some((limit, at)) => match tokio::time::timeout_at(at, running).await {
                     Ok(result) => result,
@@ -358,7 +364,9 @@ impl Runtime {
                     );
                     return Ok(value);
                 }
-                Err(error) => error,
+                // A timestamp refusal says how far the signer's clock is off; it is never
+                // retried.
+                Err(error) => recognize_clock_skew(error, signed_at, SystemTime::now()),
             };
             if let Some(status) = error.status() {
                 span.record("status", status.as_u16());
