@@ -28,6 +28,8 @@
 //! retries, pagination and typed errors.
 
 #![forbid(unsafe_code)]
+// docs.rs labels the items each cargo feature builds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::fmt;
 use std::future::Future;

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// docs.rs labels the items each cargo feature builds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use akamai_sdk_generated as generated;
 

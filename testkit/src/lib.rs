@@ -42,6 +42,8 @@
 //! The binary `akamai-emulator` serves the same emulators to clients in other languages; it
 //! prints one JSON line per emulator and can write an `.edgerc` section
 //! (`akamai-emulator --edgekv --linode --edgerc FILE`).
+// docs.rs labels the items each cargo feature builds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod edgegrid;
 pub mod edgekv;

@@ -271,7 +271,7 @@ async fn edgekv_workflow(
                     tally.lock().unwrap().record("get item", &read);
                 }
             }
-            3 if n % 7 == 0 => {
+            3 if n.is_multiple_of(7) => {
                 let created = client
                     .create_token(
                         &NewToken::new(format!("soak-{n}")).namespace(NS, [Permission::R]),
