@@ -89,6 +89,14 @@ pub(crate) fn one_line(text: &str) -> String {
 /// message and its request id; otherwise the error's own description (which names the file,
 /// line, section, id or setting at fault, never a secret).
 pub(crate) fn describe(error: &Error) -> String {
+    // A clock out of step: say by how much, which the bare 401/400 does not.
+    if let Some(skew) = error.clock_skew() {
+        let mut text = skew.to_string();
+        if let Some(id) = skew.api().request_id() {
+            text.push_str(&format!(" (request id {id})"));
+        }
+        return text;
+    }
     if let Some(api) = error.api() {
         let mut text = format!("HTTP {}", api.status());
         if let Some(message) = api.message() {
