@@ -395,17 +395,23 @@ impl Db {
     }
 
     fn put_initialize(&mut self, exchange: &Exchange) -> Reply {
+        // No body is no policy; a body is an object whose `dataAccessPolicy` (required) is a
+        // policy or null.
         let policy = if exchange.body.is_empty() {
             None
         } else {
             match serde_json::from_slice::<Value>(&exchange.body) {
-                Ok(body) => match body.get("dataAccessPolicy") {
-                    None | Some(Value::Null) => None,
+                Ok(Value::Object(body)) => match body.get("dataAccessPolicy") {
+                    None => return self.problem(400, "EKV_2000", "dataAccessPolicy is required."),
+                    Some(Value::Null) => None,
                     Some(p) => match parse_policy(p) {
                         Some(p) => Some(p),
                         None => return self.problem(400, "EKV_2000", "Invalid dataAccessPolicy."),
                     },
                 },
+                Ok(_) => {
+                    return self.problem(400, "EKV_2000", "The request body must be a JSON object.")
+                }
                 Err(_) => {
                     return self.problem(
                         422,
@@ -461,14 +467,17 @@ impl Db {
     fn reauthorize(&mut self, ns: &str, exchange: &Exchange) -> Reply {
         let group_id = serde_json::from_slice::<Value>(&exchange.body)
             .ok()
-            .and_then(|b| b.get("groupId").and_then(Value::as_i64))
-            .filter(|g| *g >= 0);
-        let Some(group_id) = group_id else {
+            .and_then(|b| b.get("groupId").cloned());
+        let Some(Value::Number(group_id)) = group_id else {
             return self.problem(400, "EKV_2000", "groupId is required.");
         };
-        let exists = self.groups.iter().any(|g| g.id == group_id);
+        // A number that is no group's id (negative, fractional, of any size) is a group the
+        // account does not have.
+        let group_id = group_id
+            .as_i64()
+            .filter(|g| self.groups.iter().any(|group| group.id == *g));
         let mut found = false;
-        if exists {
+        if let Some(group_id) = group_id {
             for ((_, name), namespace) in self.namespaces.iter_mut() {
                 if name == ns {
                     namespace.group_id = group_id;
@@ -476,7 +485,7 @@ impl Db {
                 }
             }
         }
-        if found {
+        if let (true, Some(group_id)) = (found, group_id) {
             Reply::json(200, &json!({ "groupId": group_id }))
         } else {
             self.problem(
@@ -601,20 +610,21 @@ impl Db {
             Ok(retention) => retention,
             Err(detail) => return self.problem(400, "EKV_2000", detail),
         };
-        let Some(group_id) = body
-            .get("groupId")
-            .and_then(Value::as_i64)
-            .filter(|g| *g >= 0)
-        else {
+        let Some(Value::Number(number)) = body.get("groupId") else {
             return self.problem(400, "EKV_2000", "groupId must be specified.");
         };
-        if !self.groups.iter().any(|g| g.id == group_id) {
+        // A number that is no group's id (negative, fractional, of any size) is a group the
+        // account does not have.
+        let Some(group_id) = number
+            .as_i64()
+            .filter(|g| self.groups.iter().any(|group| group.id == *g))
+        else {
             return self.problem(
                 403,
                 "EKV_1000",
-                &format!("You do not have access to group {group_id}."),
+                &format!("You do not have access to group {number}."),
             );
-        }
+        };
         let geo = body
             .get("geoLocation")
             .and_then(Value::as_str)
@@ -751,6 +761,8 @@ impl Db {
             None => 100,
             Some(m) => match m.parse::<usize>() {
                 Ok(m) if m >= 1 => m,
+                // Past any limit: clamped like any other number over it.
+                Err(_) if !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()) => usize::MAX,
                 _ => return self.problem(400, "EKV_2000", "maxItems must be a positive integer."),
             },
         };
@@ -1119,14 +1131,16 @@ impl Db {
 
 /// The body's `retentionInSeconds`: 0 or between one day and ten years.
 fn retention(body: &Map<String, Value>) -> Result<i64, &'static str> {
-    let retention = body
-        .get("retentionInSeconds")
-        .and_then(Value::as_i64)
-        .ok_or("Retention period must be specified.")?;
+    let out_of_range = "Retention period must be 0 or between 86400 and 315360000 seconds.";
+    let retention = match body.get("retentionInSeconds") {
+        None | Some(Value::Null) => return Err("Retention period must be specified."),
+        // A number of any size (or a fraction) is out of range rather than missing.
+        Some(value) => value.as_i64().ok_or(out_of_range)?,
+    };
     if retention == 0 || (86_400..=315_360_000).contains(&retention) {
         Ok(retention)
     } else {
-        Err("Retention period must be 0 or between 86400 and 315360000 seconds.")
+        Err(out_of_range)
     }
 }
 

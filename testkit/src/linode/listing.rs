@@ -24,9 +24,9 @@ pub(super) type Fields = fn(&str) -> Option<FieldKind>;
 
 /// One page of `items` (in their listing order) after the request's `X-Filter`.
 pub(super) fn page(exchange: &Exchange, items: Vec<&Value>, fields: Fields) -> Reply {
-    let page = match exchange.query("page").map(str::parse::<u64>) {
+    let page = match exchange.query("page").map(page_number) {
         None => 1,
-        Some(Ok(p)) if p >= 1 => p,
+        Some(Some(p)) if p >= 1 => p,
         Some(_) => return field_error(400, "page", "Must be a positive integer"),
     };
     let page_size = match exchange.query("page_size").map(str::parse::<u64>) {
@@ -61,6 +61,15 @@ pub(super) fn page(exchange: &Exchange, items: Vec<&Value>, fields: Fields) -> R
         200,
         &json!({"data": data, "page": page, "pages": pages, "results": results}),
     )
+}
+
+/// A page number; one too large for a `u64` is past every last page all the same.
+fn page_number(text: &str) -> Option<u64> {
+    match text.parse::<u64>() {
+        Ok(n) => Some(n),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Some(u64::MAX),
+        Err(_) => None,
+    }
 }
 
 /// Sorts `items` by `+order_by` (ascending unless `+order` is `desc`); a stable sort, so
@@ -309,6 +318,15 @@ mod tests {
         assert!(f(json!({"id": {"+contains": "4"}})).is_err());
         assert!(f(json!({"tags": {"+gt": "a"}})).is_err());
         assert!(f(json!({"region": "us-east"})).is_err());
+    }
+
+    #[test]
+    fn page_numbers_of_any_size() {
+        assert_eq!(page_number("3"), Some(3));
+        assert_eq!(page_number("99999999999999999999999999"), Some(u64::MAX));
+        assert_eq!(page_number("-1"), None);
+        assert_eq!(page_number("1.5"), None);
+        assert_eq!(page_number(""), None);
     }
 
     #[test]

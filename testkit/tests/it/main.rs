@@ -8,3 +8,4 @@ mod faults;
 mod linode;
 mod proxy_tokens;
 mod realism;
+mod spec_conformance;

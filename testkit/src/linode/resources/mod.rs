@@ -376,11 +376,9 @@ fn handle(request: &Request<'_>, resources: &mut Resources, domains: &[(i64, Str
     }
 }
 
-/// The request body as a JSON object (an empty body is an empty object).
+/// The request body as a JSON object; `None` for anything else, a missing body included (every
+/// create and update requires one).
 fn json_body(exchange: &Exchange) -> Option<Map<String, Value>> {
-    if exchange.body.iter().all(u8::is_ascii_whitespace) {
-        return Some(Map::new());
-    }
     match serde_json::from_slice(&exchange.body) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,

@@ -75,6 +75,20 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// A whole number of any size (`1e30` included), as `f64`.
+    fn whole_number(&mut self, field: &'static str) -> Option<f64> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_f64().filter(|n| n.fract() == 0.0) {
+                Some(n) => Some(n),
+                None => {
+                    self.fail(field, format!("{field} must be an integer"));
+                    None
+                }
+            },
+        }
+    }
+
     fn boolean(&mut self, field: &'static str) -> Option<bool> {
         match self.map.get(field) {
             None | Some(Value::Null) => None,
@@ -118,13 +132,11 @@ impl<'a> Body<'a> {
 }
 
 /// Whether `label` fits the spec's pattern for a Linode label (3-64 characters, a letter
-/// first, a letter or digit last, letters, digits, `-`, `_` and `.` between, none of those
-/// three twice in a row).
+/// first, then letters, digits, `-`, `_` and `.`, none of those three twice in a row).
 pub(super) fn instance_label_ok(label: &str) -> bool {
     let b = label.as_bytes();
     (3..=64).contains(&b.len())
         && b[0].is_ascii_alphabetic()
-        && b[b.len() - 1].is_ascii_alphanumeric()
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
         && !["--", "__", ".."].iter().any(|d| label.contains(d))
@@ -162,6 +174,25 @@ pub(super) fn domain_ok(domain: &str) -> bool {
                 && l.bytes()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
         })
+}
+
+/// The largest Volume, in GB (the spec's maximum of `size`).
+const MAX_VOLUME_GB: i64 = 10_240;
+
+/// The values a Domain's `ttl_sec`, `refresh_sec`, `retry_sec` and `expire_sec` take.
+const DOMAIN_INTERVALS: [i64; 15] = [
+    0, 30, 120, 300, 3_600, 7_200, 14_400, 28_800, 57_600, 86_400, 172_800, 345_600, 604_800,
+    1_209_600, 2_419_200,
+];
+
+/// A Domain interval as the API stores it: "any other value is rounded up to the nearest
+/// valid value" (the spec); below 0 is 0, above the largest the largest.
+pub(super) fn domain_interval(seconds: f64) -> i64 {
+    DOMAIN_INTERVALS
+        .iter()
+        .copied()
+        .find(|valid| *valid as f64 >= seconds)
+        .unwrap_or(DOMAIN_INTERVALS[DOMAIN_INTERVALS.len() - 1])
 }
 
 fn full() -> Reply {
@@ -252,8 +283,8 @@ fn check_instance_label(
     if !instance_label_ok(label) {
         b.fail(
             "label",
-            "label must be 3-64 characters: a letter first, a letter or digit last, letters, \
-             digits, -, _ and . between, none of them twice in a row",
+            "label must be 3-64 characters: a letter first, then letters, digits, -, _ and ., \
+             none of those three twice in a row",
         );
     } else if resources.label_taken(ResourceKind::Instances, label, except) {
         b.fail("label", "Label must be unique among your Linodes");
@@ -357,8 +388,8 @@ pub(super) fn create_volume(
     let label = b.string("label");
     check_volume_label(&mut b, resources, label, None);
     let size = b.integer("size");
-    if size.is_some_and(|s| s < 1) {
-        b.fail("size", "size must be a positive number of GB");
+    if size.is_some_and(|s| !(1..=MAX_VOLUME_GB).contains(&s)) {
+        b.fail("size", format!("size must be 1 to {MAX_VOLUME_GB} GB"));
     }
     let linode_id = b.integer("linode_id");
     let linode = linode_id.and_then(|id| {
@@ -492,9 +523,13 @@ fn apply_domain(
             b.fail("soa_email", "soa_email must be an email address");
         }
     }
-    for field in ["description", "group"] {
+    for (field, max) in [("description", 253), ("group", 50)] {
         if let Some(text) = b.string(field) {
-            target.insert(field.into(), json!(text));
+            if (1..=max).contains(&text.chars().count()) {
+                target.insert(field.into(), json!(text));
+            } else {
+                b.fail(field, format!("{field} must be 1 to {max} characters"));
+            }
         }
     }
     for field in ["tags", "master_ips", "axfr_ips"] {
@@ -503,8 +538,8 @@ fn apply_domain(
         }
     }
     for field in ["ttl_sec", "refresh_sec", "retry_sec", "expire_sec"] {
-        if let Some(n) = b.integer(field) {
-            target.insert(field.into(), json!(n));
+        if let Some(n) = b.whole_number(field) {
+            target.insert(field.into(), json!(domain_interval(n)));
         }
     }
     if b.problems.is_empty() {
@@ -590,12 +625,19 @@ mod tests {
         assert!(instance_label_ok("web-1.a_b"));
         assert!(!instance_label_ok("1web"));
         assert!(!instance_label_ok("we"));
-        assert!(!instance_label_ok("web-"));
+        assert!(instance_label_ok("web-"));
+        assert!(instance_label_ok("KQ."));
         assert!(!instance_label_ok("web--1"));
         assert!(!instance_label_ok("web 1"));
         assert!(volume_label_ok("my-volume"));
         assert!(!volume_label_ok("my.volume"));
         assert!(!volume_label_ok(&"v".repeat(33)));
+        assert_eq!(domain_interval(0.0), 0);
+        assert_eq!(domain_interval(-5.0), 0);
+        assert_eq!(domain_interval(1.0), 30);
+        assert_eq!(domain_interval(300.0), 300);
+        assert_eq!(domain_interval(301.0), 3_600);
+        assert_eq!(domain_interval(1e30), 2_419_200);
         assert!(domain_ok("example.org"));
         assert!(domain_ok("*.a-b.example.co.uk"));
         assert!(domain_ok("example.xn--p1ai"));
