@@ -6,8 +6,12 @@
 //! * `generate`: run progenitor on the pulled specs and write `generated/src/<api>.rs`
 //!   (committed); `--check` fails when the committed code is stale.
 //! * `update`: re-pin a source (optionally to a new URL), pull and regenerate, all or nothing (in
-//!   a scratch copy, swapped in only when every step succeeded), then run the snapshot tests so
-//!   that the change can be reviewed.
+//!   a scratch copy, swapped in only when every step succeeded), give the change its semver
+//!   verdict (major, minor or patch, with the reasons), record it in `CHANGELOG.md` and the
+//!   workspace's version, then run the snapshot tests so that the change can be reviewed.
+//!
+//! The surface renderer and the semver comparison are the library of this package
+//! (`src/lib.rs`), which the workspace's snapshot tests use too.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,6 +25,7 @@ mod generate;
 mod normalize;
 mod overlay;
 mod pull;
+mod release;
 mod select;
 mod sources;
 mod spec;
@@ -45,8 +50,8 @@ enum Command {
     Pull(PullArgs),
     /// Generate `generated/src/<api>.rs` from the pulled specs.
     Generate(GenerateArgs),
-    /// Re-pin a source (optionally to a new URL), pull and regenerate, all or nothing, then run
-    /// the snapshot tests.
+    /// Re-pin a source (optionally to a new URL), pull and regenerate, all or nothing; print the
+    /// semver verdict, add it to CHANGELOG.md and bump the version; then run the snapshot tests.
     Update(UpdateArgs),
 }
 

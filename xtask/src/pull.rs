@@ -25,6 +25,8 @@ pub(crate) enum Step {
     Normalise,
     Write,
     Generate,
+    /// The semver verdict, the changelog entry and the version bump of an update.
+    Release,
     Swap,
 }
 
@@ -38,6 +40,7 @@ impl std::fmt::Display for Step {
             Step::Normalise => "normalise",
             Step::Write => "write",
             Step::Generate => "generate",
+            Step::Release => "release",
             Step::Swap => "swap",
         })
     }

@@ -1,10 +1,13 @@
 //! `cargo xtask update`: accept an upstream change, all or nothing.
 //!
-//! Every step (re-point, fetch, verify, select, overlay, normalise, write, generate) runs in a
-//! scratch copy of `specs/`, `generated/src/` and the manifests `generate` writes features
-//! into. Only when all of them succeeded are `specs/sources.toml`, the pulled specs, the
-//! generated modules and those manifests swapped into the tree; a refusal names the step that
-//! failed and leaves the tree as it was (a long refusal leaves its full text in `target/xtask/`).
+//! Every step (re-point, fetch, verify, select, overlay, normalise, write, generate, release)
+//! runs in a scratch copy of `specs/`, `generated/src/` and the manifests `generate` writes
+//! features into. Only when all of them succeeded are `specs/sources.toml`, the pulled specs,
+//! the generated modules and those manifests swapped into the tree, with what step `release`
+//! recorded (see [`release`]): the semver verdict of the change (printed, with its reasons),
+//! an entry in `CHANGELOG.md` and the version bump in `Cargo.toml` and `Cargo.lock`. A refusal
+//! names the step that failed and leaves the tree as it was (a long refusal leaves its full
+//! text in `target/xtask/`).
 //!
 //! Before the new file is pulled, the update checks that every operation the committed code
 //! names still has its name: its constant in the generated operation table (`ops::GET_ACCOUNT`
@@ -26,7 +29,7 @@ use crate::pull::{self, at_step, Failed, Step};
 use crate::select::{self, Missing, Uses};
 use crate::sources::{self, Selector, Source};
 use crate::spec::method_name;
-use crate::{generate, overlay, spec, GenerateArgs, PullArgs, UpdateArgs};
+use crate::{drift, generate, overlay, release, spec, GenerateArgs, PullArgs, UpdateArgs};
 
 /// An update that did not happen.
 #[derive(Debug)]
@@ -55,16 +58,40 @@ pub(crate) fn run(root: &Path, args: UpdateArgs) -> Result<()> {
         .tempdir()
         .context("creating a scratch directory for the update")?;
     let work = scratch.path();
-    let files = stage(root, work, &selected)?;
-    if let Err(failed) = transact(root, work, &args, &selected) {
-        return Err(Refused(failed).into());
-    }
+    let mut files = stage(root, work, &selected)?;
     let names: Vec<&str> = selected.iter().map(|s| s.name.as_str()).collect();
+    let release = transact(root, work, &args, &selected)
+        .and_then(|reports| {
+            let urls = sources::load(work).map_err(|error| Failed {
+                step: Step::Release,
+                api: names.join(", "),
+                error,
+            })?;
+            let updated: Vec<release::Updated<'_>> = reports
+                .iter()
+                .map(|(api, report)| release::Updated {
+                    api,
+                    url: urls
+                        .iter()
+                        .find(|s| s.name == *api)
+                        .map_or("", |s| s.url.as_str()),
+                    report,
+                })
+                .collect();
+            at_step(
+                Step::Release,
+                &names.join(", "),
+                release::record(root, work, &updated),
+            )
+        })
+        .map_err(Refused)?;
+    files.extend(release.files.iter().cloned());
     at_step(Step::Swap, &names.join(", "), swap(root, work, &files))?;
     println!("updated {}: swapped in {}", names.join(", "), {
         let list: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
         list.join(", ")
     });
+    print!("{}", release.render(root)?);
     if !args.no_test {
         run_snapshot_tests(root)?;
     }
@@ -112,13 +139,14 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Every step, in the scratch root `work`; the committed code is read in `root`.
+/// Every step, in the scratch root `work`; the committed code is read in `root`. Returns the
+/// drift report of each source.
 fn transact(
     root: &Path,
     work: &Path,
     args: &UpdateArgs,
     selected: &[Source],
-) -> Result<(), Failed> {
+) -> Result<Vec<(String, drift::Report)>, Failed> {
     for source in selected {
         let name = source.name.as_str();
         if pull::previous(work, name).is_none() {
@@ -139,6 +167,7 @@ fn transact(
         at_step(Step::Write, api, sources::set_url(work, api, url))?;
         println!("re-pointed {api} at {url}");
     }
+    let mut reports = Vec::new();
     for source in selected {
         let name = source.name.clone();
         // Fetched once: the name check and the pull read the same bytes.
@@ -149,14 +178,15 @@ fn transact(
             update: true,
             apis: vec![name.clone()],
         };
-        pull::run(work, &pull_args).map_err(|e| as_failed(e, Step::Fetch, &name))?;
+        let pulled = pull::run(work, &pull_args).map_err(|e| as_failed(e, Step::Fetch, &name))?;
+        reports.extend(pulled);
         let generate_args = GenerateArgs {
             apis: vec![name.clone()],
             ..GenerateArgs::default()
         };
         at_step(Step::Generate, &name, generate::run(work, &generate_args))?;
     }
-    Ok(())
+    Ok(reports)
 }
 
 /// Fetches the (re-pointed) file of `api` into a mirror folder of the scratch root and returns
