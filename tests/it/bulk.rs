@@ -414,6 +414,31 @@ async fn retry_after_holds_the_run_and_too_many_throttles_fail_the_item() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_past_the_retry_budget_fails_its_item_and_the_run_goes_on() {
+    let emulator = emulator().await;
+    // Longer than any clock can count: it once overflowed the pause and panicked.
+    emulator.inject(
+        Fault::status("PUT", PUTS, 429)
+            .retry_after(u64::MAX)
+            .times(1),
+    );
+    let client = emulator.client();
+    let started = Instant::now();
+    let report = client
+        .bulk(Network::Staging, NS, fast())
+        .put_all(futures::stream::iter(items(3)))
+        .await
+        .unwrap();
+    assert_eq!(report.progress.written, 2);
+    assert_eq!(report.progress.failed, 1);
+    let Outcome::Failed(error) = &report.failures[0].outcome else {
+        panic!("{report:?}")
+    };
+    assert!(error.is_rate_limited(), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_writes_only_what_differs_and_deletes_what_the_file_lacks() {
     let emulator = emulator().await;
     let seed = |id: &str, ct: &str, bytes: &str| {

@@ -386,7 +386,7 @@ impl Runtime {
             };
             let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
             if let Some((limit, at)) = deadline {
-                if tokio::time::Instant::now() + wait >= at {
+                if ends_at_or_past(tokio::time::Instant::now(), wait, at) {
                     tracing::debug!(
                         attempt,
                         wait_ms,
@@ -408,6 +408,16 @@ impl Runtime {
             last_error = Some(error);
         }
     }
+}
+
+/// Whether a wait of `wait` from `now` ends at `at` or later (a wait too long to end at any
+/// instant does: a server may ask for one).
+pub(crate) fn ends_at_or_past(
+    now: tokio::time::Instant,
+    wait: Duration,
+    at: tokio::time::Instant,
+) -> bool {
+    now.checked_add(wait).is_none_or(|end| end >= at)
 }
 
 /// Marks `span` failed with `error` (`error.type`, `otel.status_code`), when a subscriber
@@ -783,6 +793,15 @@ mod tests {
         assert!(
             matches!(err.api().map(|a| a.body()), Some(ErrorBody::Problem(p)) if p.error_code.as_deref() == Some("EKV_9000"))
         );
+    }
+
+    #[test]
+    fn a_wait_too_long_for_the_clock_ends_past_any_deadline() {
+        let now = tokio::time::Instant::now();
+        let at = now + Duration::from_secs(10);
+        assert!(!ends_at_or_past(now, Duration::from_secs(9), at));
+        assert!(ends_at_or_past(now, Duration::from_secs(10), at));
+        assert!(ends_at_or_past(now, Duration::MAX, at));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! at a limit of its own and says so only with a 429 (no `Retry-After`), so the rate starts
 //! low, doubles every second until the first 429, then drops by a tenth and climbs back slowly,
 //! which holds it just under the account's limit; a `Retry-After`, when one comes, holds every
-//! request until it has passed, and [`BulkOptions::max_rate`] caps the rate. A throttled
+//! request until it has passed (one longer than the client's retry budget,
+//! [`RetryPolicy::max_total_wait`](crate::retry::RetryPolicy::max_total_wait), fails its item
+//! with the 429 instead), and [`BulkOptions::max_rate`] caps the rate. A throttled
 //! request is sent again (up to [`BulkOptions::max_throttled_attempts`] times); every other
 //! retryable failure (a 5xx, a reset connection) is retried by the client's retry policy, as
 //! for any call (PUT and DELETE are idempotent).
@@ -577,6 +579,13 @@ impl Bulk {
                 Err(error) if error.is_rate_limited() => {
                     self.throttled.fetch_add(1, Ordering::Relaxed);
                     let wait = error.api().and_then(|a| a.retry_after(SystemTime::now()));
+                    // The client's retry budget bounds a server's wait as it bounds a retry's:
+                    // asked to wait longer, the item fails with the 429 and the run goes on.
+                    let budget = self.client.runtime().settings().retry().max_total_wait();
+                    if wait.is_some_and(|wait| wait > budget) {
+                        self.rate.throttled(sent, None);
+                        return Err(error);
+                    }
                     self.rate.throttled(sent, wait);
                     throttled += 1;
                     if throttled > self.options.max_throttled {

@@ -25,6 +25,8 @@ pub(crate) const STEP: f64 = 0.05;
 pub(crate) const HOLD: Duration = Duration::from_secs(1);
 /// The lowest rate, in requests per second.
 pub(crate) const MIN_RATE: f64 = 0.5;
+/// The pause of a `Retry-After` too long to add to the clock: a century.
+const LONGEST_PAUSE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// A token bucket with an adaptive rate. Shared by the tasks of one bulk run.
 #[derive(Debug)]
@@ -134,7 +136,8 @@ impl AdaptiveRate {
         let mut state = self.state();
         let now = Instant::now();
         if let Some(wait) = retry_after {
-            let until = now + wait;
+            // A wait too long for the clock (a server may ask for any) holds as long as any.
+            let until = now.checked_add(wait).unwrap_or_else(|| now + LONGEST_PAUSE);
             state.paused_until = Some(state.paused_until.map_or(until, |at| at.max(until)));
         }
         // One cut per round trip, and none while the API's one-second window still counts the
@@ -321,6 +324,16 @@ mod tests {
         let start = Instant::now();
         rate.acquire().await;
         assert!(Instant::now().duration_since(start) >= Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_too_long_for_the_clock_holds_without_a_panic() {
+        let rate = AdaptiveRate::new(100.0, None);
+        let sent = rate.acquire().await;
+        rate.throttled(sent, Some(Duration::MAX));
+        rate.throttled(sent, Some(Duration::from_secs(u64::MAX)));
+        let held = tokio::time::timeout(Duration::from_secs(3600), rate.acquire()).await;
+        assert!(held.is_err(), "the pause ended within an hour");
     }
 
     #[tokio::test(start_paused = true)]
