@@ -156,6 +156,7 @@ impl TokensFile {
             text,
             pos: 0,
             origin,
+            depth: 0,
         };
         let object = parser.declaration()?;
         let mut entries = BTreeMap::new();
@@ -376,10 +377,16 @@ enum JsValue {
     Other,
 }
 
+/// How deep objects may nest (the file's own are two deep): a reader that recursed without a
+/// bound would overflow its stack on a hostile file.
+const MAX_DEPTH: usize = 32;
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
     origin: &'a str,
+    /// The objects open at `pos`.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -501,12 +508,17 @@ impl Parser<'_> {
     }
 
     fn object(&mut self) -> Result<JsValue, TokensFileError> {
+        if self.depth == MAX_DEPTH {
+            return Err(self.error("objects nested too deeply"));
+        }
         self.expect('{', "expected `{`")?;
+        self.depth += 1;
         let mut members = Vec::new();
         loop {
             self.skip()?;
             if self.peek() == Some('}') {
                 self.pos += 1;
+                self.depth -= 1;
                 return Ok(JsValue::Object(members));
             }
             let at = self.pos;
@@ -672,6 +684,23 @@ mod tests {
             file.merge_token(&AccessToken::new("none", "u")),
             Err(TokensFileError::NoNamespaces { .. })
         ));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let nested = |levels: usize| {
+            format!(
+                "var edgekv_access_tokens = {{\"namespace-a\": {{name: 'n', reference: 'r', x: {}'y'{}}}}};",
+                "{z:".repeat(levels),
+                "}".repeat(levels)
+            )
+        };
+        assert!(TokensFile::parse(&nested(MAX_DEPTH - 2)).is_ok());
+        let error = TokensFile::parse(&nested(100_000)).unwrap_err();
+        assert!(
+            error.to_string().ends_with("objects nested too deeply"),
+            "{error}"
+        );
     }
 
     #[test]
