@@ -89,22 +89,43 @@ impl fmt::Display for DecodeError {
     }
 }
 
-/// Replaces the contents of every double-quoted run in a serde message with `…`: serde quotes
-/// the offending input (`invalid type: string "…", expected u32`), which may be a secret.
+/// Elides the input that a serde message quotes, which may be a secret: the contents of every
+/// double-quoted run (`invalid type: string "…", expected u32`; serde writes them with Rust's
+/// escapes, so a `\"` inside does not end the run), and the name after `unknown variant` or
+/// `unknown field` (written between backticks as it came, unescaped).
 fn scrub_quoted(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
-    let mut inside = false;
-    for c in message.chars() {
+    let mut rest = message;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
         if c == '"' {
-            if !inside {
-                out.push_str("\"…");
+            out.push_str("\"…\"");
+            let mut chars = rest.chars();
+            loop {
+                match chars.next() {
+                    None | Some('"') => break,
+                    Some('\\') => {
+                        chars.next();
+                    }
+                    Some(_) => {}
+                }
             }
-            if inside {
-                out.push('"');
+            rest = chars.as_str();
+            continue;
+        }
+        out.push(c);
+        for named in ["unknown variant `", "unknown field `"] {
+            if out.ends_with(named) {
+                // The name ends at the last "`, expected " (the expected names hold none), or
+                // before "`, there are no ".
+                let end = rest
+                    .rfind("`, expected ")
+                    .or_else(|| rest.rfind("`, there are no "));
+                if let Some(end) = end {
+                    out.push('…');
+                    rest = &rest[end..];
+                }
             }
-            inside = !inside;
-        } else if !inside {
-            out.push(c);
         }
     }
     out
@@ -135,5 +156,35 @@ mod tests {
         let text = Error::Decode(Box::new(decode)).to_string();
         assert!(text.starts_with("could not decode the response (HTTP 200 OK) at `data[1].count`: invalid type: string \"…\""), "{text}");
         assert!(!text.contains("s3cr3t"));
+    }
+
+    #[test]
+    fn quoted_input_is_elided_whatever_it_holds() {
+        for (message, scrubbed) in [
+            (
+                r#"invalid type: string "a\"s3cr3t\\", expected u32 at line 1"#,
+                r#"invalid type: string "…", expected u32 at line 1"#,
+            ),
+            (
+                r#"invalid date-time "x\" s3cr3t": expected RFC 3339"#,
+                r#"invalid date-time "…": expected RFC 3339"#,
+            ),
+            (
+                "unknown variant `s3cr3t`, expected `a`, expected one of `x`, `y` at line 1",
+                "unknown variant `…`, expected one of `x`, `y` at line 1",
+            ),
+            (
+                "unknown field `s3cr3t`, expected `id`",
+                "unknown field `…`, expected `id`",
+            ),
+            ("missing field `name`", "missing field `name`"),
+            (
+                "unknown variant `s3cr3t`, there are no variants",
+                "unknown variant `…`, there are no variants",
+            ),
+            (r#"cut "s3cr3t"#, r#"cut "…""#),
+        ] {
+            assert_eq!(scrub_quoted(message), scrubbed);
+        }
     }
 }
