@@ -180,14 +180,40 @@ async fn an_update_needs_a_body() {
 }
 
 #[tokio::test]
-async fn a_volume_is_at_most_10240_gb() {
+async fn a_volume_is_1_to_10240_gb_and_its_linode_any_number() {
     let emulator = LinodeEmulator::start().await.unwrap();
-    let create =
-        |size: i64| format!(r#"{{"label": "vol-{size}", "region": "us-east", "size": {size}}}"#);
-    let (status, answer) = linode(&emulator, "POST", "/volumes", Some(&create(4_873_942))).await;
-    assert_eq!((status, fields(&answer)), (400, vec!["size"]), "{answer}");
-    let (status, volume) = linode(&emulator, "POST", "/volumes", Some(&create(10_240))).await;
+    let create = |size: &str| {
+        format!(
+            r#"{{"label": "vol-{}", "region": "us-east", "size": {size}}}"#,
+            size.len()
+        )
+    };
+    for size in ["4873942", "0", "-1e30", "-50165927441320394752"] {
+        let (status, answer) = linode(&emulator, "POST", "/volumes", Some(&create(size))).await;
+        assert_eq!(
+            (status, fields(&answer)),
+            (400, vec!["size"]),
+            "{size}: {answer}"
+        );
+        assert_eq!(
+            answer["errors"][0]["reason"], "size must be 1 to 10240 GB",
+            "{size}"
+        );
+    }
+    let (status, volume) = linode(&emulator, "POST", "/volumes", Some(&create("10240"))).await;
     assert_eq!((status, &volume["size"]), (200, &json!(10_240)), "{volume}");
+    // A Linode id of any size names no Linode.
+    let body = r#"{"label": "attached", "linode_id": 1e30}"#;
+    let (status, answer) = linode(&emulator, "POST", "/volumes", Some(body)).await;
+    assert_eq!(
+        (status, fields(&answer)),
+        (400, vec!["linode_id"]),
+        "{answer}"
+    );
+    assert_eq!(
+        answer["errors"][0]["reason"],
+        "Linode 1000000000000000000000000000000 not found"
+    );
 }
 
 #[tokio::test]

@@ -62,19 +62,6 @@ impl<'a> Body<'a> {
         }
     }
 
-    fn integer(&mut self, field: &'static str) -> Option<i64> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => None,
-            Some(v) => match v.as_i64() {
-                Some(n) => Some(n),
-                None => {
-                    self.fail(field, format!("{field} must be an integer"));
-                    None
-                }
-            },
-        }
-    }
-
     /// A whole number of any size (`1e30` included), as `f64`.
     fn whole_number(&mut self, field: &'static str) -> Option<f64> {
         match self.map.get(field) {
@@ -178,6 +165,9 @@ pub(super) fn domain_ok(domain: &str) -> bool {
 
 /// The largest Volume, in GB (the spec's maximum of `size`).
 const MAX_VOLUME_GB: i64 = 10_240;
+
+/// The largest id a whole number read as `f64` still names exactly (2^53).
+const MAX_EXACT_ID: f64 = 9_007_199_254_740_992.0;
 
 /// The values a Domain's `ttl_sec`, `refresh_sec`, `retry_sec` and `expire_sec` take.
 const DOMAIN_INTERVALS: [i64; 15] = [
@@ -387,22 +377,24 @@ pub(super) fn create_volume(
     b.required("label");
     let label = b.string("label");
     check_volume_label(&mut b, resources, label, None);
-    let size = b.integer("size");
-    if size.is_some_and(|s| !(1..=MAX_VOLUME_GB).contains(&s)) {
+    // Whole numbers of any size: out of range or naming no Linode rather than "not integers".
+    let size = b.whole_number("size");
+    if size.is_some_and(|s| !(1.0..=MAX_VOLUME_GB as f64).contains(&s)) {
         b.fail("size", format!("size must be 1 to {MAX_VOLUME_GB} GB"));
     }
-    let linode_id = b.integer("linode_id");
+    let linode_id = b.whole_number("linode_id");
     let linode = linode_id.and_then(|id| {
         resources
             .collection(ResourceKind::Instances)
             .items
-            .get(&id)
+            .get(&(id as i64))
+            .filter(|_| id.abs() <= MAX_EXACT_ID)
             .cloned()
     });
     if let (Some(id), None) = (linode_id, &linode) {
         b.fail("linode_id", format!("Linode {id} not found"));
     }
-    let config_id = b.integer("config_id");
+    let config_id = b.whole_number("config_id");
     if config_id.is_some() && !b.given("linode_id") {
         b.fail("config_id", "config_id needs linode_id");
     }
@@ -442,7 +434,7 @@ pub(super) fn create_volume(
     let value = json!({
         "id": id,
         "label": label,
-        "size": size.unwrap_or(20),
+        "size": size.map_or(20, |s| s as i64),
         "region": linode_region.or(region),
         "status": "active",
         "linode_id": linode.as_ref().and_then(|l| l.get("id")).cloned().unwrap_or(Value::Null),
