@@ -19,7 +19,7 @@
 //! as text.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -83,6 +83,9 @@ fn present<'de, D: serde::Deserializer<'de>>(
     <&RawValue>::deserialize(deserializer).map(Some)
 }
 
+/// A source of records: a file, or bytes in memory.
+pub(crate) type Source = Box<dyn Read + Send>;
+
 /// Reads the records of a file, one at a time.
 pub(crate) struct Reader {
     path: PathBuf,
@@ -92,11 +95,11 @@ pub(crate) struct Reader {
 
 enum Inner {
     Lines {
-        lines: io::Lines<BufReader<File>>,
+        lines: io::Split<BufReader<Source>>,
         number: u64,
     },
     Csv {
-        rows: csv::StringRecordsIntoIter<File>,
+        rows: csv::StringRecordsIntoIter<Source>,
         headers: Vec<String>,
         key: usize,
         value: Option<usize>,
@@ -110,6 +113,29 @@ fn read_error(path: &Path, source: io::Error) -> BulkError {
     }
 }
 
+/// A line of a JSON Lines file without its end (`\n` or `\r\n`).
+fn strip_line_end(mut line: Vec<u8>) -> Vec<u8> {
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    line
+}
+
+/// Whether a line of a JSON Lines file is blank (skipped, and not counted). A line that is
+/// not UTF-8 is not blank: it is a record, and a failed one.
+fn is_blank(line: &[u8]) -> bool {
+    std::str::from_utf8(line).is_ok_and(|text| text.trim().is_empty())
+}
+
+/// A CSV reader of `source`, with its header row. Unless `flexible`, a row of another length
+/// than the header is an error of its own (the rows after it are read on).
+fn csv_reader(source: Source, flexible: bool) -> csv::Reader<Source> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(flexible)
+        .from_reader(source)
+}
+
 impl Reader {
     /// Opens `path`; records without a group go to `group`.
     pub(crate) fn open(
@@ -118,15 +144,24 @@ impl Reader {
         group: Option<&str>,
     ) -> Result<Self, BulkError> {
         let file = File::open(path).map_err(|e| read_error(path, e))?;
+        Self::new(path, Box::new(file), format, group)
+    }
+
+    /// Reads the records of `source`, named `path` in errors; records without a group go to
+    /// `group`.
+    pub(crate) fn new(
+        path: &Path,
+        source: Source,
+        format: &FileFormat,
+        group: Option<&str>,
+    ) -> Result<Self, BulkError> {
         let inner = match format {
             FileFormat::JsonLines => Inner::Lines {
-                lines: BufReader::new(file).lines(),
+                lines: BufReader::new(source).split(b'\n'),
                 number: 0,
             },
             FileFormat::Csv { key, value } => {
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(true)
-                    .from_reader(file);
+                let mut reader = csv_reader(source, false);
                 let headers: Vec<String> = reader
                     .headers()
                     .map_err(|e| csv_error(path, e))?
@@ -237,11 +272,23 @@ impl Iterator for Reader {
             Inner::Lines { lines, number } => loop {
                 *number += 1;
                 let at = *number;
-                match lines.next()? {
+                let line = match lines.next()? {
                     Err(e) => return Some(Err(read_error(&self.path, e))),
-                    Ok(text) if text.trim().is_empty() => continue,
-                    Ok(text) => return Some(self.parse_line(at, &text)),
+                    Ok(line) => strip_line_end(line),
+                };
+                if is_blank(&line) {
+                    continue;
                 }
+                return Some(match String::from_utf8(line) {
+                    Ok(text) => self.parse_line(at, &text),
+                    Err(e) => Err(self.record_error(
+                        at,
+                        format!(
+                            "the line is not UTF-8 (invalid bytes after byte {})",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    )),
+                });
             },
             Inner::Csv {
                 rows,
@@ -286,23 +333,29 @@ impl Iterator for Reader {
 }
 
 /// The number of records in `path` (lines that are not blank; CSV rows after the header),
-/// read once without keeping any, for the estimated time left.
+/// read once without keeping any, for the estimated time left. Every record the [`Reader`]
+/// gives, well-formed or not, is counted.
 pub(crate) fn count_records(path: &Path, format: &FileFormat) -> Result<u64, BulkError> {
     let file = File::open(path).map_err(|e| read_error(path, e))?;
+    count_in(path, Box::new(file), format)
+}
+
+/// [`count_records`] of `source`, named `path` in errors.
+pub(crate) fn count_in(path: &Path, source: Source, format: &FileFormat) -> Result<u64, BulkError> {
     match format {
         FileFormat::JsonLines => {
             let mut count = 0;
-            for line in BufReader::new(file).lines() {
-                if !line.map_err(|e| read_error(path, e))?.trim().is_empty() {
+            for line in BufReader::new(source).split(b'\n') {
+                let line = strip_line_end(line.map_err(|e| read_error(path, e))?);
+                if !is_blank(&line) {
                     count += 1;
                 }
             }
             Ok(count)
         }
         FileFormat::Csv { .. } => {
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_reader(file);
+            // Flexible: a row of another length is one record (a failed one) to the reader.
+            let mut reader = csv_reader(source, true);
             let mut record = csv::ByteRecord::new();
             let mut count = 0;
             while reader
@@ -360,4 +413,51 @@ pub(crate) fn write_record(
     }
     line.push_str("}\n");
     out.write_all(line.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The records of `data` and their count, as an import reads and counts them.
+    fn read(data: &[u8], format: &FileFormat) -> (Vec<Result<BulkItem, BulkError>>, u64) {
+        let path = Path::new("file");
+        let source = || -> Source { Box::new(io::Cursor::new(data.to_vec())) };
+        let count = count_in(path, source(), format).unwrap();
+        let records = Reader::new(path, source(), format, Some("g"))
+            .unwrap()
+            .collect();
+        (records, count)
+    }
+
+    fn failed_line(record: &Result<BulkItem, BulkError>) -> Option<u64> {
+        match record {
+            Err(BulkError::Record { line, .. }) => Some(*line),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_a_failed_record_naming_its_line() {
+        let data = b"{\"id\":\"a\",\"text\":\"x\"}\r\n\n{\"id\":\"\xff\",\"text\":\"y\"}\n{\"id\":\"c\",\"text\":\"\xe2\x82";
+        let (records, count) = read(data, &FileFormat::JsonLines);
+        assert_eq!(count, 3);
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[0].as_ref().unwrap().id, "a");
+        assert_eq!(failed_line(&records[1]), Some(3));
+        assert_eq!(failed_line(&records[2]), Some(4));
+        let reason = records[1].as_ref().unwrap_err().to_string();
+        assert!(reason.contains("not UTF-8"), "{reason}");
+    }
+
+    #[test]
+    fn a_csv_row_of_another_length_is_counted_and_fails_alone() {
+        let data = b"id,value\n1,a\n2\n3,c,extra\n4,d\n";
+        let (records, count) = read(data, &FileFormat::csv("id"));
+        assert_eq!(count, 4);
+        assert_eq!(records.len(), 4);
+        assert_eq!(failed_line(&records[1]), Some(3));
+        assert_eq!(failed_line(&records[2]), Some(4));
+        assert_eq!(records[3].as_ref().unwrap().id, "4");
+    }
 }

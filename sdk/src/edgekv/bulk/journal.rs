@@ -39,11 +39,70 @@ pub(crate) struct Journal {
     synced_at: Instant,
 }
 
-fn digest(line: &str) -> u128 {
-    let hash = Sha256::digest(line.as_bytes());
+fn digest(line: &[u8]) -> u128 {
+    let hash = Sha256::digest(line);
     let mut first = [0u8; 16];
     first.copy_from_slice(&hash[..16]);
     u128::from_le_bytes(first)
+}
+
+/// The first line of the journal of `namespace` on `network`.
+pub(crate) fn header(network: Network, namespace: &str) -> String {
+    format!("{MAGIC} {network} {namespace}")
+}
+
+/// What a journal file holds, read as bytes: a line is whatever ends with `\n`, whatever its
+/// bytes (a journal is written in UTF-8, but one damaged on the disk must still open).
+#[derive(Debug, Default)]
+pub(crate) struct Contents {
+    /// The first complete line.
+    first: Option<Vec<u8>>,
+    /// The digests of the complete lines after it.
+    done: HashSet<u128>,
+    /// Whether the file ends with a complete line (or is empty).
+    complete: bool,
+}
+
+impl Contents {
+    /// Reads the lines of `reader`; a last line without its `\n` was cut short by a crash
+    /// and is left out.
+    pub(crate) fn read(mut reader: impl BufRead) -> io::Result<Self> {
+        let mut contents = Self {
+            complete: true,
+            ..Self::default()
+        };
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            let Some(text) = line.strip_suffix(b"\n") else {
+                // Cut short by a crash: not acknowledged.
+                contents.complete = false;
+                break;
+            };
+            if contents.first.is_none() {
+                contents.first = Some(text.to_owned());
+            } else {
+                contents.done.insert(digest(text));
+            }
+        }
+        Ok(contents)
+    }
+
+    /// Whether these contents can serve the run whose first line is `header`: `Ok(true)` when
+    /// they are that run's journal, `Ok(false)` when they hold no line yet, else why not.
+    pub(crate) fn check(&self, header: &str) -> Result<bool, String> {
+        match &self.first {
+            None => Ok(false),
+            Some(found) if found.as_slice() == header.as_bytes() => Ok(true),
+            Some(found) => Err(format!(
+                "it records another run: {:?} where this run is {header:?}",
+                String::from_utf8_lossy(found)
+            )),
+        }
+    }
 }
 
 /// The journal line of a write.
@@ -68,7 +127,7 @@ pub(crate) fn delete_line(group: &str, id: &str) -> String {
 impl Journal {
     /// Opens (or creates) the journal at `path` for `namespace` on `network`.
     pub(crate) fn open(path: &Path, network: Network, namespace: &str) -> Result<Self, BulkError> {
-        let header = format!("{MAGIC} {network} {namespace}");
+        let header = header(network, namespace);
         let write_error = |source| BulkError::Write {
             path: path.to_owned(),
             source,
@@ -79,59 +138,29 @@ impl Journal {
             .create(true)
             .open(path)
             .map_err(write_error)?;
-        let mut done = HashSet::new();
-        let mut first = None;
-        let mut reader = BufReader::new(&file);
-        let mut line = String::new();
-        let mut complete = true;
-        loop {
-            line.clear();
-            let read = reader
-                .read_line(&mut line)
-                .map_err(|source| BulkError::Read {
-                    path: path.to_owned(),
-                    source,
-                })?;
-            if read == 0 {
-                break;
-            }
-            let Some(text) = line.strip_suffix('\n') else {
-                // Cut short by a crash: not acknowledged.
-                complete = false;
-                break;
-            };
-            if first.is_none() {
-                first = Some(text.to_owned());
-            } else {
-                done.insert(digest(text));
-            }
-        }
-        drop(reader);
-        match first {
-            None => {
-                let mut text = String::new();
-                if !complete {
-                    text.push('\n');
-                }
-                text.push_str(&header);
+        let contents = Contents::read(BufReader::new(&file)).map_err(|source| BulkError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let resumed = contents
+            .check(&header)
+            .map_err(|reason| BulkError::Journal {
+                path: path.to_owned(),
+                reason,
+            })?;
+        if !resumed {
+            let mut text = String::new();
+            if !contents.complete {
                 text.push('\n');
-                file.write_all(text.as_bytes()).map_err(write_error)?;
-                file.sync_data().map_err(write_error)?;
             }
-            Some(found) if found != header => {
-                return Err(BulkError::Journal {
-                    path: path.to_owned(),
-                    reason: format!(
-                        "it records another run: {:?} where this run is {header:?}",
-                        found
-                    ),
-                })
-            }
-            Some(_) if !complete => {
-                file.write_all(b"\n").map_err(write_error)?;
-            }
-            Some(_) => {}
+            text.push_str(&header);
+            text.push('\n');
+            file.write_all(text.as_bytes()).map_err(write_error)?;
+            file.sync_data().map_err(write_error)?;
+        } else if !contents.complete {
+            file.write_all(b"\n").map_err(write_error)?;
         }
+        let done = contents.done;
         Ok(Self {
             path: path.to_owned(),
             file,
@@ -143,7 +172,7 @@ impl Journal {
 
     /// Whether `line` was acknowledged in an earlier run.
     pub(crate) fn contains(&self, line: &str) -> bool {
-        self.done.contains(&digest(line))
+        self.done.contains(&digest(line.as_bytes()))
     }
 
     /// The number of acknowledged writes recorded.
@@ -161,7 +190,7 @@ impl Journal {
         self.file
             .write_all(text.as_bytes())
             .map_err(|source| self.write_error(source))?;
-        self.done.insert(digest(line));
+        self.done.insert(digest(line.as_bytes()));
         self.unsynced += 1;
         if self.unsynced >= SYNC_EVERY || self.synced_at.elapsed() >= SYNC_INTERVAL {
             self.sync()?;
@@ -255,6 +284,29 @@ mod tests {
         assert!(Journal::open(&path, Network::Staging, "ns")
             .unwrap()
             .contains(&full));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_line_cut_inside_a_character_or_damaged_bytes_do_not_stop_a_journal() {
+        let dir = tempfile_dir();
+        let path = dir.join("journal");
+        let value = ItemValue::text("v");
+        drop(Journal::open(&path, Network::Staging, "ns").unwrap());
+        let done = put_line("g", "été", &value);
+        let cut = put_line("g", "€", &value);
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"P\tg\t\xff\xfe\tdamaged\n").unwrap();
+        file.write_all(format!("{done}\n").as_bytes()).unwrap();
+        // Cut after the first byte of `€`.
+        let at = cut.find('€').unwrap() + 1;
+        file.write_all(&cut.as_bytes()[..at]).unwrap();
+        drop(file);
+        let journal = Journal::open(&path, Network::Staging, "ns").unwrap();
+        assert_eq!(journal.len(), 2);
+        assert!(journal.contains(&done));
+        assert!(!journal.contains(&cut));
+        assert!(ends_with_newline(&path).unwrap());
         std::fs::remove_dir_all(dir).unwrap();
     }
 
