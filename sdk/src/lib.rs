@@ -25,6 +25,11 @@ pub mod retry;
 // the clients (`LinodeClient::api`, `ChildClient::api`, the EdgeKV methods).
 #[doc(hidden)]
 pub mod runtime;
+// The checks of the fuzz targets (`sdk/fuzz`) and of the corpus replay tests: not part of the
+// API, and only with the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use error::{Error, Result};
 

@@ -4,6 +4,7 @@
 mod bulk;
 mod edgekv;
 mod edgerc;
+mod fuzz_corpus;
 mod generated_types;
 mod linode;
 mod request_shapes;

@@ -39,7 +39,7 @@ mod auth;
 mod calls;
 mod child;
 mod client;
-mod filter;
+pub(crate) mod filter;
 mod models;
 mod pagination;
 

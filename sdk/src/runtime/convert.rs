@@ -32,7 +32,7 @@ impl Error {
 
     /// Like [`Error::from_generated`], for operations whose error body is untyped
     /// (`ByteStream`): reads at most [`MAX_ERROR_BODY_BYTES`] of it and parses it.
-    pub(super) async fn from_generated_stream(error: GeneratedError<ByteStream>) -> Self {
+    pub(crate) async fn from_generated_stream(error: GeneratedError<ByteStream>) -> Self {
         match error {
             GeneratedError::ErrorResponse(response) => {
                 let status = response.status();
@@ -59,7 +59,7 @@ impl Error {
     /// Turns a response with an unwanted status into an error, reading at most
     /// [`MAX_ERROR_BODY_BYTES`] of its body. A success status that the caller did not expect
     /// becomes [`Error::Decode`]; any other status becomes [`Error::Api`].
-    pub(super) async fn from_response(response: reqwest::Response) -> Self {
+    pub(crate) async fn from_response(response: reqwest::Response) -> Self {
         let status = response.status();
         let headers = KeptHeaders::from_map(response.headers());
         if status.is_success() {

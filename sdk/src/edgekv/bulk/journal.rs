@@ -103,6 +103,24 @@ impl Contents {
             )),
         }
     }
+
+    /// Whether `line` was acknowledged.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn contains(&self, line: &str) -> bool {
+        self.done.contains(&digest(line.as_bytes()))
+    }
+
+    /// The number of acknowledged lines.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn len(&self) -> usize {
+        self.done.len()
+    }
+
+    /// Whether the last line is complete.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn is_complete(&self) -> bool {
+        self.complete
+    }
 }
 
 /// The journal line of a write.

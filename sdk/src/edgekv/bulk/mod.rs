@@ -55,9 +55,9 @@
 //! # }
 //! ```
 
-mod format;
-mod journal;
-mod rate;
+pub(crate) mod format;
+pub(crate) mod journal;
+pub(crate) mod rate;
 
 use std::collections::HashSet;
 use std::fmt;

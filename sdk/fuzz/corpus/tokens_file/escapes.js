@@ -1,0 +1,1 @@
+edgekv_access_tokens = {"namespace-\u00e9": {"name": "\uD800", "reference": "\u{110000}\x"}}
