@@ -1,6 +1,10 @@
 //! `aksdk`: Linode parent/child accounts and Akamai EdgeKV from the command line, built on the
 //! public API of `akamai-sdk`.
 
+// The arguments' doc comments are the `--help` text, printed as written: a URL in it stays
+// bare, not a rustdoc link.
+#![allow(rustdoc::bare_urls)]
+
 mod args;
 mod bulk;
 mod edgekv;

@@ -34,7 +34,7 @@ use crate::edgekv::{Item, ItemKind, ItemValue};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FileFormat {
-    /// JSON Lines (see the [module documentation](self)).
+    /// JSON Lines (see the [`bulk`](super) module).
     JsonLines,
     /// CSV with a header row.
     Csv {

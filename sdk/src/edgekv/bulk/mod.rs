@@ -15,7 +15,7 @@
 //!
 //! Every item ends in exactly one [`Outcome`], reported to the caller: written (or deleted,
 //! unchanged, skipped because an earlier run wrote it), or failed with its typed
-//! [`Error`](crate::Error). Nothing is dropped silently: a malformed record of a file is a
+//! [`Error`]. Nothing is dropped silently: a malformed record of a file is a
 //! failed outcome naming its line.
 //!
 //! **Resume.** With [`BulkOptions::journal`], every acknowledged write is appended to a file
