@@ -10,7 +10,6 @@ mod linode;
 mod request_shapes;
 mod runtime;
 mod signing;
-mod soak;
 mod spans;
 mod spec_drift;
 mod support;

@@ -18,7 +18,8 @@
 //! * memory stays flat (resident memory between the middle and the end of the run).
 //!
 //! It runs `SOAK_SECONDS` (30 by default; `.ci/run` sets more) with the seed `SOAK_SEED`
-//! (fixed by default), printed first so that a failing run can be replayed.
+//! (fixed by default), printed first so that a failing run can be replayed. It is a test
+//! binary of its own so that the process's resident memory is the soak's alone.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -34,7 +35,10 @@ use akamai_sdk_testkit::{EdgeKvEmulator, Fault, FaultKind, LinodeEmulator};
 use futures::{StreamExt as _, TryStreamExt as _};
 use tokio::time::Instant;
 
-use crate::support::logs;
+// The log capture of the `it` tests; the soak uses part of it.
+#[allow(dead_code)]
+#[path = "../it/support/logs.rs"]
+mod logs;
 
 const NS: &str = "soak";
 const TIMEOUT: Duration = Duration::from_millis(600);
@@ -506,6 +510,7 @@ async fn chaos_soak_keeps_every_invariant() {
 
     // Memory flat: the second half of the run adds little.
     if let (Some(middle), Some(end)) = (*middle_rss.lock().unwrap(), end_rss) {
+        eprintln!("chaos soak: resident memory {middle} KiB at the middle, {end} KiB at the end");
         assert!(
             end < middle + 64 * 1024,
             "resident memory grew from {middle} KiB to {end} KiB in the second half"
