@@ -42,20 +42,12 @@ pub(crate) fn checks() -> Vec<Check> {
     ]
 }
 
-/// SplitMix64: a tiny seeded generator, so the cases are the same on every run.
-struct Rng(u64);
+#[path = "../common/rng.rs"]
+mod rng;
+use rng::Rng;
 
+/// Picks of the seeded generator, so the cases are the same on every run.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }

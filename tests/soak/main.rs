@@ -45,22 +45,10 @@ const TIMEOUT: Duration = Duration::from_millis(600);
 const CHILDREN: usize = 30;
 const BULK_ITEMS: usize = 1500;
 
-/// SplitMix64: the workloads' choices, from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+/// The workloads' choices, from the seed.
+#[path = "../common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// Seeded random faults on every route of an emulator.
 fn faults(seed: u64) -> Vec<Fault> {

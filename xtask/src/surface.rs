@@ -584,21 +584,7 @@ fn fn_signature(path: &str, sig: &syn::Signature) -> String {
 /// The HTTP method and path that progenitor records in an operation's doc comment
 /// (``Sends a `GET` request to `/path` ``).
 fn endpoint(attrs: &[syn::Attribute]) -> Option<String> {
-    let docs = attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let docs = doc_text(attrs);
     let rest = &docs[docs.find("Sends a `")? + "Sends a `".len()..];
     let (method, rest) = rest.split_once('`')?;
     let rest = rest.strip_prefix(" request to `")?;
@@ -936,6 +922,25 @@ fn inline_modules(
         }
     }
     Ok(())
+}
+
+/// The text of an item's doc comments (`#[doc = "…"]` attributes), one line each.
+pub fn doc_text(attrs: &[syn::Attribute]) -> String {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

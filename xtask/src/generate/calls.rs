@@ -58,22 +58,7 @@ fn owned(param: &Param) -> (TokenStream, TokenStream, TokenStream) {
 
 /// The doc summary of a generated method: its first paragraph.
 fn summary(f: &ImplItemFn) -> String {
-    let doc: String = f
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let doc = xtask::surface::doc_text(&f.attrs);
     doc.trim()
         .split("\n\n")
         .next()

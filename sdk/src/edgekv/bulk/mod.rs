@@ -729,9 +729,20 @@ impl Bulk {
     where
         S: Stream<Item = BulkItem> + 'a,
     {
+        Ok(self.put_run(items)?.outcomes)
+    }
+
+    /// The run of [`Bulk::put`] and [`Bulk::put_all`].
+    fn put_run<'a, S>(
+        &'a self,
+        items: S,
+    ) -> Result<Run<impl Stream<Item = Result<ItemOutcome, BulkError>> + 'a>, BulkError>
+    where
+        S: Stream<Item = BulkItem> + 'a,
+    {
         let journal = self.open_journal()?;
         let ops = items.map(|item| Ok(Op::new(item.group, item.id, Action::Put(item.value))));
-        Ok(self.run(ops, journal, None).outcomes)
+        Ok(self.run(ops, journal, None))
     }
 
     /// Deletes every `(group, id)` of `keys` (an item already gone counts as deleted) and
@@ -753,9 +764,7 @@ impl Bulk {
     where
         S: Stream<Item = BulkItem>,
     {
-        let journal = self.open_journal()?;
-        let ops = items.map(|item| Ok(Op::new(item.group, item.id, Action::Put(item.value))));
-        self.finish(self.run(ops, journal, None), Vec::new()).await
+        self.finish(self.put_run(items)?, Vec::new()).await
     }
 
     /// Imports the file at `path`: every record is written (records without a group go to
