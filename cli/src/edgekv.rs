@@ -156,17 +156,17 @@ async fn namespaces(client: &EdgeKvClient, command: NamespacesCommand) -> Result
             geo_location,
             output,
         } => {
-            let body = types::PostNamespaceBody {
-                namespace: name,
-                retention_in_seconds: retention,
-                group_id,
-                geo_location: match geo_location {
+            let body: types::PostNamespaceBody = types::PostNamespaceBody::builder()
+                .namespace(name)
+                .retention_in_seconds(retention)
+                .group_id(group_id)
+                .geo_location(match geo_location {
                     GeoLocation::Us => types::PostNamespaceBodyGeoLocation::Us,
                     GeoLocation::Eu => types::PostNamespaceBodyGeoLocation::Eu,
                     GeoLocation::Jp => types::PostNamespaceBodyGeoLocation::Jp,
-                },
-                data_access_policy: None,
-            };
+                })
+                .try_into()
+                .map_err(|e| Failure::usage(format!("invalid namespace: {e}")))?;
             (
                 to_value(&client.create_namespace(network.into(), &body).await?),
                 output,

@@ -13,6 +13,7 @@ pub mod types {
     ///An EdgeKV access token, as returned by create, get, list and refresh.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct AccessToken {
         ///Whether the token works on the production network.
         #[serde(
@@ -87,11 +88,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<crate::Secret>,
     }
+    impl AccessToken {
+        pub fn builder() -> builder::AccessToken {
+            Default::default()
+        }
+    }
     ///The tokens you have permission to view.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct AccessTokenList {
         pub tokens: ::std::vec::Vec<AccessToken>,
+    }
+    impl AccessTokenList {
+        pub fn builder() -> builder::AccessTokenList {
+            Default::default()
+        }
     }
     ///Whether the token is ready for use (`COMPLETE`) or still being activated (`IN_PROGRESS`).
     #[derive(
@@ -106,6 +118,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum AccessTokenTokenActivationStatus {
         #[serde(rename = "IN_PROGRESS")]
         InProgress,
@@ -156,6 +169,7 @@ pub mod types {
     ///`AuthGroup`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct AuthGroup {
         ///Lists EdgeKV permissions available within the Akamai access group.
         pub capabilities: ::std::vec::Vec<AuthGroupCapabilitiesItem>,
@@ -167,6 +181,11 @@ pub mod types {
         #[serde(rename = "groupName")]
         #[serde(deserialize_with = "crate::lenient::de")]
         pub group_name: ::std::string::String,
+    }
+    impl AuthGroup {
+        pub fn builder() -> builder::AuthGroup {
+            Default::default()
+        }
     }
     ///`AuthGroupCapabilitiesItem`
     #[derive(
@@ -181,6 +200,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum AuthGroupCapabilitiesItem {
         #[serde(rename = "READ_DATA")]
         ReadData,
@@ -312,13 +332,20 @@ pub mod types {
     ///`AuthGroups`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct AuthGroups {
         ///List of Akamai access groups with EdgeKV capabilities.
         pub groups: ::std::vec::Vec<AuthGroup>,
     }
+    impl AuthGroups {
+        pub fn builder() -> builder::AuthGroups {
+            Default::default()
+        }
+    }
     ///The request body of Create an access token.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct CreateAccessToken {
         ///Whether to allow access on the production network.
         #[serde(rename = "allowOnProduction")]
@@ -345,6 +372,11 @@ pub mod types {
         )]
         pub restrict_to_edge_worker_ids: ::std::vec::Vec<::std::string::String>,
     }
+    impl CreateAccessToken {
+        pub fn builder() -> builder::CreateAccessToken {
+            Default::default()
+        }
+    }
     ///`Details`
     #[derive(
         ::serde::Deserialize,
@@ -358,6 +390,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum Details {
         #[serde(rename = "on")]
         On,
@@ -407,6 +440,7 @@ pub mod types {
     ///Error messaging.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct Error {
         #[serde(
             rename = "additionalDetail",
@@ -441,9 +475,15 @@ pub mod types {
         #[serde(default, deserialize_with = "crate::lenient::de")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    impl Error {
+        pub fn builder() -> builder::Error {
+            Default::default()
+        }
+    }
     ///`ErrorAdditionalDetail`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct ErrorAdditionalDetail {
         ///Request identifier.
         #[serde(
@@ -452,6 +492,11 @@ pub mod types {
         )]
         #[serde(default, deserialize_with = "crate::lenient::de")]
         pub request_id: ::std::option::Option<::std::string::String>,
+    }
+    impl ErrorAdditionalDetail {
+        pub fn builder() -> builder::ErrorAdditionalDetail {
+            Default::default()
+        }
     }
     ///A list of group identifiers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -477,6 +522,7 @@ pub mod types {
     ///Lists properties related to EdgeKV initialization.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct Initialize {
         ///The `INITIALIZED` status indicates that the EdgeKV and the CP code have been provisioned in production and staging networks. If EdgeKV has not been initialized in both networks, the value of `UNINITIALIZED` will be shown. A value of `PENDING` will be shown if a previous initialization request is currently processing for the account.
         #[serde(rename = "accountStatus")]
@@ -497,6 +543,11 @@ pub mod types {
         #[serde(rename = "stagingStatus")]
         pub staging_status: InitializeStagingStatus,
     }
+    impl Initialize {
+        pub fn builder() -> builder::Initialize {
+            Default::default()
+        }
+    }
     ///The `INITIALIZED` status indicates that the EdgeKV and the CP code have been provisioned in production and staging networks. If EdgeKV has not been initialized in both networks, the value of `UNINITIALIZED` will be shown. A value of `PENDING` will be shown if a previous initialization request is currently processing for the account.
     #[derive(
         ::serde::Deserialize,
@@ -510,6 +561,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum InitializeAccountStatus {
         #[serde(rename = "INITIALIZED")]
         Initialized,
@@ -563,6 +615,7 @@ pub mod types {
     ///Data Access Policy properties effective for new namespaces created in the database.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct InitializeDataAccessPolicy {
         ///Overrides the default database Data Access Policy when creating a new namespace. A value of `true` indicates that the database Data Access Policy can be overridden when a namespace is created. A value of `false` prevents new namespaces from overriding the default Data Access Policy setting.
         #[serde(rename = "allowNamespacePolicyOverride")]
@@ -572,6 +625,11 @@ pub mod types {
         #[serde(rename = "restrictDataAccess")]
         #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
+    }
+    impl InitializeDataAccessPolicy {
+        pub fn builder() -> builder::InitializeDataAccessPolicy {
+            Default::default()
+        }
     }
     ///The `INITIALIZED` status indicates that the EdgeKV has been provisioned on the production network. A value of `UNINITIALIZED` will be shown if initialization has not been attempted or the attempt has failed. A value of `PENDING` will be shown if a previous initialization request is currently processing for the account.
     #[derive(
@@ -586,6 +644,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum InitializeProductionStatus {
         #[serde(rename = "INITIALIZED")]
         Initialized,
@@ -649,6 +708,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum InitializeStagingStatus {
         #[serde(rename = "INITIALIZED")]
         Initialized,
@@ -723,6 +783,7 @@ pub mod types {
     ///Represents an EdgeKV namespace.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct Namespace {
         #[serde(
             rename = "dataAccessPolicy",
@@ -744,9 +805,15 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::de")]
         pub retention_in_seconds: i64,
     }
+    impl Namespace {
+        pub fn builder() -> builder::Namespace {
+            Default::default()
+        }
+    }
     ///Overrides the default database Data Access Policy. If not specified, the applied Data Access Policy will be the default Data Access Policy effective for all newly created namespaces. The default database Data Access Policy is defined when first initializing EdgeKV. The effective settings for new namespaces can also be changed using the modify Data Access Policy endpoint after initialization. The applied Data Access Policy can't be changed after the namespace is created.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct NamespaceDataAccessPolicy {
         ///Indicates if the default Data Access Policy of the database has been `inherited` or `overridden` when the namespace was created.
         #[serde(rename = "policyType")]
@@ -755,6 +822,11 @@ pub mod types {
         #[serde(rename = "restrictDataAccess")]
         #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
+    }
+    impl NamespaceDataAccessPolicy {
+        pub fn builder() -> builder::NamespaceDataAccessPolicy {
+            Default::default()
+        }
     }
     ///Indicates if the default Data Access Policy of the database has been `inherited` or `overridden` when the namespace was created.
     #[derive(
@@ -769,6 +841,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum NamespaceDataAccessPolicyPolicyType {
         #[serde(rename = "inherited")]
         Inherited,
@@ -834,6 +907,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum NamespaceGeoLocation {
         #[serde(rename = "US")]
         Us,
@@ -934,14 +1008,21 @@ pub mod types {
     ///Lists the namespaces available on the specified network, staging or production.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct Namespaces {
         ///The namespaces of the network: their names only, or with `details=on` objects with every attribute.
         pub namespaces: ::std::vec::Vec<NamespacesNamespacesItem>,
+    }
+    impl Namespaces {
+        pub fn builder() -> builder::Namespaces {
+            Default::default()
+        }
     }
     ///`NamespacesNamespacesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum NamespacesNamespacesItem {
         String(::std::string::String),
         Namespace(Namespace),
@@ -964,6 +1045,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum Network {
         #[serde(rename = "production")]
         Production,
@@ -1023,6 +1105,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum Permission {
         #[serde(rename = "r")]
         R,
@@ -1076,6 +1159,7 @@ pub mod types {
     ///Represents an EdgeKV namespace.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct PostNamespaceBody {
         #[serde(
             rename = "dataAccessPolicy",
@@ -1100,9 +1184,15 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::de")]
         pub retention_in_seconds: i64,
     }
+    impl PostNamespaceBody {
+        pub fn builder() -> builder::PostNamespaceBody {
+            Default::default()
+        }
+    }
     ///Overrides the default database Data Access Policy. If not specified, the applied Data Access Policy will be the default Data Access Policy effective for all newly created namespaces. The default database Data Access Policy is defined when first initializing EdgeKV. The effective settings for new namespaces can also be changed using the modify Data Access Policy endpoint after initialization. The applied Data Access Policy can't be changed after the namespace is created.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct PostNamespaceBodyDataAccessPolicy {
         ///Indicates if the default Data Access Policy of the database has been `inherited` or `overridden` when the namespace was created.
         #[serde(rename = "policyType")]
@@ -1111,6 +1201,11 @@ pub mod types {
         #[serde(rename = "restrictDataAccess")]
         #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
+    }
+    impl PostNamespaceBodyDataAccessPolicy {
+        pub fn builder() -> builder::PostNamespaceBodyDataAccessPolicy {
+            Default::default()
+        }
     }
     ///Indicates if the default Data Access Policy of the database has been `inherited` or `overridden` when the namespace was created.
     #[derive(
@@ -1125,6 +1220,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum PostNamespaceBodyDataAccessPolicyPolicyType {
         #[serde(rename = "inherited")]
         Inherited,
@@ -1190,6 +1286,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum PostNamespaceBodyGeoLocation {
         #[serde(rename = "US")]
         Us,
@@ -1249,6 +1346,7 @@ pub mod types {
     ///Represents an EdgeKV Data Access Policy.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct PutAuthDatabaseBody {
         ///Data Access Policy properties effective for new namespaces created in the database.
         #[serde(
@@ -1259,9 +1357,15 @@ pub mod types {
             PutAuthDatabaseBodyDataAccessPolicy,
         >,
     }
+    impl PutAuthDatabaseBody {
+        pub fn builder() -> builder::PutAuthDatabaseBody {
+            Default::default()
+        }
+    }
     ///Data Access Policy properties effective for new namespaces created in the database.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct PutAuthDatabaseBodyDataAccessPolicy {
         ///Overrides the default database Data Access Policy when creating a new namespace. A value of `true` indicates that the database Data Access Policy can be overridden when a namespace is created. A value of `false` prevents new namespaces from overriding the default Data Access Policy setting.
         #[serde(rename = "allowNamespacePolicyOverride")]
@@ -1272,9 +1376,15 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
     }
+    impl PutAuthDatabaseBodyDataAccessPolicy {
+        pub fn builder() -> builder::PutAuthDatabaseBodyDataAccessPolicy {
+            Default::default()
+        }
+    }
     ///Represents an EdgeKV Data Access Policy.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct PutInitializeBody {
         ///Data Access Policy properties effective for new namespaces created in the database.
         #[serde(
@@ -1283,9 +1393,15 @@ pub mod types {
         )]
         pub data_access_policy: ::std::option::Option<PutInitializeBodyDataAccessPolicy>,
     }
+    impl PutInitializeBody {
+        pub fn builder() -> builder::PutInitializeBody {
+            Default::default()
+        }
+    }
     ///Data Access Policy properties effective for new namespaces created in the database.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct PutInitializeBodyDataAccessPolicy {
         ///Overrides the default database Data Access Policy when creating a new namespace. A value of `true` indicates that the database Data Access Policy can be overridden when a namespace is created. A value of `false` prevents new namespaces from overriding the default Data Access Policy setting.
         #[serde(rename = "allowNamespacePolicyOverride")]
@@ -1296,9 +1412,15 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::de")]
         pub restrict_data_access: bool,
     }
+    impl PutInitializeBodyDataAccessPolicy {
+        pub fn builder() -> builder::PutInitializeBodyDataAccessPolicy {
+            Default::default()
+        }
+    }
     ///Represents an EdgeKV namespace.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct PutNamespaceBody {
         ///A name for a namespace.
         #[serde(deserialize_with = "crate::lenient::de")]
@@ -1308,27 +1430,45 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::de")]
         pub retention_in_seconds: i64,
     }
+    impl PutNamespaceBody {
+        pub fn builder() -> builder::PutNamespaceBody {
+            Default::default()
+        }
+    }
     ///Represents an EdgeKV namespace authorization.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct PutReauthorizeNamespaceBody {
         ///The Akamai access group the namespace is assigned to. A value of `0` makes the namespace available to all groups on the account with EdgeKV capabilities.
         #[serde(rename = "groupId")]
         #[serde(deserialize_with = "crate::lenient::de")]
         pub group_id: u64,
     }
+    impl PutReauthorizeNamespaceBody {
+        pub fn builder() -> builder::PutReauthorizeNamespaceBody {
+            Default::default()
+        }
+    }
     ///Represents an EdgeKV namespace authorization.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct ReauthorizeNamespace {
         ///The Akamai access group the namespace is assigned to. A value of `0` makes the namespace available to all groups on the account with EdgeKV capabilities.
         #[serde(rename = "groupId")]
         #[serde(deserialize_with = "crate::lenient::de")]
         pub group_id: i64,
     }
+    impl ReauthorizeNamespace {
+        pub fn builder() -> builder::ReauthorizeNamespace {
+            Default::default()
+        }
+    }
     ///Lists properties related to an EdgeKV access token.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct TokensDelete {
         ///The name assigned to the access token. You can't modify an access token name.
         #[serde(deserialize_with = "crate::lenient::de")]
@@ -1336,6 +1476,1922 @@ pub mod types {
         ///A generated unique identifier for the access token.
         #[serde(deserialize_with = "crate::lenient::de")]
         pub uuid: ::std::string::String,
+    }
+    impl TokensDelete {
+        pub fn builder() -> builder::TokensDelete {
+            Default::default()
+        }
+    }
+    /// Types for composing complex structures.
+    pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AccessToken {
+            allow_on_production: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            allow_on_staging: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            cpcode: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            expiry: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            issue_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            latest_refresh_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            namespace_permissions: ::std::result::Result<
+                ::std::option::Option<super::NamespacePermissions>,
+                ::std::string::String,
+            >,
+            next_scheduled_refresh_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            restrict_to_edge_worker_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            token_activation_status: ::std::result::Result<
+                ::std::option::Option<super::AccessTokenTokenActivationStatus>,
+                ::std::string::String,
+            >,
+            uuid: ::std::result::Result<::std::string::String, ::std::string::String>,
+            value: ::std::result::Result<
+                ::std::option::Option<crate::Secret>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AccessToken {
+            fn default() -> Self {
+                Self {
+                    allow_on_production: Ok(Default::default()),
+                    allow_on_staging: Ok(Default::default()),
+                    cpcode: Ok(Default::default()),
+                    expiry: Ok(Default::default()),
+                    issue_date: Ok(Default::default()),
+                    latest_refresh_date: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    namespace_permissions: Ok(Default::default()),
+                    next_scheduled_refresh_date: Ok(Default::default()),
+                    restrict_to_edge_worker_ids: Ok(Default::default()),
+                    token_activation_status: Ok(Default::default()),
+                    uuid: Err("no value supplied for uuid".to_string()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl AccessToken {
+            pub fn allow_on_production<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_on_production = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allow_on_production: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn allow_on_staging<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_on_staging = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allow_on_staging: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cpcode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cpcode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cpcode: {e}")
+                    });
+                self
+            }
+            pub fn expiry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expiry = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expiry: {e}")
+                    });
+                self
+            }
+            pub fn issue_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.issue_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for issue_date: {e}")
+                    });
+                self
+            }
+            pub fn latest_refresh_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.latest_refresh_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for latest_refresh_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn namespace_permissions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::NamespacePermissions>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.namespace_permissions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for namespace_permissions: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn next_scheduled_refresh_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_scheduled_refresh_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for next_scheduled_refresh_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn restrict_to_edge_worker_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.restrict_to_edge_worker_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for restrict_to_edge_worker_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn token_activation_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AccessTokenTokenActivationStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token_activation_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for token_activation_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn uuid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.uuid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for uuid: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Secret>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AccessToken> for super::AccessToken {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AccessToken,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_on_production: value.allow_on_production?,
+                    allow_on_staging: value.allow_on_staging?,
+                    cpcode: value.cpcode?,
+                    expiry: value.expiry?,
+                    issue_date: value.issue_date?,
+                    latest_refresh_date: value.latest_refresh_date?,
+                    name: value.name?,
+                    namespace_permissions: value.namespace_permissions?,
+                    next_scheduled_refresh_date: value.next_scheduled_refresh_date?,
+                    restrict_to_edge_worker_ids: value.restrict_to_edge_worker_ids?,
+                    token_activation_status: value.token_activation_status?,
+                    uuid: value.uuid?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AccessToken> for AccessToken {
+            fn from(value: super::AccessToken) -> Self {
+                Self {
+                    allow_on_production: Ok(value.allow_on_production),
+                    allow_on_staging: Ok(value.allow_on_staging),
+                    cpcode: Ok(value.cpcode),
+                    expiry: Ok(value.expiry),
+                    issue_date: Ok(value.issue_date),
+                    latest_refresh_date: Ok(value.latest_refresh_date),
+                    name: Ok(value.name),
+                    namespace_permissions: Ok(value.namespace_permissions),
+                    next_scheduled_refresh_date: Ok(value.next_scheduled_refresh_date),
+                    restrict_to_edge_worker_ids: Ok(value.restrict_to_edge_worker_ids),
+                    token_activation_status: Ok(value.token_activation_status),
+                    uuid: Ok(value.uuid),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AccessTokenList {
+            tokens: ::std::result::Result<
+                ::std::vec::Vec<super::AccessToken>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AccessTokenList {
+            fn default() -> Self {
+                Self {
+                    tokens: Err("no value supplied for tokens".to_string()),
+                }
+            }
+        }
+        impl AccessTokenList {
+            pub fn tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AccessToken>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tokens = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tokens: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AccessTokenList> for super::AccessTokenList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AccessTokenList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { tokens: value.tokens? })
+            }
+        }
+        impl ::std::convert::From<super::AccessTokenList> for AccessTokenList {
+            fn from(value: super::AccessTokenList) -> Self {
+                Self { tokens: Ok(value.tokens) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AuthGroup {
+            capabilities: ::std::result::Result<
+                ::std::vec::Vec<super::AuthGroupCapabilitiesItem>,
+                ::std::string::String,
+            >,
+            group_id: ::std::result::Result<i64, ::std::string::String>,
+            group_name: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AuthGroup {
+            fn default() -> Self {
+                Self {
+                    capabilities: Err("no value supplied for capabilities".to_string()),
+                    group_id: Err("no value supplied for group_id".to_string()),
+                    group_name: Err("no value supplied for group_name".to_string()),
+                }
+            }
+        }
+        impl AuthGroup {
+            pub fn capabilities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::AuthGroupCapabilitiesItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.capabilities = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for capabilities: {e}")
+                    });
+                self
+            }
+            pub fn group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_id: {e}")
+                    });
+                self
+            }
+            pub fn group_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AuthGroup> for super::AuthGroup {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AuthGroup,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    capabilities: value.capabilities?,
+                    group_id: value.group_id?,
+                    group_name: value.group_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AuthGroup> for AuthGroup {
+            fn from(value: super::AuthGroup) -> Self {
+                Self {
+                    capabilities: Ok(value.capabilities),
+                    group_id: Ok(value.group_id),
+                    group_name: Ok(value.group_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AuthGroups {
+            groups: ::std::result::Result<
+                ::std::vec::Vec<super::AuthGroup>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AuthGroups {
+            fn default() -> Self {
+                Self {
+                    groups: Err("no value supplied for groups".to_string()),
+                }
+            }
+        }
+        impl AuthGroups {
+            pub fn groups<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AuthGroup>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.groups = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for groups: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AuthGroups> for super::AuthGroups {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AuthGroups,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { groups: value.groups? })
+            }
+        }
+        impl ::std::convert::From<super::AuthGroups> for AuthGroups {
+            fn from(value: super::AuthGroups) -> Self {
+                Self { groups: Ok(value.groups) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateAccessToken {
+            allow_on_production: ::std::result::Result<bool, ::std::string::String>,
+            allow_on_staging: ::std::result::Result<bool, ::std::string::String>,
+            expiry: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            namespace_permissions: ::std::result::Result<
+                super::NamespacePermissions,
+                ::std::string::String,
+            >,
+            restrict_to_edge_worker_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateAccessToken {
+            fn default() -> Self {
+                Self {
+                    allow_on_production: Err(
+                        "no value supplied for allow_on_production".to_string(),
+                    ),
+                    allow_on_staging: Err(
+                        "no value supplied for allow_on_staging".to_string(),
+                    ),
+                    expiry: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    namespace_permissions: Err(
+                        "no value supplied for namespace_permissions".to_string(),
+                    ),
+                    restrict_to_edge_worker_ids: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateAccessToken {
+            pub fn allow_on_production<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_on_production = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allow_on_production: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn allow_on_staging<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_on_staging = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allow_on_staging: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn expiry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expiry = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expiry: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn namespace_permissions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NamespacePermissions>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.namespace_permissions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for namespace_permissions: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn restrict_to_edge_worker_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.restrict_to_edge_worker_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for restrict_to_edge_worker_ids: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateAccessToken> for super::CreateAccessToken {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateAccessToken,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_on_production: value.allow_on_production?,
+                    allow_on_staging: value.allow_on_staging?,
+                    expiry: value.expiry?,
+                    name: value.name?,
+                    namespace_permissions: value.namespace_permissions?,
+                    restrict_to_edge_worker_ids: value.restrict_to_edge_worker_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateAccessToken> for CreateAccessToken {
+            fn from(value: super::CreateAccessToken) -> Self {
+                Self {
+                    allow_on_production: Ok(value.allow_on_production),
+                    allow_on_staging: Ok(value.allow_on_staging),
+                    expiry: Ok(value.expiry),
+                    name: Ok(value.name),
+                    namespace_permissions: Ok(value.namespace_permissions),
+                    restrict_to_edge_worker_ids: Ok(value.restrict_to_edge_worker_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Error {
+            additional_detail: ::std::result::Result<
+                ::std::option::Option<super::ErrorAdditionalDetail>,
+                ::std::string::String,
+            >,
+            detail: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            error_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            instance: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Error {
+            fn default() -> Self {
+                Self {
+                    additional_detail: Ok(Default::default()),
+                    detail: Ok(Default::default()),
+                    error_code: Ok(Default::default()),
+                    instance: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+        impl Error {
+            pub fn additional_detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ErrorAdditionalDetail>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.additional_detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for additional_detail: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+            pub fn error_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_code: {e}")
+                    });
+                self
+            }
+            pub fn instance<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.instance = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for instance: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Error> for super::Error {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Error,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    additional_detail: value.additional_detail?,
+                    detail: value.detail?,
+                    error_code: value.error_code?,
+                    instance: value.instance?,
+                    status: value.status?,
+                    title: value.title?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Error> for Error {
+            fn from(value: super::Error) -> Self {
+                Self {
+                    additional_detail: Ok(value.additional_detail),
+                    detail: Ok(value.detail),
+                    error_code: Ok(value.error_code),
+                    instance: Ok(value.instance),
+                    status: Ok(value.status),
+                    title: Ok(value.title),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ErrorAdditionalDetail {
+            request_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ErrorAdditionalDetail {
+            fn default() -> Self {
+                Self {
+                    request_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl ErrorAdditionalDetail {
+            pub fn request_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for request_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ErrorAdditionalDetail>
+        for super::ErrorAdditionalDetail {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ErrorAdditionalDetail,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    request_id: value.request_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ErrorAdditionalDetail>
+        for ErrorAdditionalDetail {
+            fn from(value: super::ErrorAdditionalDetail) -> Self {
+                Self {
+                    request_id: Ok(value.request_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Initialize {
+            account_status: ::std::result::Result<
+                super::InitializeAccountStatus,
+                ::std::string::String,
+            >,
+            cpcode: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            data_access_policy: ::std::result::Result<
+                ::std::option::Option<super::InitializeDataAccessPolicy>,
+                ::std::string::String,
+            >,
+            production_status: ::std::result::Result<
+                super::InitializeProductionStatus,
+                ::std::string::String,
+            >,
+            staging_status: ::std::result::Result<
+                super::InitializeStagingStatus,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Initialize {
+            fn default() -> Self {
+                Self {
+                    account_status: Err(
+                        "no value supplied for account_status".to_string(),
+                    ),
+                    cpcode: Err("no value supplied for cpcode".to_string()),
+                    data_access_policy: Err(
+                        "no value supplied for data_access_policy".to_string(),
+                    ),
+                    production_status: Err(
+                        "no value supplied for production_status".to_string(),
+                    ),
+                    staging_status: Err(
+                        "no value supplied for staging_status".to_string(),
+                    ),
+                }
+            }
+        }
+        impl Initialize {
+            pub fn account_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::InitializeAccountStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for account_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cpcode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cpcode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cpcode: {e}")
+                    });
+                self
+            }
+            pub fn data_access_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::InitializeDataAccessPolicy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_access_policy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_access_policy: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn production_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::InitializeProductionStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.production_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for production_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn staging_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::InitializeStagingStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.staging_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for staging_status: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Initialize> for super::Initialize {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Initialize,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    account_status: value.account_status?,
+                    cpcode: value.cpcode?,
+                    data_access_policy: value.data_access_policy?,
+                    production_status: value.production_status?,
+                    staging_status: value.staging_status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Initialize> for Initialize {
+            fn from(value: super::Initialize) -> Self {
+                Self {
+                    account_status: Ok(value.account_status),
+                    cpcode: Ok(value.cpcode),
+                    data_access_policy: Ok(value.data_access_policy),
+                    production_status: Ok(value.production_status),
+                    staging_status: Ok(value.staging_status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InitializeDataAccessPolicy {
+            allow_namespace_policy_override: ::std::result::Result<
+                bool,
+                ::std::string::String,
+            >,
+            restrict_data_access: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for InitializeDataAccessPolicy {
+            fn default() -> Self {
+                Self {
+                    allow_namespace_policy_override: Err(
+                        "no value supplied for allow_namespace_policy_override"
+                            .to_string(),
+                    ),
+                    restrict_data_access: Err(
+                        "no value supplied for restrict_data_access".to_string(),
+                    ),
+                }
+            }
+        }
+        impl InitializeDataAccessPolicy {
+            pub fn allow_namespace_policy_override<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_namespace_policy_override = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allow_namespace_policy_override: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn restrict_data_access<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.restrict_data_access = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for restrict_data_access: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InitializeDataAccessPolicy>
+        for super::InitializeDataAccessPolicy {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InitializeDataAccessPolicy,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_namespace_policy_override: value
+                        .allow_namespace_policy_override?,
+                    restrict_data_access: value.restrict_data_access?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InitializeDataAccessPolicy>
+        for InitializeDataAccessPolicy {
+            fn from(value: super::InitializeDataAccessPolicy) -> Self {
+                Self {
+                    allow_namespace_policy_override: Ok(
+                        value.allow_namespace_policy_override,
+                    ),
+                    restrict_data_access: Ok(value.restrict_data_access),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Namespace {
+            data_access_policy: ::std::result::Result<
+                ::std::option::Option<super::NamespaceDataAccessPolicy>,
+                ::std::string::String,
+            >,
+            geo_location: ::std::result::Result<
+                super::NamespaceGeoLocation,
+                ::std::string::String,
+            >,
+            group_id: ::std::result::Result<i64, ::std::string::String>,
+            namespace: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            retention_in_seconds: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for Namespace {
+            fn default() -> Self {
+                Self {
+                    data_access_policy: Ok(Default::default()),
+                    geo_location: Ok(super::defaults::namespace_geo_location()),
+                    group_id: Err("no value supplied for group_id".to_string()),
+                    namespace: Err("no value supplied for namespace".to_string()),
+                    retention_in_seconds: Err(
+                        "no value supplied for retention_in_seconds".to_string(),
+                    ),
+                }
+            }
+        }
+        impl Namespace {
+            pub fn data_access_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::NamespaceDataAccessPolicy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_access_policy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_access_policy: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn geo_location<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NamespaceGeoLocation>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.geo_location = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for geo_location: {e}")
+                    });
+                self
+            }
+            pub fn group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_id: {e}")
+                    });
+                self
+            }
+            pub fn namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for namespace: {e}")
+                    });
+                self
+            }
+            pub fn retention_in_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.retention_in_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for retention_in_seconds: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Namespace> for super::Namespace {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Namespace,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data_access_policy: value.data_access_policy?,
+                    geo_location: value.geo_location?,
+                    group_id: value.group_id?,
+                    namespace: value.namespace?,
+                    retention_in_seconds: value.retention_in_seconds?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Namespace> for Namespace {
+            fn from(value: super::Namespace) -> Self {
+                Self {
+                    data_access_policy: Ok(value.data_access_policy),
+                    geo_location: Ok(value.geo_location),
+                    group_id: Ok(value.group_id),
+                    namespace: Ok(value.namespace),
+                    retention_in_seconds: Ok(value.retention_in_seconds),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct NamespaceDataAccessPolicy {
+            policy_type: ::std::result::Result<
+                super::NamespaceDataAccessPolicyPolicyType,
+                ::std::string::String,
+            >,
+            restrict_data_access: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for NamespaceDataAccessPolicy {
+            fn default() -> Self {
+                Self {
+                    policy_type: Err("no value supplied for policy_type".to_string()),
+                    restrict_data_access: Err(
+                        "no value supplied for restrict_data_access".to_string(),
+                    ),
+                }
+            }
+        }
+        impl NamespaceDataAccessPolicy {
+            pub fn policy_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NamespaceDataAccessPolicyPolicyType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.policy_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for policy_type: {e}")
+                    });
+                self
+            }
+            pub fn restrict_data_access<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.restrict_data_access = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for restrict_data_access: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NamespaceDataAccessPolicy>
+        for super::NamespaceDataAccessPolicy {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NamespaceDataAccessPolicy,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    policy_type: value.policy_type?,
+                    restrict_data_access: value.restrict_data_access?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NamespaceDataAccessPolicy>
+        for NamespaceDataAccessPolicy {
+            fn from(value: super::NamespaceDataAccessPolicy) -> Self {
+                Self {
+                    policy_type: Ok(value.policy_type),
+                    restrict_data_access: Ok(value.restrict_data_access),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Namespaces {
+            namespaces: ::std::result::Result<
+                ::std::vec::Vec<super::NamespacesNamespacesItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Namespaces {
+            fn default() -> Self {
+                Self {
+                    namespaces: Err("no value supplied for namespaces".to_string()),
+                }
+            }
+        }
+        impl Namespaces {
+            pub fn namespaces<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::NamespacesNamespacesItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.namespaces = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for namespaces: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Namespaces> for super::Namespaces {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Namespaces,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    namespaces: value.namespaces?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Namespaces> for Namespaces {
+            fn from(value: super::Namespaces) -> Self {
+                Self {
+                    namespaces: Ok(value.namespaces),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PostNamespaceBody {
+            data_access_policy: ::std::result::Result<
+                ::std::option::Option<super::PostNamespaceBodyDataAccessPolicy>,
+                ::std::string::String,
+            >,
+            geo_location: ::std::result::Result<
+                super::PostNamespaceBodyGeoLocation,
+                ::std::string::String,
+            >,
+            group_id: ::std::result::Result<u64, ::std::string::String>,
+            namespace: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            retention_in_seconds: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for PostNamespaceBody {
+            fn default() -> Self {
+                Self {
+                    data_access_policy: Ok(Default::default()),
+                    geo_location: Ok(
+                        super::defaults::post_namespace_body_geo_location(),
+                    ),
+                    group_id: Err("no value supplied for group_id".to_string()),
+                    namespace: Err("no value supplied for namespace".to_string()),
+                    retention_in_seconds: Err(
+                        "no value supplied for retention_in_seconds".to_string(),
+                    ),
+                }
+            }
+        }
+        impl PostNamespaceBody {
+            pub fn data_access_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PostNamespaceBodyDataAccessPolicy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_access_policy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_access_policy: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn geo_location<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PostNamespaceBodyGeoLocation>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.geo_location = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for geo_location: {e}")
+                    });
+                self
+            }
+            pub fn group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_id: {e}")
+                    });
+                self
+            }
+            pub fn namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for namespace: {e}")
+                    });
+                self
+            }
+            pub fn retention_in_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.retention_in_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for retention_in_seconds: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PostNamespaceBody> for super::PostNamespaceBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PostNamespaceBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data_access_policy: value.data_access_policy?,
+                    geo_location: value.geo_location?,
+                    group_id: value.group_id?,
+                    namespace: value.namespace?,
+                    retention_in_seconds: value.retention_in_seconds?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PostNamespaceBody> for PostNamespaceBody {
+            fn from(value: super::PostNamespaceBody) -> Self {
+                Self {
+                    data_access_policy: Ok(value.data_access_policy),
+                    geo_location: Ok(value.geo_location),
+                    group_id: Ok(value.group_id),
+                    namespace: Ok(value.namespace),
+                    retention_in_seconds: Ok(value.retention_in_seconds),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PostNamespaceBodyDataAccessPolicy {
+            policy_type: ::std::result::Result<
+                super::PostNamespaceBodyDataAccessPolicyPolicyType,
+                ::std::string::String,
+            >,
+            restrict_data_access: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for PostNamespaceBodyDataAccessPolicy {
+            fn default() -> Self {
+                Self {
+                    policy_type: Err("no value supplied for policy_type".to_string()),
+                    restrict_data_access: Err(
+                        "no value supplied for restrict_data_access".to_string(),
+                    ),
+                }
+            }
+        }
+        impl PostNamespaceBodyDataAccessPolicy {
+            pub fn policy_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::PostNamespaceBodyDataAccessPolicyPolicyType,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.policy_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for policy_type: {e}")
+                    });
+                self
+            }
+            pub fn restrict_data_access<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.restrict_data_access = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for restrict_data_access: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PostNamespaceBodyDataAccessPolicy>
+        for super::PostNamespaceBodyDataAccessPolicy {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PostNamespaceBodyDataAccessPolicy,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    policy_type: value.policy_type?,
+                    restrict_data_access: value.restrict_data_access?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PostNamespaceBodyDataAccessPolicy>
+        for PostNamespaceBodyDataAccessPolicy {
+            fn from(value: super::PostNamespaceBodyDataAccessPolicy) -> Self {
+                Self {
+                    policy_type: Ok(value.policy_type),
+                    restrict_data_access: Ok(value.restrict_data_access),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PutAuthDatabaseBody {
+            data_access_policy: ::std::result::Result<
+                ::std::option::Option<super::PutAuthDatabaseBodyDataAccessPolicy>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PutAuthDatabaseBody {
+            fn default() -> Self {
+                Self {
+                    data_access_policy: Err(
+                        "no value supplied for data_access_policy".to_string(),
+                    ),
+                }
+            }
+        }
+        impl PutAuthDatabaseBody {
+            pub fn data_access_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PutAuthDatabaseBodyDataAccessPolicy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_access_policy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_access_policy: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PutAuthDatabaseBody>
+        for super::PutAuthDatabaseBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PutAuthDatabaseBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data_access_policy: value.data_access_policy?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PutAuthDatabaseBody> for PutAuthDatabaseBody {
+            fn from(value: super::PutAuthDatabaseBody) -> Self {
+                Self {
+                    data_access_policy: Ok(value.data_access_policy),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PutAuthDatabaseBodyDataAccessPolicy {
+            allow_namespace_policy_override: ::std::result::Result<
+                bool,
+                ::std::string::String,
+            >,
+            restrict_data_access: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for PutAuthDatabaseBodyDataAccessPolicy {
+            fn default() -> Self {
+                Self {
+                    allow_namespace_policy_override: Err(
+                        "no value supplied for allow_namespace_policy_override"
+                            .to_string(),
+                    ),
+                    restrict_data_access: Err(
+                        "no value supplied for restrict_data_access".to_string(),
+                    ),
+                }
+            }
+        }
+        impl PutAuthDatabaseBodyDataAccessPolicy {
+            pub fn allow_namespace_policy_override<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_namespace_policy_override = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allow_namespace_policy_override: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn restrict_data_access<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.restrict_data_access = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for restrict_data_access: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PutAuthDatabaseBodyDataAccessPolicy>
+        for super::PutAuthDatabaseBodyDataAccessPolicy {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PutAuthDatabaseBodyDataAccessPolicy,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_namespace_policy_override: value
+                        .allow_namespace_policy_override?,
+                    restrict_data_access: value.restrict_data_access?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PutAuthDatabaseBodyDataAccessPolicy>
+        for PutAuthDatabaseBodyDataAccessPolicy {
+            fn from(value: super::PutAuthDatabaseBodyDataAccessPolicy) -> Self {
+                Self {
+                    allow_namespace_policy_override: Ok(
+                        value.allow_namespace_policy_override,
+                    ),
+                    restrict_data_access: Ok(value.restrict_data_access),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PutInitializeBody {
+            data_access_policy: ::std::result::Result<
+                ::std::option::Option<super::PutInitializeBodyDataAccessPolicy>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PutInitializeBody {
+            fn default() -> Self {
+                Self {
+                    data_access_policy: Err(
+                        "no value supplied for data_access_policy".to_string(),
+                    ),
+                }
+            }
+        }
+        impl PutInitializeBody {
+            pub fn data_access_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PutInitializeBodyDataAccessPolicy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_access_policy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_access_policy: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PutInitializeBody> for super::PutInitializeBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PutInitializeBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data_access_policy: value.data_access_policy?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PutInitializeBody> for PutInitializeBody {
+            fn from(value: super::PutInitializeBody) -> Self {
+                Self {
+                    data_access_policy: Ok(value.data_access_policy),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PutInitializeBodyDataAccessPolicy {
+            allow_namespace_policy_override: ::std::result::Result<
+                bool,
+                ::std::string::String,
+            >,
+            restrict_data_access: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for PutInitializeBodyDataAccessPolicy {
+            fn default() -> Self {
+                Self {
+                    allow_namespace_policy_override: Err(
+                        "no value supplied for allow_namespace_policy_override"
+                            .to_string(),
+                    ),
+                    restrict_data_access: Err(
+                        "no value supplied for restrict_data_access".to_string(),
+                    ),
+                }
+            }
+        }
+        impl PutInitializeBodyDataAccessPolicy {
+            pub fn allow_namespace_policy_override<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_namespace_policy_override = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allow_namespace_policy_override: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn restrict_data_access<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.restrict_data_access = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for restrict_data_access: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PutInitializeBodyDataAccessPolicy>
+        for super::PutInitializeBodyDataAccessPolicy {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PutInitializeBodyDataAccessPolicy,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_namespace_policy_override: value
+                        .allow_namespace_policy_override?,
+                    restrict_data_access: value.restrict_data_access?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PutInitializeBodyDataAccessPolicy>
+        for PutInitializeBodyDataAccessPolicy {
+            fn from(value: super::PutInitializeBodyDataAccessPolicy) -> Self {
+                Self {
+                    allow_namespace_policy_override: Ok(
+                        value.allow_namespace_policy_override,
+                    ),
+                    restrict_data_access: Ok(value.restrict_data_access),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PutNamespaceBody {
+            namespace: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            retention_in_seconds: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for PutNamespaceBody {
+            fn default() -> Self {
+                Self {
+                    namespace: Err("no value supplied for namespace".to_string()),
+                    retention_in_seconds: Err(
+                        "no value supplied for retention_in_seconds".to_string(),
+                    ),
+                }
+            }
+        }
+        impl PutNamespaceBody {
+            pub fn namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for namespace: {e}")
+                    });
+                self
+            }
+            pub fn retention_in_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.retention_in_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for retention_in_seconds: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PutNamespaceBody> for super::PutNamespaceBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PutNamespaceBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    namespace: value.namespace?,
+                    retention_in_seconds: value.retention_in_seconds?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PutNamespaceBody> for PutNamespaceBody {
+            fn from(value: super::PutNamespaceBody) -> Self {
+                Self {
+                    namespace: Ok(value.namespace),
+                    retention_in_seconds: Ok(value.retention_in_seconds),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PutReauthorizeNamespaceBody {
+            group_id: ::std::result::Result<u64, ::std::string::String>,
+        }
+        impl ::std::default::Default for PutReauthorizeNamespaceBody {
+            fn default() -> Self {
+                Self {
+                    group_id: Err("no value supplied for group_id".to_string()),
+                }
+            }
+        }
+        impl PutReauthorizeNamespaceBody {
+            pub fn group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PutReauthorizeNamespaceBody>
+        for super::PutReauthorizeNamespaceBody {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PutReauthorizeNamespaceBody,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { group_id: value.group_id? })
+            }
+        }
+        impl ::std::convert::From<super::PutReauthorizeNamespaceBody>
+        for PutReauthorizeNamespaceBody {
+            fn from(value: super::PutReauthorizeNamespaceBody) -> Self {
+                Self {
+                    group_id: Ok(value.group_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReauthorizeNamespace {
+            group_id: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReauthorizeNamespace {
+            fn default() -> Self {
+                Self {
+                    group_id: Err("no value supplied for group_id".to_string()),
+                }
+            }
+        }
+        impl ReauthorizeNamespace {
+            pub fn group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReauthorizeNamespace>
+        for super::ReauthorizeNamespace {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReauthorizeNamespace,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { group_id: value.group_id? })
+            }
+        }
+        impl ::std::convert::From<super::ReauthorizeNamespace> for ReauthorizeNamespace {
+            fn from(value: super::ReauthorizeNamespace) -> Self {
+                Self {
+                    group_id: Ok(value.group_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TokensDelete {
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            uuid: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for TokensDelete {
+            fn default() -> Self {
+                Self {
+                    name: Err("no value supplied for name".to_string()),
+                    uuid: Err("no value supplied for uuid".to_string()),
+                }
+            }
+        }
+        impl TokensDelete {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn uuid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.uuid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for uuid: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TokensDelete> for super::TokensDelete {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TokensDelete,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    name: value.name?,
+                    uuid: value.uuid?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TokensDelete> for TokensDelete {
+            fn from(value: super::TokensDelete) -> Self {
+                Self {
+                    name: Ok(value.name),
+                    uuid: Ok(value.uuid),
+                }
+            }
+        }
     }
     /// Generation of default values for serde.
     pub mod defaults {

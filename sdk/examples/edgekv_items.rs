@@ -98,18 +98,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                     .and_then(|g| u64::try_from(g.group_id).ok())
                     .ok_or("the credentials may use no access group")?,
             };
-            let ns = client
-                .create_namespace(
-                    network,
-                    &PostNamespaceBody {
-                        namespace: args.namespace.clone(),
-                        retention_in_seconds: 0,
-                        group_id,
-                        geo_location: Default::default(),
-                        data_access_policy: None,
-                    },
-                )
-                .await?;
+            let body: PostNamespaceBody = PostNamespaceBody::builder()
+                .namespace(args.namespace.clone())
+                .retention_in_seconds(0)
+                .group_id(group_id)
+                .try_into()?;
+            let ns = client.create_namespace(network, &body).await?;
             println!(
                 "created namespace {} in group {}",
                 ns.namespace, ns.group_id

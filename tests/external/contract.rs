@@ -455,13 +455,12 @@ async fn contract_edgekv_operations_match_the_spec(found: &Found) {
         "POST /networks/{network}/namespaces",
         c.create_namespace(
             Network::Staging,
-            &PostNamespaceBody {
-                namespace: "marketing".into(),
-                retention_in_seconds: 15_724_800,
-                group_id: 4284,
-                geo_location: Default::default(),
-                data_access_policy: None,
-            },
+            &PostNamespaceBody::builder()
+                .namespace("marketing")
+                .retention_in_seconds(15_724_800)
+                .group_id(4284)
+                .try_into()
+                .unwrap(),
         )
         .await,
     );

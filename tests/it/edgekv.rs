@@ -678,13 +678,12 @@ async fn idempotent_item_calls_are_retried_and_posts_are_not() {
     let err = client
         .create_namespace(
             Network::Staging,
-            &PostNamespaceBody {
-                namespace: "n".into(),
-                retention_in_seconds: 0,
-                group_id: 0,
-                geo_location: Default::default(),
-                data_access_policy: None,
-            },
+            &PostNamespaceBody::builder()
+                .namespace("n")
+                .retention_in_seconds(0)
+                .group_id(0)
+                .try_into()
+                .unwrap(),
         )
         .await
         .unwrap_err();
@@ -796,13 +795,12 @@ async fn a_clock_ten_minutes_fast_gets_a_clock_skew_error_with_the_offset() {
 async fn namespaces_are_listed_by_name_or_in_detail() {
     let kv = EdgeKvEmulator::start().await.unwrap();
     let c = client_of(&kv);
-    let body = PostNamespaceBody {
-        namespace: "marketing".into(),
-        retention_in_seconds: 15_724_800,
-        group_id: 4284,
-        geo_location: Default::default(),
-        data_access_policy: None,
-    };
+    let body = PostNamespaceBody::builder()
+        .namespace("marketing")
+        .retention_in_seconds(15_724_800)
+        .group_id(4284)
+        .try_into()
+        .unwrap();
     c.create_namespace(Network::Staging, &body).await.unwrap();
     kv.seed_namespace(Network::Production, "marketing", 86_400);
     let detailed = c.namespaces(Network::Staging).await.unwrap();
@@ -1175,13 +1173,12 @@ async fn every_operation_sends_its_documented_request() {
     let created = c
         .create_namespace(
             Network::Staging,
-            &PostNamespaceBody {
-                namespace: "marketing".into(),
-                retention_in_seconds: 15_724_800,
-                group_id: 4284,
-                geo_location: Default::default(),
-                data_access_policy: None,
-            },
+            &PostNamespaceBody::builder()
+                .namespace("marketing")
+                .retention_in_seconds(15_724_800)
+                .group_id(4284)
+                .try_into()
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -1297,13 +1294,12 @@ async fn the_spec_error_examples_come_back_typed() {
         group.get("item1").await.map(drop),
         c.create_namespace(
             Network::Staging,
-            &PostNamespaceBody {
-                namespace: "marketing".into(),
-                retention_in_seconds: 0,
-                group_id: 1,
-                geo_location: Default::default(),
-                data_access_policy: None,
-            },
+            &PostNamespaceBody::builder()
+                .namespace("marketing")
+                .retention_in_seconds(0)
+                .group_id(1)
+                .try_into()
+                .unwrap(),
         )
         .await
         .map(drop),

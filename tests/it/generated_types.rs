@@ -139,6 +139,63 @@ fn tokens_in_generated_types_never_reach_debug_output() {
     );
 }
 
+/// The generated types are `#[non_exhaustive]` (a field a spec update adds breaks no
+/// dependent), so a request body is built with its builder: unset optional fields take the
+/// spec's default, a missing required field is an error that names it, and a value goes back to
+/// a builder to change one field.
+#[test]
+fn request_bodies_are_built_with_their_builders() {
+    use edgekv::types::{builder, PostNamespaceBody, PostNamespaceBodyGeoLocation};
+
+    let body: PostNamespaceBody = PostNamespaceBody::builder()
+        .namespace("marketing")
+        .retention_in_seconds(15_724_800)
+        .group_id(4284_u64)
+        .try_into()
+        .unwrap();
+    assert_eq!(body.geo_location, PostNamespaceBodyGeoLocation::Us);
+    assert_eq!(body.data_access_policy, None);
+    assert_eq!(
+        serde_json::to_value(&body).unwrap(),
+        json!({
+            "namespace": "marketing", "retentionInSeconds": 15_724_800, "groupId": 4284,
+            "geoLocation": "US"
+        })
+    );
+
+    let missing = PostNamespaceBody::try_from(
+        PostNamespaceBody::builder()
+            .namespace("marketing")
+            .retention_in_seconds(0),
+    )
+    .unwrap_err();
+    assert_eq!(missing.to_string(), "no value supplied for group_id");
+
+    // A constrained newtype refuses a value when it is built: strict requests.
+    let company = linode::types::AccountCompany::try_from("x".repeat(129));
+    assert_eq!(
+        company.unwrap_err().to_string(),
+        "longer than 128 characters"
+    );
+    let account: linode::types::Account = linode::types::Account::builder()
+        .company(Some(
+            linode::types::AccountCompany::try_from("Acme").unwrap(),
+        ))
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&account).unwrap(),
+        json!({"company": "Acme"})
+    );
+
+    let moved: PostNamespaceBody = builder::PostNamespaceBody::from(body.clone())
+        .geo_location(PostNamespaceBodyGeoLocation::Eu)
+        .try_into()
+        .unwrap();
+    assert_eq!(moved.geo_location, PostNamespaceBodyGeoLocation::Eu);
+    assert_eq!(moved.namespace, body.namespace);
+}
+
 /// The operation tables carry what the runtime needs, from the spec and the overlays: the
 /// spec's operation ids, which operations may be repeated, the grants' bodiless 204 and the
 /// EdgeKV 404s that mean "empty".

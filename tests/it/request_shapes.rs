@@ -535,13 +535,12 @@ async fn request_shape_snapshot_edgekv() {
     rec.take("namespaces: list").await;
     c.create_namespace(
         Network::Production,
-        &PostNamespaceBody {
-            namespace: "marketing".into(),
-            retention_in_seconds: 15_724_800,
-            group_id: 4284,
-            geo_location: Default::default(),
-            data_access_policy: None,
-        },
+        &PostNamespaceBody::builder()
+            .namespace("marketing")
+            .retention_in_seconds(15_724_800)
+            .group_id(4284)
+            .try_into()
+            .unwrap(),
     )
     .await
     .unwrap();

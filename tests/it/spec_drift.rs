@@ -624,6 +624,14 @@ fn at<'a>(doc: &'a mut Value, pointer: &str) -> &'a mut Value {
         .unwrap_or_else(|| panic!("the EdgeKV spec has no {pointer}"))
 }
 
+/// The surface line of the builder setter of `ty.field` (`types::builder::<ty>`).
+fn setter(ty: &str, field: &str, field_type: &str) -> String {
+    format!(
+        "fn {ty}::{field}<T>(mut self, value: T) -> Self where T: TryInto<{field_type}>, \
+         T::Error: Display"
+    )
+}
+
 fn assert_only(set: &BTreeSet<String>, expected: &[&str], what: &str) {
     let expected: BTreeSet<String> = expected.iter().map(|s| (*s).to_owned()).collect();
     assert_eq!(set, &expected, "{what}");
@@ -818,7 +826,10 @@ fn drift_response_field_added() {
     assert_only(&drift.removed, &[], "surface lines removed");
     assert_only(
         &drift.added,
-        &["types::AuthGroup.description: Option<String>  #[serde(skip_serializing_if = \"Option::is_none\"), serde(default, deserialize_with = \"crate::lenient::de\")]"],
+        &[
+            "types::AuthGroup.description: Option<String>  #[serde(skip_serializing_if = \"Option::is_none\"), serde(default, deserialize_with = \"crate::lenient::de\")]",
+            &setter("AuthGroup", "description", "Option<String>"),
+        ],
         "surface lines added",
     );
 }
@@ -846,7 +857,10 @@ fn drift_response_field_removed() {
     assert_only(&drift.added, &[], "surface lines added");
     assert_only(
         &drift.removed,
-        &["types::AuthGroup.group_name: String  #[serde(rename = \"groupName\"), serde(deserialize_with = \"crate::lenient::de\")]"],
+        &[
+            "types::AuthGroup.group_name: String  #[serde(rename = \"groupName\"), serde(deserialize_with = \"crate::lenient::de\")]",
+            &setter("AuthGroup", "group_name", "String"),
+        ],
         "surface lines removed",
     );
 }
@@ -865,12 +879,18 @@ fn drift_response_field_retyped() {
     };
     assert_only(
         &drift.removed,
-        &["types::AuthGroup.group_id: i64  #[serde(rename = \"groupId\"), serde(deserialize_with = \"crate::lenient::de\")]"],
+        &[
+            "types::AuthGroup.group_id: i64  #[serde(rename = \"groupId\"), serde(deserialize_with = \"crate::lenient::de\")]",
+            &setter("AuthGroup", "group_id", "i64"),
+        ],
         "surface lines removed",
     );
     assert_only(
         &drift.added,
-        &["types::AuthGroup.group_id: String  #[serde(rename = \"groupId\"), serde(deserialize_with = \"crate::lenient::de\")]"],
+        &[
+            "types::AuthGroup.group_id: String  #[serde(rename = \"groupId\"), serde(deserialize_with = \"crate::lenient::de\")]",
+            &setter("AuthGroup", "group_id", "String"),
+        ],
         "surface lines added",
     );
 }
@@ -976,14 +996,20 @@ fn drift_response_field_made_optional() {
     };
     assert_only(
         &drift.removed,
-        &["types::AuthGroup.group_name: String  #[serde(rename = \"groupName\"), serde(deserialize_with = \"crate::lenient::de\")]"],
+        &[
+            "types::AuthGroup.group_name: String  #[serde(rename = \"groupName\"), serde(deserialize_with = \"crate::lenient::de\")]",
+            &setter("AuthGroup", "group_name", "String"),
+        ],
         "surface lines removed",
     );
     assert_only(
         &drift.added,
-        &["types::AuthGroup.group_name: Option<String>  \
-           #[serde(rename = \"groupName\", skip_serializing_if = \"Option::is_none\"), \
-           serde(default, deserialize_with = \"crate::lenient::de\")]"],
+        &[
+            "types::AuthGroup.group_name: Option<String>  \
+             #[serde(rename = \"groupName\", skip_serializing_if = \"Option::is_none\"), \
+             serde(default, deserialize_with = \"crate::lenient::de\")]",
+            &setter("AuthGroup", "group_name", "Option<String>"),
+        ],
         "surface lines added",
     );
 }
@@ -1867,10 +1893,9 @@ fn assert_version(scratch: &Scratch, version: &str) {
 }
 
 #[test]
-fn update_with_an_optional_response_field_added_is_major_while_generated_structs_are_exhaustive() {
-    // The generated structs have public fields and no #[non_exhaustive], so a dependent may
-    // build them with a literal, which a new field breaks: today an added optional field is a
-    // major change. (With #[non_exhaustive] types built through builders, it would be minor.)
+fn update_with_an_optional_response_field_added_is_minor() {
+    // The generated structs are #[non_exhaustive] and built through their builders: no
+    // dependent's literal can miss the new field, and the builder gains a setter.
     let Some(scratch) = edgekv_baseline() else {
         return;
     };
@@ -1881,32 +1906,33 @@ fn update_with_an_optional_response_field_added_is_major_while_generated_structs
         });
     });
     let (stdout, changed, url) = accepted_update(&scratch, "edgekv", &bytes);
-    assert_verdict(
-        &stdout,
-        "major",
-        &[
-            "major: edgekv::types::AuthGroup.description: field added to a struct without \
-           #[non_exhaustive], which dependents can build with a literal",
-        ],
-    );
+    let reasons = [
+        "edgekv::types::AuthGroup.description: field added (the struct is #[non_exhaustive])",
+        "edgekv::types::builder::AuthGroup::description: method added",
+    ];
+    let printed: Vec<String> = reasons.iter().map(|r| format!("minor: {r}")).collect();
+    let printed: Vec<&str> = printed.iter().map(String::as_str).collect();
+    assert_verdict(&stdout, "minor", &printed);
     assert_lines(
         &stdout,
         &[
-            "version: 0.4.2 -> 0.5.0 (Cargo.toml [workspace.package] and the workspace's own \
-             crates; a major change)",
+            "version: 0.4.2 -> 0.4.3 (Cargo.toml [workspace.package] and the workspace's own \
+             crates; a minor change)",
             "CHANGELOG.md: an entry under [Unreleased] (Changed)",
         ],
     );
+    let listed: String = reasons
+        .iter()
+        .map(|r| format!("  - Compatible: `{r}`.\n"))
+        .collect();
     assert_eq!(
         scratch.read("CHANGELOG.md"),
         changelog_with(&[&format!(
-            "- Spec update (semver: **major**): `edgekv` from <{url}>.\n  \
-             - Field added: `AuthGroup.description` (`string`).\n  \
-             - Breaking: `edgekv::types::AuthGroup.description: field added to a struct without \
-             #[non_exhaustive], which dependents can build with a literal`.\n"
+            "- Spec update (semver: **minor**): `edgekv` from <{url}>.\n  \
+             - Field added: `AuthGroup.description` (`string`).\n{listed}"
         )])
     );
-    assert_version(&scratch, "0.5.0");
+    assert_version(&scratch, "0.4.3");
     assert_eq!(
         changed,
         paths(&[
@@ -1918,6 +1944,63 @@ fn update_with_an_optional_response_field_added_is_major_while_generated_structs
             "Cargo.lock",
         ])
     );
+}
+
+#[test]
+fn update_with_an_enum_value_added_is_minor_and_a_required_request_field_added_major() {
+    let Some(scratch) = edgekv_baseline() else {
+        return;
+    };
+    // The generated enums are #[non_exhaustive]: no dependent's `match` lacks a wildcard arm.
+    let bytes = edgekv_variant(&scratch, |doc| {
+        each_auth_group(doc, |schema| {
+            schema["properties"]["capabilities"]["items"]["enum"]
+                .as_array_mut()
+                .expect("an enum")
+                .push(json!("PURGE_DATA"));
+        });
+    });
+    let (stdout, _, _) = accepted_update(&scratch, "edgekv", &bytes);
+    assert_verdict(
+        &stdout,
+        "minor",
+        &[
+            "minor: edgekv::types::AuthGroupCapabilitiesItem::PurgeData: variant added (the \
+           enum is #[non_exhaustive])",
+        ],
+    );
+    assert_version(&scratch, "0.4.3");
+
+    // A new required field of a request body: a body built without it no longer builds.
+    let bytes = edgekv_variant(&scratch, |doc| {
+        each_auth_group(doc, |schema| {
+            schema["properties"]["capabilities"]["items"]["enum"]
+                .as_array_mut()
+                .expect("an enum")
+                .push(json!("PURGE_DATA"));
+        });
+        let body = at(
+            doc,
+            "/paths/~1auth~1namespaces~1{namespaceId}/put/requestBody/content/application~1json/schema",
+        );
+        body["properties"]["reason"] = json!({"type": "string"});
+        body["required"]
+            .as_array_mut()
+            .expect("required")
+            .push(json!("reason"));
+    });
+    let (stdout, _, _) = accepted_update(&scratch, "edgekv", &bytes);
+    assert_verdict(
+        &stdout,
+        "major",
+        &[
+            "major: edgekv::types::PutReauthorizeNamespaceBody.reason: required field added: \
+             code that builds the struct through its builder without setting it now gets an \
+             error",
+            "minor: edgekv::types::builder::PutReauthorizeNamespaceBody::reason: method added",
+        ],
+    );
+    assert_version(&scratch, "0.5.0");
 }
 
 #[test]
@@ -1989,7 +2072,10 @@ fn update_with_an_operation_added_is_minor_and_a_field_removed_after_it_major() 
     assert_verdict(
         &stdout,
         "major",
-        &["major: edgekv::types::AuthGroup.group_name: field removed"],
+        &[
+            "major: edgekv::types::AuthGroup.group_name: field removed",
+            "major: edgekv::types::builder::AuthGroup::group_name: method removed",
+        ],
     );
     assert_eq!(
         scratch.read("CHANGELOG.md"),
@@ -1998,7 +2084,8 @@ fn update_with_an_operation_added_is_minor_and_a_field_removed_after_it_major() 
             &format!(
                 "- Spec update (semver: **major**): `edgekv` from <{url}>.\n  \
                  - Field removed: `AuthGroup.groupName`.\n  \
-                 - Breaking: `edgekv::types::AuthGroup.group_name: field removed`.\n"
+                 - Breaking: `edgekv::types::AuthGroup.group_name: field removed`.\n  \
+                 - Breaking: `edgekv::types::builder::AuthGroup::group_name: method removed`.\n"
             )
         ])
     );

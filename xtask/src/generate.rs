@@ -23,6 +23,9 @@ mod signature;
 ///
 /// * Positional interface: the SDK wraps every operation, so the generated surface stays
 ///   small (builder style is 2–2.6× the lines and ~25% more build time on these specs).
+///   The *types*, though, come from a second, builder-style run (see [`with_type_builders`]):
+///   every struct gets the builder progenitor writes there, so that the types can be
+///   `#[non_exhaustive]` (an added optional field stays a minor change) and still be built.
 /// * The inner type is `crate::Signer` and the async pre-request hook `crate::sign_request`:
 ///   each request is authenticated on its final form (see `generated/src/lib.rs`). The
 ///   post-response hook `crate::observe_response` keeps the status and headers that
@@ -31,10 +34,10 @@ mod signature;
 ///   `format: password` to `crate::Secret` (redacted Debug, zeroised).
 ///   `uuid`/`ip*` formats are dropped during `pull` (rule `opaque-string-formats`), so they
 ///   are `String`.
-pub(crate) fn settings() -> GenerationSettings {
+pub(crate) fn settings(interface: InterfaceStyle) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
-        .with_interface(InterfaceStyle::Positional)
+        .with_interface(interface)
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote!(crate::Signer))
         .with_pre_hook_async(quote!(crate::sign_request))
@@ -287,11 +290,21 @@ fn generate_tokens(doc: &Value) -> Result<proc_macro2::TokenStream> {
 fn try_generate(doc: &Value) -> Result<proc_macro2::TokenStream> {
     let api: openapiv3::OpenAPI =
         serde_json::from_value(doc.clone()).context("the processed spec is not OpenAPI 3.0")?;
+    let positional = run_progenitor(&api, InterfaceStyle::Positional)?;
+    let builder = run_progenitor(&api, InterfaceStyle::Builder)?;
+    with_type_builders(positional, builder)
+}
+
+/// Runs progenitor with one interface style, its panics turned into errors.
+fn run_progenitor(
+    api: &openapiv3::OpenAPI,
+    interface: InterfaceStyle,
+) -> Result<proc_macro2::TokenStream> {
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut generator = Generator::new(&settings());
-        generator.generate_tokens(&api)
+        let mut generator = Generator::new(&settings(interface));
+        generator.generate_tokens(api)
     }));
     panic::set_hook(previous_hook);
     match result {
@@ -309,6 +322,70 @@ fn try_generate(doc: &Value) -> Result<proc_macro2::TokenStream> {
             ))
         }
     }
+}
+
+/// The positional client with the `types` module of the builder-style run: the same types
+/// plus `types::builder` and each struct's `builder()` constructor. Fails when the two runs'
+/// types differ in anything else, so that a progenitor release that types the two styles
+/// differently cannot slip a change in unseen.
+fn with_type_builders(
+    positional: proc_macro2::TokenStream,
+    builder: proc_macro2::TokenStream,
+) -> Result<proc_macro2::TokenStream> {
+    let mut file: syn::File =
+        syn::parse2(positional).context("progenitor produced unparsable code")?;
+    let builder: syn::File =
+        syn::parse2(builder).context("progenitor produced unparsable builder-style code")?;
+    let types_of = |file: &syn::File| -> Option<Vec<syn::Item>> {
+        file.items.iter().find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, i)| i.clone()),
+            _ => None,
+        })
+    };
+    let (Some(plain), Some(with_builders)) = (types_of(&file), types_of(&builder)) else {
+        bail!("progenitor wrote no `types` module");
+    };
+    let is_builder_item = |item: &syn::Item| match item {
+        syn::Item::Mod(m) => m.ident == "builder",
+        syn::Item::Impl(imp) => {
+            imp.trait_.is_none()
+                && imp.items.len() == 1
+                && matches!(&imp.items[0], syn::ImplItem::Fn(f) if f.sig.ident == "builder")
+        }
+        _ => false,
+    };
+    let text = |item: &syn::Item| quote!(#item).to_string();
+    let rest: Vec<String> = with_builders
+        .iter()
+        .filter(|item| !is_builder_item(item))
+        .map(text)
+        .collect();
+    let plain: Vec<String> = plain.iter().map(text).collect();
+    if let Some((a, b)) = plain.iter().zip(&rest).find(|(a, b)| a != b) {
+        bail!(
+            "progenitor's builder-style types differ from its positional ones:\n  {}\n  {}",
+            a.chars().take(200).collect::<String>(),
+            b.chars().take(200).collect::<String>()
+        );
+    }
+    if plain.len() != rest.len() {
+        bail!(
+            "progenitor's builder-style run has {} types, the positional one {}",
+            rest.len(),
+            plain.len()
+        );
+    }
+    for item in &mut file.items {
+        if let syn::Item::Mod(m) = item {
+            if m.ident == "types" {
+                if let Some((_, items)) = &mut m.content {
+                    *items = with_builders;
+                    break;
+                }
+            }
+        }
+    }
+    Ok(quote!(#file))
 }
 
 /// A unified diff of at most `max` lines.
@@ -485,6 +562,60 @@ mod tests {
             .to_string();
         assert!(err.contains("put-thing"), "{err}");
         assert!(err.contains("more media types"), "{err}");
+    }
+
+    #[test]
+    fn structs_get_the_builder_style_run_s_builders_and_a_positional_client() {
+        let op = json!({
+            "operationId": "put-thing",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string"}, "note": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "ok"}}
+        });
+        let code = generate_module(&source(), &tiny(op)).unwrap().code;
+        assert!(code.contains("pub mod builder {"), "{code}");
+        assert!(
+            code.contains("pub fn builder() -> builder::PutThingBody"),
+            "{code}"
+        );
+        assert!(
+            code.contains("#[non_exhaustive]\n    pub struct PutThingBody"),
+            "{code}"
+        );
+        // The client stays positional: the body is an argument, not a builder method.
+        assert!(code.contains("body: &'a types::PutThingBody"), "{code}");
+    }
+
+    #[test]
+    fn types_that_differ_between_the_two_runs_fail_generation() {
+        let positional = quote! {
+            pub mod types { pub struct Thing { pub a: u8 } }
+            pub struct Client;
+        };
+        let same = quote! {
+            pub mod types {
+                pub struct Thing { pub a: u8 }
+                impl Thing { pub fn builder() -> builder::Thing { Default::default() } }
+                pub mod builder { #[derive(Default)] pub struct Thing; }
+            }
+            pub struct Client;
+        };
+        let spliced = with_type_builders(positional.clone(), same)
+            .unwrap()
+            .to_string();
+        assert!(spliced.contains("pub mod builder"), "{spliced}");
+        let other = quote! {
+            pub mod types {
+                pub struct Thing { pub a: u16 }
+                pub mod builder { pub struct Thing; }
+            }
+        };
+        let err = with_type_builders(positional, other)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("differ from its positional ones"), "{err}");
     }
 
     #[test]

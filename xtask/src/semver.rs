@@ -11,8 +11,10 @@
 //!   field `pub`, no `#[non_exhaustive]`: cargo-semver-checks' `constructible_struct_adds_field`);
 //!   a variant added to an enum without `#[non_exhaustive]`, which dependents can match
 //!   exhaustively (`enum_variant_added`); a method added to a trait dependents may implement.
+//!   A required field (not an `Option`, no serde default) added even to a `#[non_exhaustive]`
+//!   struct is major too: its builder fails until the new field is set.
 //! * **minor**: only additions that cannot break (items, methods, trait impls, derives,
-//!   features; fields and variants of `#[non_exhaustive]` types), and changes behind an
+//!   features; optional fields and variants of `#[non_exhaustive]` types), and changes behind an
 //!   unchanged API (serde attributes, the value of a constant, the endpoint of an operation
 //!   method, the code of a method).
 //! * **patch**: none of these: the surface is the same and the code differs at most in its
@@ -349,7 +351,11 @@ fn compare_members(path: &str, module: &str, old: &Block, new: &Block, out: &mut
         };
         let (api_old, api_new) = (sorted(olds, |m| &m.api), sorted(news, |m| &m.api));
         let what = member_kind(old, olds[0]);
-        let name = format!("{module}{key}");
+        let name = if olds[0].rank == 1 {
+            member_name(module, path, olds[0])
+        } else {
+            format!("{module}{key}")
+        };
         if api_old != api_new {
             let text = match olds[0].rank {
                 0 if old.shape == Shape::Enum => format!(
@@ -411,10 +417,15 @@ fn member_kind(block: &Block, member: &Member) -> &'static str {
 /// The name of a member in a reason: its key, but for a trait impl (whose key is its line),
 /// the owner and the impl.
 fn member_name(module: &str, owner: &str, member: &Member) -> String {
-    if member.rank == 2 {
-        format!("{owner}: {}", member.key)
-    } else {
-        format!("{module}{}", member.key)
+    match member.rank {
+        2 => format!("{owner}: {}", member.key),
+        // A method's key starts at its type (`Thing::builder`); the owner's path has the
+        // type's module too (`edgekv::types::builder::Thing`).
+        1 => match owner.rfind("::") {
+            Some(at) => format!("{}{}", &owner[..at + 2], member.key),
+            None => format!("{module}{}", member.key),
+        },
+        _ => format!("{module}{}", member.key),
     }
 }
 
@@ -433,7 +444,13 @@ fn added_member(module: &str, owner: &str, block: &Block, member: &Member) -> Re
     let name = member_name(module, owner, member);
     let (level, text) = match (member.rank, block.shape) {
         (0, Shape::Struct { private_fields }) => {
-            if block.non_exhaustive {
+            if block.non_exhaustive && is_required(member) {
+                (
+                    Level::Major,
+                    "required field added: code that builds the struct through its builder \
+                     without setting it now gets an error",
+                )
+            } else if block.non_exhaustive {
                 (
                     Level::Minor,
                     "field added (the struct is #[non_exhaustive])",
@@ -475,6 +492,12 @@ fn added_member(module: &str, owner: &str, block: &Block, member: &Member) -> Re
         _ => (Level::Minor, "trait impl added"),
     };
     Reason::new(level, format!("{name}: {text}"))
+}
+
+/// A field a value cannot be built without: neither an `Option` nor defaulted by serde (the
+/// builders progenitor writes start such a field as "no value supplied").
+fn is_required(field: &Member) -> bool {
+    !field.api.starts_with("Option<") && !field.detail.contains("default")
 }
 
 /// The reasons between two versions of a package manifest (`Cargo.toml`), for the crate
@@ -628,6 +651,19 @@ mod tests {
                 "minor: api::Client::count: method added",
                 "minor: api::types::Kind::C: variant added (the enum is #[non_exhaustive])",
                 "minor: api::types::Thing.b: field added (the struct is #[non_exhaustive])",
+            ]
+        );
+        let required = with_new.replace(
+            "pub a: i64,",
+            "pub a: i64,\n pub c: u32,\n #[serde(default)] pub d: Vec<u8>,",
+        );
+        let verdicts = reasons(&non_exhaustive(&with_new), &non_exhaustive(&required));
+        assert_eq!(
+            verdicts,
+            [
+                "major: api::types::Thing.c: required field added: code that builds the struct \
+                 through its builder without setting it now gets an error",
+                "minor: api::types::Thing.d: field added (the struct is #[non_exhaustive])",
             ]
         );
     }

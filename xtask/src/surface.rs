@@ -560,7 +560,8 @@ fn fn_signature(path: &str, sig: &syn::Signature) -> String {
     } else {
         ""
     };
-    let generics = render_generics(&sig.generics);
+    let params = render_params(&sig.generics);
+    let where_clause = render_where(&sig.generics);
     let inputs = sig
         .inputs
         .iter()
@@ -578,7 +579,7 @@ fn fn_signature(path: &str, sig: &syn::Signature) -> String {
         syn::ReturnType::Default => String::new(),
         syn::ReturnType::Type(_, ty) => format!(" -> {}", compact(ty)),
     };
-    format!("{unsafety}{asyncness}fn {path}{generics}({inputs}){output}")
+    format!("{unsafety}{asyncness}fn {path}{params}({inputs}){output}{where_clause}")
 }
 
 /// The HTTP method and path that progenitor records in an operation's doc comment
@@ -595,22 +596,31 @@ fn endpoint(attrs: &[syn::Attribute]) -> Option<String> {
 /// Generic parameters without lifetimes (progenitor's `'a` carries no information), plus
 /// the where clause; empty when there is neither.
 fn render_generics(generics: &syn::Generics) -> String {
+    format!("{}{}", render_params(generics), render_where(generics))
+}
+
+/// `<T, U>`: the generic parameters without lifetimes; empty when there are none.
+fn render_params(generics: &syn::Generics) -> String {
     let params = generics
         .params
         .iter()
         .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
         .map(compact)
         .collect::<Vec<_>>();
-    let mut out = if params.is_empty() {
+    if params.is_empty() {
         String::new()
     } else {
         format!("<{}>", params.join(", "))
-    };
-    if let Some(where_clause) = &generics.where_clause {
-        out.push(' ');
-        out.push_str(&compact(where_clause));
     }
-    out
+}
+
+/// ` where T: Bound` (without a trailing comma), or nothing.
+fn render_where(generics: &syn::Generics) -> String {
+    generics
+        .where_clause
+        .as_ref()
+        .map(|clause| format!(" {}", compact(clause).trim_end_matches(',')))
+        .unwrap_or_default()
 }
 
 /// The traits of a `derive` attribute, compacted.

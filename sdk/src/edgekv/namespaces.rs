@@ -5,7 +5,7 @@ use akamai_sdk_generated::edgekv::types;
 use super::client::{EdgeKvClient, Network};
 use super::ids::{check_id, IdKind};
 use super::wait::{poll_until, WaitOptions, WaitOutcome};
-use crate::error::Result;
+use crate::error::{built, Result};
 use akamai_sdk_generated::edgekv::operations as ops;
 
 /// The database Data Access Policy: whether data is restricted to Enhanced TLS properties,
@@ -18,21 +18,25 @@ pub struct DataAccessPolicy {
     pub allow_namespace_policy_override: bool,
 }
 
-impl From<DataAccessPolicy> for types::PutInitializeBodyDataAccessPolicy {
-    fn from(p: DataAccessPolicy) -> Self {
-        Self {
-            allow_namespace_policy_override: p.allow_namespace_policy_override,
-            restrict_data_access: p.restrict_data_access,
-        }
+impl TryFrom<DataAccessPolicy> for types::PutInitializeBodyDataAccessPolicy {
+    type Error = types::error::ConversionError;
+
+    fn try_from(p: DataAccessPolicy) -> std::result::Result<Self, Self::Error> {
+        Self::builder()
+            .allow_namespace_policy_override(p.allow_namespace_policy_override)
+            .restrict_data_access(p.restrict_data_access)
+            .try_into()
     }
 }
 
-impl From<DataAccessPolicy> for types::PutAuthDatabaseBodyDataAccessPolicy {
-    fn from(p: DataAccessPolicy) -> Self {
-        Self {
-            allow_namespace_policy_override: p.allow_namespace_policy_override,
-            restrict_data_access: p.restrict_data_access,
-        }
+impl TryFrom<DataAccessPolicy> for types::PutAuthDatabaseBodyDataAccessPolicy {
+    type Error = types::error::ConversionError;
+
+    fn try_from(p: DataAccessPolicy) -> std::result::Result<Self, Self::Error> {
+        Self::builder()
+            .allow_namespace_policy_override(p.allow_namespace_policy_override)
+            .restrict_data_access(p.restrict_data_access)
+            .try_into()
     }
 }
 
@@ -56,9 +60,9 @@ impl EdgeKvClient {
     /// a default Data Access Policy. The answer is usually `PENDING`; see
     /// [`EdgeKvClient::initialize_and_wait`].
     pub async fn initialize(&self, policy: Option<DataAccessPolicy>) -> Result<types::Initialize> {
-        let body = types::PutInitializeBody {
-            data_access_policy: policy.map(Into::into),
-        };
+        let policy: Option<types::PutInitializeBodyDataAccessPolicy> =
+            policy.map(built).transpose()?;
+        let body = built(types::PutInitializeBody::builder().data_access_policy(policy))?;
         self.runtime()
             .call(&ops::PUT_INITIALIZE, || {
                 self.generated()
@@ -121,9 +125,8 @@ impl EdgeKvClient {
         &self,
         policy: DataAccessPolicy,
     ) -> Result<types::Initialize> {
-        let body = types::PutAuthDatabaseBody {
-            data_access_policy: Some(policy.into()),
-        };
+        let policy: types::PutAuthDatabaseBodyDataAccessPolicy = built(policy)?;
+        let body = built(types::PutAuthDatabaseBody::builder().data_access_policy(policy))?;
         self.runtime()
             .call(&ops::PUT_AUTH_DATABASE, || {
                 self.generated()
@@ -160,7 +163,7 @@ impl EdgeKvClient {
         group_id: u64,
     ) -> Result<types::ReauthorizeNamespace> {
         check_id(IdKind::Namespace, namespace_id)?;
-        let body = types::PutReauthorizeNamespaceBody { group_id };
+        let body = built(types::PutReauthorizeNamespaceBody::builder().group_id(group_id))?;
         self.runtime()
             .call(&ops::PUT_REAUTHORIZE_NAMESPACE, || {
                 self.generated().put_reauthorize_namespace(
@@ -181,18 +184,10 @@ impl EdgeKvClient {
             .enumerate()
             .map(|(index, entry)| match entry {
                 types::NamespacesNamespacesItem::Namespace(namespace) => Ok(namespace),
-                types::NamespacesNamespacesItem::String(_) => {
-                    let e = <serde_json::Error as serde::de::Error>::custom(
-                        "a names-only entry in a listing asked with details=on",
-                    );
-                    Err(crate::Error::Decode(Box::new(
-                        crate::error::DecodeError::from_json_error(
-                            None,
-                            Some(format!("namespaces[{index}]")),
-                            &e,
-                        ),
-                    )))
-                }
+                _ => Err(unexpected_entry(
+                    index,
+                    "an entry without details in a listing asked with details=on",
+                )),
             })
             .collect()
     }
@@ -200,13 +195,17 @@ impl EdgeKvClient {
     /// Lists the names of the namespaces of `network` (without `details`: a smaller answer).
     pub async fn namespace_names(&self, network: Network) -> Result<Vec<String>> {
         let list = self.list_namespaces(network, None).await?;
-        Ok(list
-            .into_iter()
-            .map(|entry| match entry {
-                types::NamespacesNamespacesItem::String(name) => name,
-                types::NamespacesNamespacesItem::Namespace(namespace) => namespace.namespace,
+        list.into_iter()
+            .enumerate()
+            .map(|(index, entry)| match entry {
+                types::NamespacesNamespacesItem::String(name) => Ok(name),
+                types::NamespacesNamespacesItem::Namespace(namespace) => Ok(namespace.namespace),
+                _ => Err(unexpected_entry(
+                    index,
+                    "an entry of a shape this version does not know",
+                )),
             })
-            .collect())
+            .collect()
     }
 
     async fn list_namespaces(
@@ -250,18 +249,17 @@ impl EdgeKvClient {
     /// before creating it again.
     ///
     /// ```no_run
-    /// # async fn run(client: akamai_sdk::edgekv::EdgeKvClient) -> Result<(), akamai_sdk::Error> {
+    /// # async fn run(client: akamai_sdk::edgekv::EdgeKvClient) -> Result<(), Box<dyn std::error::Error>> {
     /// use akamai_sdk::edgekv::{types::PostNamespaceBody, Network};
     ///
-    /// let ns = client
-    ///     .create_namespace(Network::Staging, &PostNamespaceBody {
-    ///         namespace: "marketing".into(),
-    ///         retention_in_seconds: 15_724_800,
-    ///         group_id: 4284,
-    ///         geo_location: Default::default(),
-    ///         data_access_policy: None,
-    ///     })
-    ///     .await?;
+    /// // Generated types are `#[non_exhaustive]`: they are built with their builders, which
+    /// // refuse a value without its required fields.
+    /// let body: PostNamespaceBody = PostNamespaceBody::builder()
+    ///     .namespace("marketing")
+    ///     .retention_in_seconds(15_724_800)
+    ///     .group_id(4284)
+    ///     .try_into()?;
+    /// let ns = client.create_namespace(Network::Staging, &body).await?;
     /// assert_eq!(ns.namespace, "marketing");
     /// # Ok(())
     /// # }
@@ -292,10 +290,11 @@ impl EdgeKvClient {
         retention_in_seconds: i64,
     ) -> Result<types::Namespace> {
         check_id(IdKind::Namespace, namespace_id)?;
-        let body = types::PutNamespaceBody {
-            namespace: namespace_id.to_owned(),
-            retention_in_seconds,
-        };
+        let body = built(
+            types::PutNamespaceBody::builder()
+                .namespace(namespace_id)
+                .retention_in_seconds(retention_in_seconds),
+        )?;
         self.runtime()
             .call(&ops::PUT_NAMESPACE, || {
                 self.generated().put_namespace(
@@ -329,4 +328,15 @@ impl EdgeKvClient {
             .await?;
         Ok(groups.map(|groups| groups.0).unwrap_or_default())
     }
+}
+
+/// The [`Error::Decode`](crate::Error::Decode) of a namespace listing's entry `index` that has
+/// another shape than asked for (`what`).
+fn unexpected_entry(index: usize, what: &str) -> crate::Error {
+    let e = <serde_json::Error as serde::de::Error>::custom(what);
+    crate::Error::Decode(Box::new(crate::error::DecodeError::from_json_error(
+        None,
+        Some(format!("namespaces[{index}]")),
+        &e,
+    )))
 }

@@ -44,6 +44,19 @@ pub use skew::{ClockOffset, ClockSkewError};
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A request body from its generated builder (`types::Thing::builder()...`, the way the
+/// `#[non_exhaustive]` generated types are built): a value the builder refuses (a required
+/// field left unset, a constraint broken) is [`Error::InvalidInput`], before anything is sent.
+pub(crate) fn built<T, B>(builder: B) -> Result<T>
+where
+    B: TryInto<T>,
+    B::Error: fmt::Display,
+{
+    builder
+        .try_into()
+        .map_err(|e| Error::InvalidInput(e.to_string()))
+}
+
 /// A configuration problem. Messages name the setting at fault, never a secret.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -208,6 +208,7 @@ impl ProxyToken {
             label,
             scopes,
             token,
+            ..
         } = minted;
         let (Some(token), Some(id)) = (token, id) else {
             let e = <serde_json::Error as serde::de::Error>::custom(

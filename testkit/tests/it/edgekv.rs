@@ -163,13 +163,12 @@ async fn namespaces_per_network() {
         // Without `details=on`, names only.
         assert_eq!(client.namespace_names(network).await.unwrap(), ["default"]);
     }
-    let body = PostNamespaceBody {
-        namespace: "marketing".into(),
-        retention_in_seconds: 15_724_800,
-        group_id: 4284,
-        geo_location: Default::default(),
-        data_access_policy: None,
-    };
+    let body: PostNamespaceBody = PostNamespaceBody::builder()
+        .namespace("marketing")
+        .retention_in_seconds(15_724_800)
+        .group_id(4284)
+        .try_into()
+        .unwrap();
     let created = client
         .create_namespace(Network::Staging, &body)
         .await
@@ -180,19 +179,15 @@ async fn namespaces_per_network() {
         .create_namespace(Network::Staging, &body)
         .await
         .unwrap();
-    let other = PostNamespaceBody {
-        retention_in_seconds: 86_400,
-        ..body.clone()
-    };
+    let mut other = body.clone();
+    other.retention_in_seconds = 86_400;
     let err = client
         .create_namespace(Network::Staging, &other)
         .await
         .unwrap_err();
     assert_eq!(problem(&err), (409, "EKV_3000".into()));
-    let short = PostNamespaceBody {
-        retention_in_seconds: 60,
-        ..body.clone()
-    };
+    let mut short = body.clone();
+    short.retention_in_seconds = 60;
     assert_eq!(
         problem(
             &client

@@ -10,7 +10,8 @@
 //!   `cfg`; a type reached only from gated operations has `#[cfg(any(feature = ...))]` of
 //!   their features; a type no operation reaches is built with `<api>-all` only;
 //! * an `impl` block or a `defaults` function has the `cfg` of every gated type it names
-//!   (`all(...)` when it names several).
+//!   (`all(...)` when it names several);
+//! * a type's builder (`types::builder::Thing`) has its type's `cfg`.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -238,6 +239,12 @@ fn gate_types(items: &mut [Item], gates: &BTreeMap<String, Gate>) {
                     imp.attrs.insert(0, attr);
                 }
             }
+            // A builder has its type's name: `gates` applies as it is.
+            Item::Mod(module) if module.ident == "builder" => {
+                if let Some((_, items)) = &mut module.content {
+                    gate_types(items, gates);
+                }
+            }
             Item::Mod(module) if module.ident == "defaults" => {
                 if let Some((_, items)) = &mut module.content {
                     for item in items {
@@ -292,6 +299,14 @@ mod tests {
                 pub struct Orphan;
                 impl From<&Both> for Both { fn from(b: &Both) -> Self { Both { x: b.x } } }
                 impl From<Orphan> for Leaf { fn from(_: Orphan) -> Self { Leaf(String::new()) } }
+                pub mod builder {
+                    pub struct OnlyVolumes { s: Result<super::Shared, String> }
+                    impl TryFrom<OnlyVolumes> for super::OnlyVolumes {
+                        type Error = String;
+                        fn try_from(b: OnlyVolumes) -> Result<Self, String> { Ok(Self { s: b.s? }) }
+                    }
+                    pub struct Shared { a: Result<super::Leaf, String> }
+                }
                 pub mod defaults {
                     pub(super) fn orphan() -> super::Orphan { super::Orphan }
                     pub(super) fn plain() -> u8 { 1 }
@@ -314,7 +329,7 @@ mod tests {
         ];
         gate(&mut file, &rows, "x-all");
         let text = prettyplease::unparse(&file);
-        let before = |needle: &str| {
+        let before_in = |text: &str, needle: &str| {
             let at = text
                 .find(needle)
                 .unwrap_or_else(|| panic!("{needle} in {text}"));
@@ -326,6 +341,8 @@ mod tests {
                 .trim()
                 .to_owned()
         };
+        let before = |needle: &str| before_in(&text, needle);
+        let builders = &text[text.find("pub mod builder").expect("the builder module")..];
         assert!(!before("pub struct Shared").starts_with("#[cfg"));
         assert!(!before("pub struct Leaf").starts_with("#[cfg"));
         assert_eq!(
@@ -345,6 +362,16 @@ mod tests {
             before("impl From<Orphan> for Leaf"),
             "#[cfg(feature = \"x-all\")]"
         );
+        assert_eq!(
+            before_in(builders, "pub struct OnlyVolumes"),
+            "#[cfg(feature = \"x-volumes\")]",
+            "a builder has its type's gate"
+        );
+        assert_eq!(
+            before_in(builders, "impl TryFrom<OnlyVolumes> for super::OnlyVolumes"),
+            "#[cfg(feature = \"x-volumes\")]"
+        );
+        assert!(!before_in(builders, "pub struct Shared").starts_with("#[cfg"));
         assert_eq!(
             before("pub(super) fn orphan"),
             "#[cfg(feature = \"x-all\")]"

@@ -5,6 +5,9 @@
 //!   re-serialises) values this version does not know, so that a new `tokenActivationStatus`
 //!   or `billing_source` does not fail a whole response;
 //! * `schemars::JsonSchema` is derived on every type behind the `schemars` feature;
+//! * every struct with named fields and every enum is `#[non_exhaustive]`: a field or a value
+//!   the spec adds is then a minor change for dependents (no literal or exhaustive `match` of
+//!   theirs can break); structs are built with their builders (`types::Thing::builder()`);
 //! * code blocks in doc comments (upstream descriptions show CLI commands and JSON) are
 //!   marked `text`, so that rustdoc neither tests nor highlights them as Rust; the
 //!   documentation portal's markup (`<<LB>>` breaks, `(ref:operation)` links) becomes text;
@@ -213,8 +216,14 @@ fn rewrite_types(items: &mut [Item]) {
                     lenient_fields(s);
                 }
                 s.attrs.push(schemars_attr());
+                if matches!(s.fields, syn::Fields::Named(_)) {
+                    s.attrs.push(parse_quote!(#[non_exhaustive]));
+                }
             }
-            Item::Enum(e) => e.attrs.push(schemars_attr()),
+            Item::Enum(e) => {
+                e.attrs.push(schemars_attr());
+                e.attrs.push(parse_quote!(#[non_exhaustive]));
+            }
             Item::Impl(imp) => {
                 let ty = &imp.self_ty;
                 let name = quote!(#ty).to_string();
@@ -505,5 +514,10 @@ mod tests {
         );
         assert!(out.contains("UnknownValue(::std::string::String)"), "{out}");
         assert_eq!(out.matches("cfg_attr(feature = \"schemars\"").count(), 4);
+        assert_eq!(
+            out.matches("#[non_exhaustive]").count(),
+            4,
+            "every enum and struct with named fields: {out}"
+        );
     }
 }
