@@ -31,5 +31,17 @@ for file in src/linode.rs src/edgekv.rs src/lib.rs; do
 done
 [ "$status" = 0 ] || exit "$status"
 
+# Cargo unpacks each verified package into CARGO_HOME's registry/src once per name and version,
+# and takes a registry package's build in the target directory for fresh by name and version:
+# a package rebuilt under the same version (new generated code, 0.1.0 still) would be verified
+# against a previous run's copy and build. Drop both.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+clean=()
+for crate in "${crates[@]}"; do
+  rm -rf "$cargo_home"/registry/src/*/"$crate"-[0-9]*
+  clean+=(-p "$crate")
+done
+cargo clean --quiet "${clean[@]}"
+
 # Verified: each crate is built from its .crate file, against the others' packages.
 cargo package --locked --allow-dirty --workspace --exclude xtask --exclude akamai-sdk-tests
