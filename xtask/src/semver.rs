@@ -11,8 +11,8 @@
 //!   field `pub`, no `#[non_exhaustive]`: cargo-semver-checks' `constructible_struct_adds_field`);
 //!   a variant added to an enum without `#[non_exhaustive]`, which dependents can match
 //!   exhaustively (`enum_variant_added`); a method added to a trait dependents may implement.
-//!   A required field (not an `Option`, no serde default) added even to a `#[non_exhaustive]`
-//!   struct is major too: its builder fails until the new field is set.
+//!   A required field (no serde default, and not an optional `Option`) added even to a
+//!   `#[non_exhaustive]` struct is major too: its builder fails until the new field is set.
 //! * **minor**: only additions that cannot break (items, methods, trait impls, derives,
 //!   features; optional fields and variants of `#[non_exhaustive]` types), and changes behind an
 //!   unchanged API (serde attributes, the value of a constant, the endpoint of an operation
@@ -494,10 +494,13 @@ fn added_member(module: &str, owner: &str, block: &Block, member: &Member) -> Re
     Reason::new(level, format!("{name}: {text}"))
 }
 
-/// A field a value cannot be built without: neither an `Option` nor defaulted by serde (the
-/// builders progenitor writes start such a field as "no value supplied").
+/// A field a value cannot be built without, as the builders progenitor writes see it: one
+/// without a serde default that is not an optional property (typify skips serialising an
+/// optional `Option` when it is `None`; a required but nullable property is an `Option`
+/// without that, and its builder starts it as "no value supplied" too).
 fn is_required(field: &Member) -> bool {
-    !field.api.starts_with("Option<") && !field.detail.contains("default")
+    let optional = field.api.starts_with("Option<") && field.detail.contains("skip_serializing_if");
+    !optional && !field.detail.contains("default")
 }
 
 /// The reasons between two versions of a package manifest (`Cargo.toml`), for the crate
@@ -615,7 +618,8 @@ mod tests {
         let new = THING
             .replace(
                 "pub a: i64,",
-                "pub a: i64,\n pub b: ::std::option::Option<String>,",
+                "pub a: i64,\n #[serde(skip_serializing_if = \"Option::is_none\")]\n \
+                 pub b: ::std::option::Option<String>,",
             )
             .replace("A, B }", "A, B, C }")
             .replace(
@@ -655,7 +659,8 @@ mod tests {
         );
         let required = with_new.replace(
             "pub a: i64,",
-            "pub a: i64,\n pub c: u32,\n #[serde(default)] pub d: Vec<u8>,",
+            "pub a: i64,\n pub c: u32,\n #[serde(default)] pub d: Vec<u8>,\n \
+             pub e: ::std::option::Option<u8>,",
         );
         let verdicts = reasons(&non_exhaustive(&with_new), &non_exhaustive(&required));
         assert_eq!(
@@ -664,6 +669,8 @@ mod tests {
                 "major: api::types::Thing.c: required field added: code that builds the struct \
                  through its builder without setting it now gets an error",
                 "minor: api::types::Thing.d: field added (the struct is #[non_exhaustive])",
+                "major: api::types::Thing.e: required field added: code that builds the struct \
+                 through its builder without setting it now gets an error",
             ]
         );
     }
