@@ -42,6 +42,7 @@ impl Endpoint {
     }
 
     /// The same endpoint signing with `signer` (a child account's proxy token).
+    #[cfg(feature = "linode")]
     pub(crate) fn with_signer(&self, signer: impl RequestSigner) -> Self {
         Self {
             signer: Signer::new(signer),
@@ -51,6 +52,7 @@ impl Endpoint {
 
     /// The same endpoint running its calls with `settings`' retry policy, sleeper and
     /// deadline (the HTTP client and its timeouts stay).
+    #[cfg(feature = "edgekv")]
     pub(crate) fn with_runtime_settings(&self, settings: HttpConfig) -> Self {
         Self {
             runtime: settings.runtime().with_base_url(&self.base),

@@ -5,7 +5,7 @@ use akamai_sdk_generated::edgekv::types;
 use super::client::{EdgeKvClient, Network};
 use super::ids::{check_id, IdKind};
 use super::wait::{poll_until, WaitOptions, WaitOutcome};
-use crate::error::{built, Result};
+use crate::error::Result;
 use akamai_sdk_generated::edgekv::operations as ops;
 
 /// The database Data Access Policy: whether data is restricted to Enhanced TLS properties,
@@ -61,8 +61,10 @@ impl EdgeKvClient {
     /// [`EdgeKvClient::initialize_and_wait`].
     pub async fn initialize(&self, policy: Option<DataAccessPolicy>) -> Result<types::Initialize> {
         let policy: Option<types::PutInitializeBodyDataAccessPolicy> =
-            policy.map(built).transpose()?;
-        let body = built(types::PutInitializeBody::builder().data_access_policy(policy))?;
+            policy.map(TryInto::try_into).transpose()?;
+        let body: types::PutInitializeBody = types::PutInitializeBody::builder()
+            .data_access_policy(policy)
+            .try_into()?;
         self.runtime()
             .call(&ops::PUT_INITIALIZE, || {
                 self.generated()
@@ -125,8 +127,10 @@ impl EdgeKvClient {
         &self,
         policy: DataAccessPolicy,
     ) -> Result<types::Initialize> {
-        let policy: types::PutAuthDatabaseBodyDataAccessPolicy = built(policy)?;
-        let body = built(types::PutAuthDatabaseBody::builder().data_access_policy(policy))?;
+        let policy: types::PutAuthDatabaseBodyDataAccessPolicy = policy.try_into()?;
+        let body: types::PutAuthDatabaseBody = types::PutAuthDatabaseBody::builder()
+            .data_access_policy(policy)
+            .try_into()?;
         self.runtime()
             .call(&ops::PUT_AUTH_DATABASE, || {
                 self.generated()
@@ -163,7 +167,10 @@ impl EdgeKvClient {
         group_id: u64,
     ) -> Result<types::ReauthorizeNamespace> {
         check_id(IdKind::Namespace, namespace_id)?;
-        let body = built(types::PutReauthorizeNamespaceBody::builder().group_id(group_id))?;
+        let body: types::PutReauthorizeNamespaceBody =
+            types::PutReauthorizeNamespaceBody::builder()
+                .group_id(group_id)
+                .try_into()?;
         self.runtime()
             .call(&ops::PUT_REAUTHORIZE_NAMESPACE, || {
                 self.generated().put_reauthorize_namespace(
@@ -249,11 +256,11 @@ impl EdgeKvClient {
     /// before creating it again.
     ///
     /// ```no_run
-    /// # async fn run(client: akamai_sdk::edgekv::EdgeKvClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn run(client: akamai_sdk::edgekv::EdgeKvClient) -> Result<(), akamai_sdk::Error> {
     /// use akamai_sdk::edgekv::{types::PostNamespaceBody, Network};
     ///
     /// // Generated types are `#[non_exhaustive]`: they are built with their builders, which
-    /// // refuse a value without its required fields.
+    /// // refuse a value without its required fields (`Error::InvalidInput`).
     /// let body: PostNamespaceBody = PostNamespaceBody::builder()
     ///     .namespace("marketing")
     ///     .retention_in_seconds(15_724_800)
@@ -290,11 +297,10 @@ impl EdgeKvClient {
         retention_in_seconds: i64,
     ) -> Result<types::Namespace> {
         check_id(IdKind::Namespace, namespace_id)?;
-        let body = built(
-            types::PutNamespaceBody::builder()
-                .namespace(namespace_id)
-                .retention_in_seconds(retention_in_seconds),
-        )?;
+        let body: types::PutNamespaceBody = types::PutNamespaceBody::builder()
+            .namespace(namespace_id)
+            .retention_in_seconds(retention_in_seconds)
+            .try_into()?;
         self.runtime()
             .call(&ops::PUT_NAMESPACE, || {
                 self.generated().put_namespace(

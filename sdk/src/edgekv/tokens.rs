@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use super::client::EdgeKvClient;
 use super::ids::{check_id, IdKind};
 use super::wait::{poll_until, WaitOptions, WaitOutcome};
-use crate::error::{built, Error, Result};
+use crate::error::{Error, Result};
 use akamai_sdk_generated::edgekv::operations as ops;
 
 pub use types::AccessTokenTokenActivationStatus as TokenActivationStatus;
@@ -234,20 +234,19 @@ impl NewToken {
         for namespace in self.namespaces.keys() {
             check_id(IdKind::Namespace, namespace)?;
         }
-        built(
-            types::CreateAccessToken::builder()
-                .allow_on_production(self.allow_on_production)
-                .allow_on_staging(self.allow_on_staging)
-                .expiry(self.expiry.clone())
-                .name(self.name.clone())
-                .namespace_permissions(types::NamespacePermissions(
-                    self.namespaces
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                ))
-                .restrict_to_edge_worker_ids(self.restrict_to_edge_worker_ids.clone()),
-        )
+        Ok(types::CreateAccessToken::builder()
+            .allow_on_production(self.allow_on_production)
+            .allow_on_staging(self.allow_on_staging)
+            .expiry(self.expiry.clone())
+            .name(self.name.clone())
+            .namespace_permissions(types::NamespacePermissions(
+                self.namespaces
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ))
+            .restrict_to_edge_worker_ids(self.restrict_to_edge_worker_ids.clone())
+            .try_into()?)
     }
 }
 

@@ -44,19 +44,6 @@ pub use skew::{ClockOffset, ClockSkewError};
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A request body from its generated builder (`types::Thing::builder()...`, the way the
-/// `#[non_exhaustive]` generated types are built): a value the builder refuses (a required
-/// field left unset, a constraint broken) is [`Error::InvalidInput`], before anything is sent.
-pub(crate) fn built<T, B>(builder: B) -> Result<T>
-where
-    B: TryInto<T>,
-    B::Error: fmt::Display,
-{
-    builder
-        .try_into()
-        .map_err(|e| Error::InvalidInput(e.to_string()))
-}
-
 /// A configuration problem. Messages name the setting at fault, never a secret.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -506,10 +493,50 @@ impl From<reqwest::Error> for Error {
     }
 }
 
+/// A generated type's builder refused a value (a required field unset, a constraint broken):
+/// [`Error::InvalidInput`], so that `?` takes `Thing::builder()....try_into()` in code that
+/// returns this crate's `Result`.
+#[cfg(feature = "edgekv")]
+impl From<akamai_sdk_generated::edgekv::types::error::ConversionError> for Error {
+    fn from(e: akamai_sdk_generated::edgekv::types::error::ConversionError) -> Self {
+        Self::InvalidInput(e.to_string())
+    }
+}
+
+/// See the EdgeKV conversion above: the same for the Linode types.
+#[cfg(feature = "linode")]
+impl From<akamai_sdk_generated::linode::types::error::ConversionError> for Error {
+    fn from(e: akamai_sdk_generated::linode::types::error::ConversionError) -> Self {
+        Self::InvalidInput(e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use reqwest::header::HeaderMap;
+
+    #[cfg(feature = "edgekv")]
+    #[test]
+    fn a_generated_builder_s_refusal_is_invalid_input_through_the_question_mark() {
+        use akamai_sdk_generated::edgekv::types::PostNamespaceBody;
+
+        let build = || -> Result<PostNamespaceBody> {
+            Ok(PostNamespaceBody::builder()
+                .namespace("marketing")
+                .retention_in_seconds(0)
+                .try_into()?)
+        };
+        let err = build().unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput(m) if m == "no value supplied for group_id"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "invalid input: no value supplied for group_id"
+        );
+    }
 
     #[test]
     fn a_missing_namespace_400_is_not_found_and_another_400_is_not() {
