@@ -32,13 +32,17 @@ use std::time::{Duration, Instant};
 use akamai_sdk::config::HttpConfig;
 use akamai_sdk::edgegrid::Credentials;
 use akamai_sdk::edgekv::{
-    DataAccessPolicy, EdgeKvClient, ItemValue, Network, NewToken, Permission, PostNamespaceBody,
+    DataAccessPolicy, EdgeKvClient, ItemValue, Network, NewToken, Permission,
 };
 use akamai_sdk::linode::{ChildAccountField, ChildAccountFilter, Euuid, LinodeClient, Order};
 use akamai_sdk::retry::RetryPolicy;
 use serde_json::{json, Value};
 
 use crate::harness::{block_on, Check, Found, Need};
+
+#[path = "../common/bodies.rs"]
+mod bodies;
+use bodies::marketing_namespace;
 
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -453,16 +457,8 @@ async fn contract_edgekv_operations_match_the_spec(found: &Found) {
     );
     o.check(
         "POST /networks/{network}/namespaces",
-        c.create_namespace(
-            Network::Staging,
-            &PostNamespaceBody::builder()
-                .namespace("marketing")
-                .retention_in_seconds(15_724_800)
-                .group_id(4284)
-                .try_into()
-                .unwrap(),
-        )
-        .await,
+        c.create_namespace(Network::Staging, &marketing_namespace())
+            .await,
     );
     o.check(
         "GET /networks/{network}/namespaces/{namespaceId}",

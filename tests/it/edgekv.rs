@@ -40,6 +40,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+use crate::support::bodies::marketing_namespace;
 use crate::support::edgegrid::{parse_authorization, BadlySigned, Verifier};
 use crate::support::logs;
 
@@ -795,12 +796,7 @@ async fn a_clock_ten_minutes_fast_gets_a_clock_skew_error_with_the_offset() {
 async fn namespaces_are_listed_by_name_or_in_detail() {
     let kv = EdgeKvEmulator::start().await.unwrap();
     let c = client_of(&kv);
-    let body = PostNamespaceBody::builder()
-        .namespace("marketing")
-        .retention_in_seconds(15_724_800)
-        .group_id(4284)
-        .try_into()
-        .unwrap();
+    let body = marketing_namespace();
     c.create_namespace(Network::Staging, &body).await.unwrap();
     kv.seed_namespace(Network::Production, "marketing", 86_400);
     let detailed = c.namespaces(Network::Staging).await.unwrap();
@@ -1171,15 +1167,7 @@ async fn every_operation_sends_its_documented_request() {
     assert_eq!(namespaces.len(), 2);
     assert_eq!(namespaces[1].namespace, "marketing");
     let created = c
-        .create_namespace(
-            Network::Staging,
-            &PostNamespaceBody::builder()
-                .namespace("marketing")
-                .retention_in_seconds(15_724_800)
-                .group_id(4284)
-                .try_into()
-                .unwrap(),
-        )
+        .create_namespace(Network::Staging, &marketing_namespace())
         .await
         .unwrap();
     assert_eq!(created.group_id, 4284);

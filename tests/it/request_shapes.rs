@@ -19,7 +19,7 @@ use akamai_sdk::config::HttpConfig;
 use akamai_sdk::edgegrid::{Credentials, EdgeGridSigner, Timestamp};
 use akamai_sdk::edgekv::{
     DataAccessPolicy, EdgeKvClient, EdgeKvClientBuilder, ItemValue, Network, NewToken, Permission,
-    PostNamespaceBody, WaitOptions,
+    WaitOptions,
 };
 use akamai_sdk::linode::{ChildAccountField, ChildAccountFilter, Euuid, LinodeClient, Order};
 use akamai_sdk::retry::RetryPolicy;
@@ -27,6 +27,7 @@ use futures::StreamExt;
 use serde_json::{json, Value};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::support::bodies::marketing_namespace;
 use crate::support::edgegrid::{parse_authorization, BadlySigned, Verifier};
 
 const PARENT_TOKEN: &str = "parent-Tok3n-shapes-5e21";
@@ -533,17 +534,9 @@ async fn request_shape_snapshot_edgekv() {
 
     c.namespaces(Network::Staging).await.unwrap();
     rec.take("namespaces: list").await;
-    c.create_namespace(
-        Network::Production,
-        &PostNamespaceBody::builder()
-            .namespace("marketing")
-            .retention_in_seconds(15_724_800)
-            .group_id(4284)
-            .try_into()
-            .unwrap(),
-    )
-    .await
-    .unwrap();
+    c.create_namespace(Network::Production, &marketing_namespace())
+        .await
+        .unwrap();
     rec.take("namespaces: create").await;
     c.namespace(Network::Staging, "marketing").await.unwrap();
     rec.take("namespaces: get").await;

@@ -1841,6 +1841,28 @@ fn assert_verdict(stdout: &str, level: &str, reasons: &[&str]) {
     assert_eq!(printed, reasons, "{stdout}");
 }
 
+/// `update` printed a minor verdict with exactly `reasons` (each without its `minor: `);
+/// returns the changelog lines that list them as compatible.
+fn assert_minor(stdout: &str, reasons: &[&str]) -> String {
+    let printed: Vec<String> = reasons.iter().map(|r| format!("minor: {r}")).collect();
+    let printed: Vec<&str> = printed.iter().map(String::as_str).collect();
+    assert_verdict(stdout, "minor", &printed);
+    reasons
+        .iter()
+        .map(|r| format!("  - Compatible: `{r}`.\n"))
+        .collect()
+}
+
+/// What an accepted EdgeKV update that moves the version changes.
+const EDGEKV_UPDATE_WITH_A_VERSION: [&str; 6] = [
+    "specs/sources.toml",
+    "specs/edgekv.json",
+    "generated/src/edgekv.rs",
+    "CHANGELOG.md",
+    "Cargo.toml",
+    "Cargo.lock",
+];
+
 /// A scratch root with the pinned EdgeKV spec pulled and generated.
 fn edgekv_baseline() -> Option<Scratch> {
     let scratch = Scratch::new(mirror_dir()?);
@@ -1910,9 +1932,7 @@ fn update_with_an_optional_response_field_added_is_minor() {
         "edgekv::types::AuthGroup.description: field added (the struct is #[non_exhaustive])",
         "edgekv::types::builder::AuthGroup::description: method added",
     ];
-    let printed: Vec<String> = reasons.iter().map(|r| format!("minor: {r}")).collect();
-    let printed: Vec<&str> = printed.iter().map(String::as_str).collect();
-    assert_verdict(&stdout, "minor", &printed);
+    let listed = assert_minor(&stdout, &reasons);
     assert_lines(
         &stdout,
         &[
@@ -1921,10 +1941,6 @@ fn update_with_an_optional_response_field_added_is_minor() {
             "CHANGELOG.md: an entry under [Unreleased] (Changed)",
         ],
     );
-    let listed: String = reasons
-        .iter()
-        .map(|r| format!("  - Compatible: `{r}`.\n"))
-        .collect();
     assert_eq!(
         scratch.read("CHANGELOG.md"),
         changelog_with(&[&format!(
@@ -1933,17 +1949,7 @@ fn update_with_an_optional_response_field_added_is_minor() {
         )])
     );
     assert_version(&scratch, "0.4.3");
-    assert_eq!(
-        changed,
-        paths(&[
-            "specs/sources.toml",
-            "specs/edgekv.json",
-            "generated/src/edgekv.rs",
-            "CHANGELOG.md",
-            "Cargo.toml",
-            "Cargo.lock",
-        ])
-    );
+    assert_eq!(changed, paths(&EDGEKV_UPDATE_WITH_A_VERSION));
 }
 
 #[test]
@@ -2023,30 +2029,14 @@ fn update_with_an_operation_added_is_minor_and_a_field_removed_after_it_major() 
         "edgekv::operations::ALL: value changed",
         "edgekv::operations::GET_GROUP_COPY: const added",
     ];
-    let printed: Vec<String> = reasons.iter().map(|r| format!("minor: {r}")).collect();
-    let printed: Vec<&str> = printed.iter().map(String::as_str).collect();
-    assert_verdict(&stdout, "minor", &printed);
-    let listed: String = reasons
-        .iter()
-        .map(|r| format!("  - Compatible: `{r}`.\n"))
-        .collect();
+    let listed = assert_minor(&stdout, &reasons);
     let minor = format!(
         "- Spec update (semver: **minor**): `edgekv` from <{url}>.\n  \
          - Operation added: `get-group-copy (GET /auth/groups/{{groupId}}/copy)`.\n{listed}"
     );
     assert_eq!(scratch.read("CHANGELOG.md"), changelog_with(&[&minor]));
     assert_version(&scratch, "0.4.3");
-    assert_eq!(
-        changed,
-        paths(&[
-            "specs/sources.toml",
-            "specs/edgekv.json",
-            "generated/src/edgekv.rs",
-            "CHANGELOG.md",
-            "Cargo.toml",
-            "Cargo.lock",
-        ])
-    );
+    assert_eq!(changed, paths(&EDGEKV_UPDATE_WITH_A_VERSION));
 
     // A second update before a release: the version moves to what the larger change needs
     // since 0.4.2, not one step further from 0.4.3.

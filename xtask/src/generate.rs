@@ -160,8 +160,7 @@ pub(crate) struct Module {
 
 /// Runs progenitor on one processed spec and returns the formatted module.
 pub(crate) fn generate_module(source: &Source, doc: &Value) -> Result<Module> {
-    let tokens = generate_tokens(doc)?;
-    let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable code")?;
+    let mut file = generate_file(doc)?;
     let rows = operations::rows(doc, &source.name, &source.core)?;
     let table = operations::table(&rows, &signature::client_methods(&file))?;
     file.items
@@ -255,7 +254,7 @@ fn with_feature_block(
 
 /// progenitor panics (`todo!`, `assert!`) on shapes it does not support. Turn a panic into an
 /// error and find the operation that causes it by generating each operation alone.
-fn generate_tokens(doc: &Value) -> Result<proc_macro2::TokenStream> {
+fn generate_file(doc: &Value) -> Result<syn::File> {
     match try_generate(doc) {
         Ok(tokens) => Ok(tokens),
         Err(err) => {
@@ -287,7 +286,7 @@ fn generate_tokens(doc: &Value) -> Result<proc_macro2::TokenStream> {
     }
 }
 
-fn try_generate(doc: &Value) -> Result<proc_macro2::TokenStream> {
+fn try_generate(doc: &Value) -> Result<syn::File> {
     let api: openapiv3::OpenAPI =
         serde_json::from_value(doc.clone()).context("the processed spec is not OpenAPI 3.0")?;
     let positional = run_progenitor(&api, InterfaceStyle::Positional)?;
@@ -331,18 +330,12 @@ fn run_progenitor(
 fn with_type_builders(
     positional: proc_macro2::TokenStream,
     builder: proc_macro2::TokenStream,
-) -> Result<proc_macro2::TokenStream> {
+) -> Result<syn::File> {
     let mut file: syn::File =
         syn::parse2(positional).context("progenitor produced unparsable code")?;
-    let builder: syn::File =
+    let mut builder: syn::File =
         syn::parse2(builder).context("progenitor produced unparsable builder-style code")?;
-    let types_of = |file: &syn::File| -> Option<Vec<syn::Item>> {
-        file.items.iter().find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, i)| i.clone()),
-            _ => None,
-        })
-    };
-    let (Some(plain), Some(with_builders)) = (types_of(&file), types_of(&builder)) else {
+    let (Some(plain), Some(with_builders)) = (types_mut(&mut file), types_mut(&mut builder)) else {
         bail!("progenitor wrote no `types` module");
     };
     let is_builder_item = |item: &syn::Item| match item {
@@ -360,32 +353,31 @@ fn with_type_builders(
         .filter(|item| !is_builder_item(item))
         .map(text)
         .collect();
-    let plain: Vec<String> = plain.iter().map(text).collect();
-    if let Some((a, b)) = plain.iter().zip(&rest).find(|(a, b)| a != b) {
+    let plain_text: Vec<String> = plain.iter().map(text).collect();
+    if let Some((a, b)) = plain_text.iter().zip(&rest).find(|(a, b)| a != b) {
         bail!(
             "progenitor's builder-style types differ from its positional ones:\n  {}\n  {}",
             a.chars().take(200).collect::<String>(),
             b.chars().take(200).collect::<String>()
         );
     }
-    if plain.len() != rest.len() {
+    if plain_text.len() != rest.len() {
         bail!(
             "progenitor's builder-style run has {} types, the positional one {}",
             rest.len(),
-            plain.len()
+            plain_text.len()
         );
     }
-    for item in &mut file.items {
-        if let syn::Item::Mod(m) = item {
-            if m.ident == "types" {
-                if let Some((_, items)) = &mut m.content {
-                    *items = with_builders;
-                    break;
-                }
-            }
-        }
-    }
-    Ok(quote!(#file))
+    *plain = std::mem::take(with_builders);
+    Ok(file)
+}
+
+/// The items of the `types` module of a generated file.
+fn types_mut(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
 }
 
 /// A unified diff of at most `max` lines.
@@ -602,9 +594,8 @@ mod tests {
             }
             pub struct Client;
         };
-        let spliced = with_type_builders(positional.clone(), same)
-            .unwrap()
-            .to_string();
+        let spliced = with_type_builders(positional.clone(), same).unwrap();
+        let spliced = quote!(#spliced).to_string();
         assert!(spliced.contains("pub mod builder"), "{spliced}");
         let other = quote! {
             pub mod types {
@@ -612,9 +603,10 @@ mod tests {
                 pub mod builder { pub struct Thing; }
             }
         };
-        let err = with_type_builders(positional, other)
-            .unwrap_err()
-            .to_string();
+        let Err(err) = with_type_builders(positional, other) else {
+            panic!("types that differ were spliced");
+        };
+        let err = err.to_string();
         assert!(err.contains("differ from its positional ones"), "{err}");
     }
 

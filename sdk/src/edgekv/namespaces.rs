@@ -339,10 +339,8 @@ impl EdgeKvClient {
 /// The [`Error::Decode`](crate::Error::Decode) of a namespace listing's entry `index` that has
 /// another shape than asked for (`what`).
 fn unexpected_entry(index: usize, what: &str) -> crate::Error {
-    let e = <serde_json::Error as serde::de::Error>::custom(what);
-    crate::Error::Decode(Box::new(crate::error::DecodeError::from_json_error(
-        None,
+    crate::Error::Decode(Box::new(crate::error::DecodeError::unusable_shape(
         Some(format!("namespaces[{index}]")),
-        &e,
+        what,
     )))
 }

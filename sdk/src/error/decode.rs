@@ -40,6 +40,17 @@ impl DecodeError {
         Self::from_json_error(status, (path != ".").then_some(path), e.inner())
     }
 
+    /// A body that decoded but has a shape the SDK cannot use (`message` says which; it
+    /// holds no response data).
+    pub(crate) fn unusable_shape(path: Option<String>, message: &str) -> Self {
+        Self {
+            status: None,
+            path,
+            message: message.to_owned(),
+            snippet: None,
+        }
+    }
+
     pub(crate) fn from_json_error(
         status: Option<StatusCode>,
         path: Option<String>,

@@ -211,11 +211,11 @@ impl ProxyToken {
             ..
         } = minted;
         let (Some(token), Some(id)) = (token, id) else {
-            let e = <serde_json::Error as serde::de::Error>::custom(
-                "the proxy token answer has no `token` or no `id`",
-            );
             return Err(Error::Decode(Box::new(
-                crate::error::DecodeError::from_json_error(None, None, &e),
+                crate::error::DecodeError::unusable_shape(
+                    None,
+                    "the proxy token answer has no `token` or no `id`",
+                ),
             )));
         };
         Ok(Self {
