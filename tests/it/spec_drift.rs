@@ -619,6 +619,19 @@ fn each_auth_group(doc: &mut Value, change: impl Fn(&mut Value)) {
     }
 }
 
+/// An auth group schema without its required `groupName`.
+fn without_group_name(schema: &mut Value) {
+    schema["properties"]
+        .as_object_mut()
+        .expect("properties")
+        .remove("groupName")
+        .expect("groupName");
+    schema["required"]
+        .as_array_mut()
+        .expect("required")
+        .retain(|name| name != "groupName");
+}
+
 fn at<'a>(doc: &'a mut Value, pointer: &str) -> &'a mut Value {
     doc.pointer_mut(pointer)
         .unwrap_or_else(|| panic!("the EdgeKV spec has no {pointer}"))
@@ -838,17 +851,7 @@ fn drift_response_field_added() {
 fn drift_response_field_removed() {
     let Some(drift) = edgekv_drift(
         |doc| {
-            each_auth_group(doc, |schema| {
-                schema["properties"]
-                    .as_object_mut()
-                    .expect("properties")
-                    .remove("groupName")
-                    .expect("groupName");
-                schema["required"]
-                    .as_array_mut()
-                    .expect("required")
-                    .retain(|name| name != "groupName");
-            });
+            each_auth_group(doc, without_group_name);
         },
         &["- field AuthGroup.groupName"],
     ) else {
@@ -2042,17 +2045,7 @@ fn update_with_an_operation_added_is_minor_and_a_field_removed_after_it_major() 
     // since 0.4.2, not one step further from 0.4.3.
     let removed = edgekv_variant(&scratch, |doc| {
         // The copy of the operation keeps answering the same schema as the original.
-        each_auth_group(doc, |schema| {
-            schema["properties"]
-                .as_object_mut()
-                .expect("properties")
-                .remove("groupName")
-                .expect("groupName");
-            schema["required"]
-                .as_array_mut()
-                .expect("required")
-                .retain(|name| name != "groupName");
-        });
+        each_auth_group(doc, without_group_name);
         let paths = doc["paths"].as_object_mut().expect("paths");
         let mut item = paths["/auth/groups/{groupId}"].clone();
         item["get"]["operationId"] = json!("get-group-copy");
